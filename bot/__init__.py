@@ -1,0 +1,1 @@
+"""iop-bot: a Telegram bot that helps a virtual IOP keep people in their sessions."""

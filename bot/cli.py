@@ -1,0 +1,273 @@
+"""The ``iop-bot`` command line. Errors are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
+from bot.errors import ConfigError, IopBotError
+from bot.invites import issue_invite
+from bot.schedule import load_schedule_file
+from bot.scheduling import (
+    extend_occurrences,
+    format_listing_line,
+    import_schedule,
+    local_day_bounds,
+)
+from storage import schedule as schedule_store
+from storage.db import Database
+from storage.records import PersonRole
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other error
+        self.exit(USAGE_ERROR, f"iop-bot: {message} (see iop-bot --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="iop-bot", description="Telegram bot for a virtual IOP.")
+    parser.add_argument("--config", help="config file (default: $IOP_BOT_CONFIG or ./config.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser(
+        "init", help="create config.toml if missing and create/migrate the database"
+    )
+    commands.add_parser("run", help="run the bot (long polling) until Ctrl+C or SIGTERM")
+    commands.add_parser("demo", help="play a scripted week offline and print the transcript")
+
+    invite = commands.add_parser("invite", help="print a one-time invite link")
+    invite.add_argument("--role", required=True, choices=[r.value for r in PersonRole])
+    invite.add_argument("--handle", help="short id used by schedule files (default: from --name)")
+    invite.add_argument("--name", help="name shown in the chat")
+    invite.add_argument("--therapist", help="the patient's therapist (handle)")
+    invite.add_argument("--group", action="append", default=[], help="a group id; repeatable")
+
+    schedule = commands.add_parser("schedule", help="import or list the schedule")
+    schedule_commands = schedule.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    importer = schedule_commands.add_parser("import", help="load a schedule TOML file")
+    importer.add_argument("file", type=Path)
+    lister = schedule_commands.add_parser("list", help="print occurrences")
+    lister.add_argument("--from", dest="first", type=_iso_date, help="first date (default today)")
+    lister.add_argument("--to", dest="last", type=_iso_date, help="last date (default +6 days)")
+
+    parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
+    parse.add_argument("text", nargs="?", help="the message")
+    parse.add_argument("--now", type=_iso_datetime, help="ISO date-time (default: now)")
+    parse.add_argument("--tz", help="IANA time zone (default: the program's)")
+    parse.add_argument("--jsonl", type=Path, help='file of {"text","now","tz"} lines')
+    return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date-time like 2026-12-03T19:40:00-05:00"
+        ) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as error:
+        print(f"iop-bot: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except IopBotError as error:
+        print(f"iop-bot: {error}", file=sys.stderr)
+        return FAILURE
+    except KeyboardInterrupt:
+        return FAILURE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    path = config_path(args.config)
+    if args.command == "init":
+        config = _create_config(path)
+        return asyncio.run(_init_database(config))
+    if args.command == "demo":
+        from bot.demo import run_demo  # imported late: it pulls in the whole application
+
+        run_demo(sys.stdout)
+        return 0
+    if args.command == "parse":
+        return _parse(args, path, sys.stdout)
+    config = load_config(path)
+    if args.command == "run":
+        return _run(config)
+    if args.command == "invite":
+        return asyncio.run(_invite(config, args))
+    if args.action == "import":
+        return asyncio.run(_schedule_import(config, args.file))
+    return asyncio.run(_schedule_list(config, args.first, args.last))
+
+
+def _create_config(path: Path) -> Config:
+    if path.exists():
+        print(f"{path} already exists; leaving it as it is.")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_CONFIG, path)
+        path.chmod(0o600)  # it may hold the bot token
+        print(f"Created {path}. Edit it: at least [telegram] bot_username and the token.")
+    return load_config(path)
+
+
+async def _init_database(config: Config) -> int:
+    db = await Database.open(config.storage.path)
+    await db.close()
+    print(f"Database ready: {config.storage.path}")
+    return 0
+
+
+def _run(config: Config) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import run_polling
+
+    if not config.telegram.token:
+        raise ConfigError(f"{config.source}: [telegram] token is empty (set it or IOP_BOT_TOKEN)")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(run_polling(config))
+    except InvalidToken:
+        raise IopBotError(
+            "Telegram did not accept the bot token; check [telegram] token"
+        ) from None
+    except NetworkError as error:
+        raise IopBotError(f"cannot reach the Telegram Bot API ({error})") from None
+    return 0
+
+
+async def _invite(config: Config, args: argparse.Namespace) -> int:
+    db = await Database.open(config.storage.path)
+    try:
+        invite = await issue_invite(
+            db,
+            role=PersonRole(args.role),
+            now=datetime.now(UTC),
+            valid_for=config.invites.expire_after,
+            handle=args.handle,
+            name=args.name,
+            therapist=args.therapist,
+            groups=tuple(args.group),
+        )
+    finally:
+        await db.close()
+    person = invite.person
+    username = config.telegram.bot_username or "<bot_username>"
+    print(f"Invite for {person.role} {person.handle} ({person.name}),")
+    print(f"valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC. It works once; send it privately.")
+    print(invite.link(username))
+    print(f"code: {invite.code}")
+    if not config.telegram.bot_username:
+        print(f"(set [telegram] bot_username in {config.source} to get a complete link)")
+    return 0
+
+
+async def _schedule_import(config: Config, file: Path) -> int:
+    spec = load_schedule_file(file, config.program.timezone)
+    db = await Database.open(config.storage.path)
+    try:
+        summary = await import_schedule(db, spec, datetime.now(UTC))
+    finally:
+        await db.close()
+    print(
+        f"Imported {file}: {summary.groups} groups, {summary.series} series and sessions, "
+        f"{summary.cancels} cancellations."
+    )
+    print(
+        f"Upcoming occurrences: {summary.occurrences_added} added, "
+        f"{summary.occurrences_changed} moved or restored, "
+        f"{summary.occurrences_cancelled} cancelled; past ones were left as they were."
+    )
+    if summary.people_added:
+        print("Not invited yet: " + ", ".join(summary.people_added) + " (use `iop-bot invite`).")
+    return 0
+
+
+async def _schedule_list(config: Config, first: date | None, last: date | None) -> int:
+    zone = config.program.timezone
+    now = datetime.now(UTC)
+    first = first or now.astimezone(zone).date()
+    last = last or first + timedelta(days=6)
+    if last < first:
+        raise IopBotError(f"--to {last} is before --from {first}")
+    start, end = local_day_bounds(first, last, zone)
+    db = await Database.open(config.storage.path)
+    try:
+        await extend_occurrences(db, now, end)
+        occurrences = await schedule_store.occurrences_between(db, start, end)
+    finally:
+        await db.close()
+    print(f"Sessions from {first} to {last} (times in each session's own zone):")
+    for occurrence in occurrences:
+        print("  " + format_listing_line(occurrence))
+    if not occurrences:
+        print("  none")
+    return 0
+
+
+def _parse(args: argparse.Namespace, path: Path, out: TextIO) -> int:
+    from bot.understanding import MessageReader, parse_jsonl_line
+
+    zone = _parse_zone(args.tz, path)
+    if args.jsonl is None and args.text is None:
+        raise IopBotError("give the message TEXT or --jsonl FILE")
+    reader = MessageReader()
+    if args.jsonl is not None:
+        try:
+            lines = args.jsonl.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise IopBotError(f"{args.jsonl}: cannot be read ({error})") from None
+        for line in lines:
+            if line.strip():
+                out.write(json.dumps(parse_jsonl_line(reader, line, zone), ensure_ascii=False))
+                out.write("\n")
+        return 0
+    now = args.now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=zone)
+    understanding = reader.read(args.text, now, zone)
+    out.write(json.dumps(understanding.to_json(), ensure_ascii=False) + "\n")
+    return 0
+
+
+def _parse_zone(name: str | None, path: Path) -> ZoneInfo:
+    """--tz, else the program's zone if there is a config, else New York."""
+    if name:
+        try:
+            return parse_zone(name)
+        except ValueError as error:
+            raise IopBotError(f"--tz {error}") from None
+    if path.exists():
+        return load_config(path).program.timezone
+    return ZoneInfo("America/New_York")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,267 @@
+"""Typed configuration loaded from ``config.toml``.
+
+Every key is checked: an unknown key, a wrong type or a bad value raises ``ConfigError``
+naming the file, the key and the problem, so an admin can fix it from one line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.durations import parse_duration
+from bot.errors import ConfigError
+
+TOKEN_ENV = "IOP_BOT_TOKEN"
+CONFIG_ENV = "IOP_BOT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.toml")
+EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    base_url: str = ""
+    bot_username: str = ""
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    path: Path = Path("data/iop-bot.sqlite3")
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    name: str = "Evening IOP"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    lead_times: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    followup_after: timedelta = timedelta(hours=2)
+    buddy_lead_time: timedelta = timedelta(hours=2)
+    buddy_quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    late_cancel_hours: int = 24
+    no_show_fee: Decimal = Decimal("0")
+    currency: str = "USD"
+    reschedule_window_days: int = 7
+    insurance_alert_misses: int = 3
+    insurance_window_days: int = 30
+    risk_consecutive_misses: int = 2
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    crisis_text: str = (
+        "If you are in danger or thinking about hurting yourself, call or text 988 "
+        "(Suicide & Crisis Lifeline, 24/7) or call 911."
+    )
+
+
+@dataclass(frozen=True)
+class InvitesConfig:
+    expire_after: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path
+    telegram: TelegramConfig = TelegramConfig()
+    storage: StorageConfig = StorageConfig()
+    program: ProgramConfig = ProgramConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    policy: PolicyConfig = PolicyConfig()
+    safety: SafetyConfig = SafetyConfig()
+    invites: InvitesConfig = InvitesConfig()
+
+
+# --- value converters: each takes the raw TOML value, returns the typed one or raises ValueError
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {_toml_type(value)}")
+    return value
+
+
+def _nonempty_string(value: Any) -> str:
+    text = _string(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = _string(value).strip()
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError(f"{text!r} must start with http:// or https://")
+    return text
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, not {_toml_type(value)}")
+    if value < 0:
+        raise ValueError(f"{value} must not be negative")
+    return value
+
+
+def _positive_count(value: Any) -> int:
+    if _count(value) == 0:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f'must be an amount like 50 or "49.99", not {_toml_type(value)}')
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f'{value!r} is not an amount like 50 or "49.99"') from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{value!r} must be zero or more")
+    return amount
+
+
+def _zone(value: Any) -> ZoneInfo:
+    return parse_zone(_nonempty_string(value))
+
+
+def _duration(value: Any) -> timedelta:
+    return parse_duration(_string(value))
+
+
+def _durations(value: Any) -> tuple[timedelta, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f'must be a list like ["24h", "1h"], not {_toml_type(value)}')
+    durations = tuple(sorted({_duration(item) for item in value}, reverse=True))
+    return durations
+
+
+def _clock_time(value: Any) -> time:
+    text = _string(value)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'{text!r} is not a time like "21:00"') from None
+
+
+def _quiet_hours(value: Any) -> tuple[time, time]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError('must be a pair of times like ["21:00", "08:00"]')
+    return _clock_time(value[0]), _clock_time(value[1])
+
+
+def _path(value: Any) -> Path:
+    return Path(_nonempty_string(value)).expanduser()
+
+
+_SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
+    "telegram": (
+        TelegramConfig,
+        {"token": _string, "base_url": _url, "bot_username": _string},
+    ),
+    "storage": (StorageConfig, {"path": _path}),
+    "program": (ProgramConfig, {"name": _nonempty_string, "timezone": _zone}),
+    "reminders": (
+        RemindersConfig,
+        {
+            "lead_times": _durations,
+            "followup_after": _duration,
+            "buddy_lead_time": _duration,
+            "buddy_quiet_hours": _quiet_hours,
+        },
+    ),
+    "policy": (
+        PolicyConfig,
+        {
+            "late_cancel_hours": _count,
+            "no_show_fee": _money,
+            "currency": _nonempty_string,
+            "reschedule_window_days": _count,
+            "insurance_alert_misses": _positive_count,
+            "insurance_window_days": _positive_count,
+            "risk_consecutive_misses": _positive_count,
+        },
+    ),
+    "safety": (SafetyConfig, {"crisis_text": _nonempty_string}),
+    "invites": (InvitesConfig, {"expire_after": _duration}),
+}
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """Return the IANA zone called ``name`` or raise ``ValueError``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'{name!r} is not a time zone like "America/New_York"') from None
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), "a list" if isinstance(value, list) else "a table"
+    )
+
+
+def config_path(explicit: str | None) -> Path:
+    """The config file to use: ``--config``, then ``$IOP_BOT_CONFIG``, then ``./config.toml``."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
+    """Read and check ``path``; ``IOP_BOT_TOKEN`` in ``environ`` overrides the token."""
+    environ = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (run `iop-bot init` to create it)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    return parse_config(raw, path, environ)
+
+
+def parse_config(raw: dict[str, Any], path: Path, environ: dict[str, str]) -> Config:
+    """Check a parsed TOML document and build the typed ``Config``."""
+    sections: dict[str, Any] = {}
+    for section_name, table in raw.items():
+        if section_name not in _SECTIONS:
+            known = ", ".join(f"[{name}]" for name in _SECTIONS)
+            raise ConfigError(f"{path}: [{section_name}] is not a known section ({known})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {section_name} must be a [section] table")
+        cls, converters = _SECTIONS[section_name]
+        values = {}
+        for key, value in table.items():
+            if key not in converters:
+                known = ", ".join(converters)
+                raise ConfigError(
+                    f"{path}: [{section_name}] {key} is not a known key (known: {known})"
+                )
+            try:
+                values[key] = converters[key](value)
+            except ValueError as error:
+                raise ConfigError(f"{path}: [{section_name}] {key} {error}") from None
+        sections[section_name] = cls(**values)
+    config = Config(source=path, **sections)
+    token = environ.get(TOKEN_ENV, "").strip()
+    if token:
+        config = replace(config, telegram=replace(config.telegram, token=token))
+    if not config.storage.path.is_absolute():
+        # A relative database path is relative to the config file, not to the caller's cwd.
+        config = replace(config, storage=StorageConfig(path=path.parent / config.storage.path))
+    return config

@@ -1,0 +1,31 @@
+"""The one duration syntax of config and schedule files: ``90m``, ``1h30m``, ``2d``."""
+
+import re
+from datetime import timedelta
+
+_DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``1h30m``-style text; raise ``ValueError`` with a readable message otherwise."""
+    match = _DURATION.match(text.strip().lower()) if isinstance(text, str) else None
+    if not match or not any(match.groupdict().values()):
+        raise ValueError(f"{text!r} is not a duration like 90m, 1h30m, 24h or 2d")
+    parts = {key: int(value or 0) for key, value in match.groupdict().items()}
+    duration = timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"])
+    if duration <= timedelta(0):
+        raise ValueError(f"{text!r} must be longer than zero")
+    return duration
+
+
+def format_duration(duration: timedelta) -> str:
+    """Render a duration back in the same syntax (``1h30m``)."""
+    minutes = int(duration.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    return "".join(parts) or "0m"

@@ -1,0 +1,105 @@
+"""One-time invite codes: 128 random bits, shown once, stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.errors import InviteError
+from bot.schedule import HANDLE_PATTERN
+from storage import people
+from storage.records import Person, PersonRole
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+CODE_BYTES = 16  # 128 bits
+# Telegram deep-link payloads allow A-Z, a-z, 0-9, _ and - (up to 64 characters).
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    person: Person
+    code: str
+    expires_at: datetime
+
+    def link(self, bot_username: str) -> str:
+        return f"https://t.me/{bot_username}?start={self.code}"
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def hash_code(code: str) -> str:
+    """SHA-256 is enough: the codes have 128 bits of entropy, so nothing can be guessed."""
+    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
+    return slug or "person"
+
+
+async def issue_invite(
+    db: Database,
+    *,
+    role: PersonRole,
+    now: datetime,
+    valid_for: timedelta,
+    handle: str | None = None,
+    name: str | None = None,
+    therapist: str | None = None,
+    groups: tuple[str, ...] = (),
+) -> IssuedInvite:
+    """Create (or refresh) the person and a one-time code for them."""
+    if not handle and not name:
+        raise InviteError("give --handle or --name (or both)")
+    handle = (handle or slugify(name or "")).lower()
+    if not HANDLE_PATTERN.match(handle):
+        raise InviteError(f"handle {handle!r} must be lowercase letters, digits, '-' or '_'")
+    existing = await people.find_by_handle(db, handle)
+    if existing and existing.role != role:
+        raise InviteError(f"{handle!r} is already a {existing.role}, not a {role}")
+    if existing and existing.is_registered:
+        raise InviteError(f"{handle!r} has already joined; no new invite is needed")
+    therapist_id = None
+    if role is PersonRole.PATIENT:
+        therapist_id = await _therapist_id(db, therapist, existing)
+        missing = sorted(set(groups) - await people.existing_group_ids(db, groups))
+        if missing:
+            raise InviteError(
+                f"no group {missing[0]!r}: import the schedule that defines it first"
+            )
+    elif therapist or groups:
+        raise InviteError("--therapist and --group are only for patients")
+    code = new_code()
+    expires_at = now + valid_for
+    person = await people.save_invite(
+        db,
+        handle=handle,
+        role=role,
+        name=name or (existing.name if existing else handle),
+        therapist_id=therapist_id,
+        group_ids=groups,
+        code_hash=hash_code(code),
+        now=now,
+        expires_at=expires_at,
+    )
+    return IssuedInvite(person, code, expires_at)
+
+
+async def _therapist_id(db: Database, handle: str | None, existing: Person | None) -> int:
+    if handle is None:
+        if existing and existing.therapist_id:
+            return existing.therapist_id
+        raise InviteError("a patient needs --therapist HANDLE")
+    therapist = await people.find_by_handle(db, handle)
+    if therapist is None or therapist.role is not PersonRole.THERAPIST:
+        raise InviteError(f"no therapist with handle {handle!r}: invite them first")
+    return therapist.id

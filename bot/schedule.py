@@ -1,0 +1,346 @@
+"""Schedule files and weekly recurrence by wall-clock time.
+
+A series says "Mon/Wed/Thu at 18:00 in America/New_York"; each occurrence is that local time
+on that date, converted to UTC separately, so a DST change never moves a 6 pm group.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import parse_zone
+from bot.durations import parse_duration
+from bot.errors import ScheduleError
+from bot.kinds import SessionKind
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    id: str
+    name: str
+    therapist: str
+    timezone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """A weekly series, or a one-off session (no weekdays, ``first == last``)."""
+
+    id: str
+    kind: SessionKind
+    title: str
+    therapist: str | None
+    group: str | None
+    patient: str | None
+    timezone: ZoneInfo
+    weekdays: frozenset[int]
+    start: time
+    duration: timedelta
+    first: date
+    last: date | None
+    link: str | None = None
+    capacity: int | None = None
+    makeup: bool = False
+
+    @property
+    def is_one_off(self) -> bool:
+        return not self.weekdays
+
+
+@dataclass(frozen=True)
+class CancelSpec:
+    series: str
+    date: date
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    groups: tuple[GroupSpec, ...]
+    series: tuple[SeriesSpec, ...]
+    cancels: tuple[CancelSpec, ...]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One occurrence of a series as the rules say it should be."""
+
+    series_id: str
+    local_date: date
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+
+
+def occurrence_slots(
+    series: SeriesSpec, cancelled: set[date], first: date, last: date
+) -> Iterator[Slot]:
+    """Yield the series' occurrences with local dates in ``[first, last]``."""
+    day = max(first, series.first)
+    end = min(last, series.last) if series.last else last
+    while day <= end:
+        if series.is_one_off or day.weekday() in series.weekdays:
+            starts_at = datetime.combine(day, series.start, tzinfo=series.timezone).astimezone(UTC)
+            yield Slot(series.id, day, starts_at, starts_at + series.duration, day in cancelled)
+        day += timedelta(days=1)
+
+
+# --- reading a schedule file
+
+
+class _Entry:
+    """One ``[[table]]`` of a schedule file, handing out checked fields by name."""
+
+    def __init__(self, path: Path, table: str, index: int, raw: Any, allowed: set[str]) -> None:
+        self.path, self.table = path, table
+        if not isinstance(raw, dict):
+            raise ScheduleError(f"{path}: [[{table}]] #{index} must be a table")
+        self.raw = raw
+        self.label = (
+            f"{table} {raw['id']!r}" if isinstance(raw.get("id"), str) else (f"{table} #{index}")
+        )
+        unknown = sorted(set(raw) - allowed)
+        if unknown:
+            self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})")
+
+    def fail(self, key: str, problem: str) -> None:
+        raise ScheduleError(f"{self.path}: {self.label}: {key} {problem}")
+
+    def get(self, key: str, convert: Callable[[Any], Any], *, required: bool = True) -> Any:
+        if key not in self.raw:
+            if required:
+                self.fail(key, "is missing")
+            return None
+        try:
+            return convert(self.raw[key])
+        except (ValueError, TypeError) as error:
+            self.fail(key, str(error))
+        raise AssertionError("unreachable")
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _handle(value: Any) -> str:
+    text = _text(value)
+    if not HANDLE_PATTERN.match(text):
+        raise ValueError(f"{text!r} must be lowercase letters, digits, '-' or '_'")
+    return text
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValueError(f"{value!r} must be a date like 2026-11-30 (no quotes)")
+    return value
+
+
+def _local_datetime(value: Any) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        raise ValueError(f"{value!r} must be a local date-time like 2026-12-10T17:00:00")
+    return value
+
+
+def _clock(value: Any) -> time:
+    text = _text(value)
+    try:
+        parsed = time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'{text!r} is not a time like "18:00"') from None
+    if parsed.tzinfo is not None:
+        raise ValueError(f"{text!r} must be a local time without an offset")
+    return parsed
+
+
+def _weekdays(value: Any) -> frozenset[int]:
+    if not isinstance(value, list) or not value:
+        raise ValueError('must be a non-empty list like ["mon", "wed"]')
+    days = set()
+    for item in value:
+        name = item.strip().lower()[:3] if isinstance(item, str) else None
+        if name not in WEEKDAYS or len(item.strip()) > 9:
+            raise ValueError(f"{item!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        days.add(WEEKDAYS.index(name))
+    return frozenset(days)
+
+
+def _kind(value: Any) -> SessionKind:
+    try:
+        return SessionKind(_text(value).lower())
+    except ValueError:
+        kinds = "|".join(kind.value for kind in SessionKind)
+        raise ValueError(f"{value!r} is not a session kind ({kinds})") from None
+
+
+def _link(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith(("https://", "http://")):
+        raise ValueError(f"{text!r} must be an http(s) link")
+    return text
+
+
+def _capacity(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{value!r} must be a whole number of at least 1")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} must be true or false")
+    return value
+
+
+def _zone(value: Any) -> ZoneInfo:
+    return parse_zone(_text(value))
+
+
+_SESSION_KEYS = {
+    "id",
+    "kind",
+    "title",
+    "group",
+    "patient",
+    "therapist",
+    "timezone",
+    "duration",
+    "link",
+    "capacity",
+    "makeup",
+}
+
+
+def load_schedule_file(path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
+    """Read and check a schedule file; raise ``ScheduleError`` naming the entry and field."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScheduleError(f"{path}: not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScheduleError(f"{path}: cannot be read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScheduleError(f"{path}: not valid TOML ({error})") from None
+    return parse_schedule(raw, path, default_zone)
+
+
+def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
+    known = {"timezone", "group", "series", "session", "cancel"}
+    for key in raw:
+        if key not in known:
+            raise ScheduleError(f"{path}: {key} is not a known key ({', '.join(sorted(known))})")
+    zone = default_zone
+    if "timezone" in raw:
+        try:
+            zone = _zone(raw["timezone"])
+        except ValueError as error:
+            raise ScheduleError(f"{path}: timezone {error}") from None
+
+    def entries(table: str, allowed: set[str]) -> list[_Entry]:
+        items = raw.get(table, [])
+        if not isinstance(items, list):
+            raise ScheduleError(f"{path}: {table} must be written as [[{table}]] tables")
+        return [_Entry(path, table, n, item, allowed) for n, item in enumerate(items, 1)]
+
+    groups = [
+        GroupSpec(
+            id=entry.get("id", _handle),
+            name=entry.get("name", _text),
+            therapist=entry.get("therapist", _handle),
+            timezone=entry.get("timezone", _zone, required=False) or zone,
+        )
+        for entry in entries("group", {"id", "name", "therapist", "timezone"})
+    ]
+    series = [
+        _series(entry, zone)
+        for entry in entries("series", _SESSION_KEYS | {"weekdays", "start", "from", "until"})
+    ]
+    series += [_one_off(entry, zone) for entry in entries("session", _SESSION_KEYS | {"start"})]
+    cancels = [
+        CancelSpec(entry.get("series", _handle), entry.get("date", _date))
+        for entry in entries("cancel", {"series", "date"})
+    ]
+    _check_references(path, groups, series, cancels)
+    return ScheduleSpec(tuple(groups), tuple(series), tuple(cancels))
+
+
+def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:
+    group = entry.get("group", _handle, required=False)
+    patient = entry.get("patient", _handle, required=False)
+    therapist = entry.get("therapist", _handle, required=False)
+    if (group is None) == (patient is None):
+        entry.fail("group", "or patient: give exactly one of them")
+    if patient is not None and therapist is None:
+        entry.fail("therapist", "is missing (a session for one patient needs its therapist)")
+    return {
+        "id": entry.get("id", _handle),
+        "kind": entry.get("kind", _kind),
+        "title": entry.get("title", _text),
+        "group": group,
+        "patient": patient,
+        "therapist": therapist,
+        "timezone": entry.get("timezone", _zone, required=False) or zone,
+        "duration": entry.get("duration", parse_duration),
+        "link": entry.get("link", _link, required=False),
+        "capacity": entry.get("capacity", _capacity, required=False),
+        "makeup": entry.get("makeup", _flag, required=False) or False,
+    }
+
+
+def _series(entry: _Entry, zone: ZoneInfo) -> SeriesSpec:
+    spec = SeriesSpec(
+        **_common(entry, zone),
+        weekdays=entry.get("weekdays", _weekdays),
+        start=entry.get("start", _clock),
+        first=entry.get("from", _date),
+        last=entry.get("until", _date, required=False),
+    )
+    if spec.last is not None and spec.last < spec.first:
+        entry.fail("until", f"({spec.last}) is before from ({spec.first})")
+    return spec
+
+
+def _one_off(entry: _Entry, zone: ZoneInfo) -> SeriesSpec:
+    start = entry.get("start", _local_datetime)
+    return SeriesSpec(
+        **_common(entry, zone),
+        weekdays=frozenset(),
+        start=start.time(),
+        first=start.date(),
+        last=start.date(),
+    )
+
+
+def _check_references(
+    path: Path, groups: list[GroupSpec], series: list[SeriesSpec], cancels: list[CancelSpec]
+) -> None:
+    """Catch duplicate ids and cancellations of dates a series never has, before any write."""
+    for kind, ids in (
+        ("group", [g.id for g in groups]),
+        ("series/session", [s.id for s in series]),
+    ):
+        seen = set()
+        for item in ids:
+            if item in seen:
+                raise ScheduleError(f"{path}: {kind} id {item!r} is used twice")
+            seen.add(item)
+    by_id = {s.id: s for s in series}
+    for cancel in cancels:
+        target = by_id.get(cancel.series)
+        if target is None:
+            continue  # may name a series imported earlier; checked against the database
+        if not any(occurrence_slots(target, set(), cancel.date, cancel.date)):
+            raise ScheduleError(
+                f"{path}: cancel {cancel.series!r}: date {cancel.date} is not a day "
+                "this series meets"
+            )

@@ -1,0 +1,25 @@
+"""The time zones patients pick from, with the names people use for them."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+CHOICES: dict[str, str] = {
+    "America/New_York": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Arizona time",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "America/Puerto_Rico": "Atlantic time (Puerto Rico)",
+}
+
+
+def label(zone: str) -> str:
+    return CHOICES.get(zone, zone.replace("_", " "))
+
+
+def choices_for(program_zone: ZoneInfo) -> list[str]:
+    """The program's zone first, then the others."""
+    return [program_zone.key, *(zone for zone in CHOICES if zone != program_zone.key)]

@@ -1,0 +1,1 @@
+"""python-telegram-bot handlers: thin translations from updates to domain calls."""

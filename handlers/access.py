@@ -1,0 +1,86 @@
+"""Access control in one place: private chats only, the actor resolved once, roles checked.
+
+Handler groups (see ``bot/app.py``): the guard runs first, then ``resolve_actor``; every
+entry point and button callback is wrapped in ``for_roles`` so a button pressed by the
+wrong person, or after their role changed, is re-checked on press.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot import texts
+from bot.context import BotContext
+from bot.roles import Actor, Role
+from storage import people
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+async def guard_private_chat(update: Update, context: BotContext) -> None:
+    """Groups, supergroups and channels get one pointer to a private chat and nothing else."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user:
+        return
+    in_a_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if in_a_group and _asks_for_an_answer(update):
+        await context.bot.send_message(
+            chat.id, texts.PRIVATE_ONLY.format(username=context.bot.username)
+        )
+    if update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+def _asks_for_an_answer(update: Update) -> bool:
+    """A command in a group, or the bot being added to one; not every chatter message."""
+    message = update.message
+    if message and message.text and message.text.startswith("/"):
+        return True
+    member = update.my_chat_member
+    return bool(member and member.new_chat_member.status == ChatMemberStatus.MEMBER)
+
+
+async def resolve_actor(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    person = await people.find_by_telegram_id(context.db, user.id) if user else None
+    context.actor = Actor.of(person)
+
+
+def for_roles(*roles: Role) -> Callable[[Callback], Callback]:
+    """Let only ``roles`` through; everyone else gets a kind refusal and nothing changes."""
+
+    def decorate(callback: Callback) -> Callback:
+        @functools.wraps(callback)
+        async def checked(update: Update, context: BotContext) -> Any:
+            if context.actor.role in roles:
+                return await callback(update, context)
+            log.info("refused %s for role %s", callback.__name__, context.actor.role)
+            text = (
+                texts.UNKNOWN_USER
+                if context.actor.role is Role.UNKNOWN
+                else texts.NOT_FOR_YOUR_ROLE
+            )
+            if update.callback_query:
+                await update.callback_query.answer(text, show_alert=True)
+            elif update.effective_message:
+                await update.effective_message.reply_text(text)
+            return None
+
+        return checked
+
+    return decorate
+
+
+async def flush_persistence(update: Update, context: BotContext) -> None:
+    """Write dialog states after every update, so a crash loses no dialog step."""
+    await context.application.update_persistence()

@@ -1,0 +1,79 @@
+"""Handlers every role shares: /help, fallbacks for anything unexpected, the error handler."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ChatType
+
+from bot import texts
+from bot.context import BotContext
+from bot.roles import Role
+
+log = logging.getLogger(__name__)
+
+
+async def set_commands_for(context: BotContext, chat_id: int, role: Role) -> None:
+    """Show this chat the command menu of its role."""
+    commands = [BotCommand(command, description) for command, description in texts.COMMANDS[role]]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    role = context.actor.role
+    if role is Role.UNKNOWN:
+        await update.effective_message.reply_text(texts.UNKNOWN_USER)
+        return
+    await update.effective_message.reply_text(
+        texts.HELP_HEADER.format(commands=texts.command_list(role))
+    )
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    role = context.actor.role
+    if role is Role.UNKNOWN:
+        await update.effective_message.reply_text(texts.UNKNOWN_USER)
+        return
+    await update.effective_message.reply_text(
+        texts.FREE_TEXT_NOT_YET.format(commands=texts.command_list(role))
+    )
+
+
+async def unsupported_media(update: Update, context: BotContext) -> None:
+    if context.actor.role is Role.UNKNOWN:
+        await update.effective_message.reply_text(texts.UNKNOWN_USER)
+        return
+    await update.effective_message.reply_text(texts.MEDIA_NOT_SUPPORTED)
+
+
+async def edited_message(update: Update, context: BotContext) -> None:
+    await update.edited_message.reply_text(texts.EDITED_MESSAGE)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button no current dialog owns: old, forged, or from before a restart."""
+    await update.callback_query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log with a reference id (no message text, no names) and apologise to the user."""
+    reference = secrets.token_hex(4)
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("unhandled error ref=%s update_id=%s", reference, update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await context.bot.send_message(chat.id, texts.ERROR_APOLOGY.format(reference=reference))
+    except Exception:
+        log.exception("could not send the apology for ref=%s", reference)

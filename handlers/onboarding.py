@@ -1,0 +1,238 @@
+"""/start with an invite code: therapists register at once; patients read a consent notice,
+accept it and confirm their time zone.
+
+```mermaid
+stateDiagram-v2
+    [*] --> CONSENT: /start CODE (patient invite)
+    [*] --> [*]: /start CODE (therapist invite, or a bad code)
+    CONSENT --> TIMEZONE: Yes, that's okay
+    CONSENT --> [*]: No, thanks / cancel
+    TIMEZONE --> [*]: a time zone button (registered)
+```
+
+The invite is claimed by this Telegram user while the dialog is open, and only used when
+the patient finishes, so declining or cancelling leaves the link usable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from enum import IntEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import texts, timezones
+from bot.agenda import week_agenda
+from bot.context import BotContext
+from bot.invites import CODE_PATTERN, hash_code
+from bot.roles import Role
+from handlers.common import set_commands_for
+from storage import people
+from storage.records import InviteCheck, InviteStatus, PersonRole
+
+NAME = "onboarding"
+CONSENT_YES = "consent:yes"
+CONSENT_NO = "consent:no"
+TIMEZONE_PREFIX = "tz:"
+
+
+class Onboarding(IntEnum):
+    CONSENT = 1
+    TIMEZONE = 2
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """Entry point: /start, with or without an invite code."""
+    message = update.effective_message
+    actor = context.actor
+    program = context.config.program.name
+    if not context.args:
+        if actor.person is None:
+            await message.reply_text(texts.START_WITHOUT_CODE.format(program=program))
+        else:
+            await message.reply_text(
+                texts.WELCOME_BACK.format(
+                    name=actor.person.name, commands=texts.command_list(actor.role)
+                )
+            )
+        return ConversationHandler.END
+    code = context.args[0]
+    user = update.effective_user
+    check = InviteCheck(InviteStatus.UNKNOWN, None, None)
+    if CODE_PATTERN.match(code):
+        check = await people.check_invite(
+            context.db, hash_code(code), user.id, context.clock.now()
+        )
+    if actor.person is not None:
+        await message.reply_text(_already_registered_text(actor.person.name, actor.role, check))
+        return ConversationHandler.END
+    refusal = {
+        InviteStatus.UNKNOWN: texts.INVITE_UNKNOWN,
+        InviteStatus.USED: texts.INVITE_USED,
+        InviteStatus.CLAIMED_BY_OTHER: texts.INVITE_USED,
+        InviteStatus.EXPIRED: texts.INVITE_EXPIRED,
+    }.get(check.status)
+    if refusal:
+        await message.reply_text(refusal)
+        return ConversationHandler.END
+    if check.person.role is PersonRole.THERAPIST:
+        return await _register_therapist(update, context, check)
+    if not await people.claim_invite(context.db, check.invite_id, user.id):
+        await message.reply_text(texts.INVITE_USED)
+        return ConversationHandler.END
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.CONSENT_YES, callback_data=CONSENT_YES)],
+            [InlineKeyboardButton(texts.CONSENT_NO, callback_data=CONSENT_NO)],
+        ]
+    )
+    await message.reply_text(
+        texts.CONSENT.format(name=check.person.name, program=program), reply_markup=keyboard
+    )
+    return Onboarding.CONSENT
+
+
+def _already_registered_text(name: str, role: Role, check: InviteCheck) -> str:
+    if check.person is not None and check.person.role.value != role.value:
+        return texts.INVITE_WRONG_ROLE.format(invite_role=check.person.role, your_role=role)
+    return texts.INVITE_ALREADY_SET_UP.format(name=name)
+
+
+async def _register_therapist(update: Update, context: BotContext, check: InviteCheck) -> int:
+    chat = update.effective_chat
+    person = await people.register(
+        context.db,
+        invite_id=check.invite_id,
+        telegram_id=update.effective_user.id,
+        chat_id=chat.id,
+        timezone=context.config.program.timezone.key,
+        now=context.clock.now(),
+        consented=False,
+    )
+    if person is None:
+        await update.effective_message.reply_text(texts.INVITE_USED)
+        return ConversationHandler.END
+    await set_commands_for(context, chat.id, Role.THERAPIST)
+    await update.effective_message.reply_text(
+        texts.THERAPIST_WELCOME.format(
+            name=person.name,
+            program=context.config.program.name,
+            commands=texts.command_list(Role.THERAPIST),
+        )
+    )
+    return ConversationHandler.END
+
+
+async def receive_consent(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await query.answer()
+    user_id = update.effective_user.id
+    claim = await people.claimed_invite(context.db, user_id, context.clock.now())
+    if claim is None:
+        await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
+        return ConversationHandler.END
+    if query.data == CONSENT_NO:
+        await people.release_invite(context.db, user_id)
+        await query.edit_message_text(texts.CONSENT_DECLINED)
+        return ConversationHandler.END
+    await query.edit_message_reply_markup(None)
+    program_zone = context.config.program.timezone
+    buttons = []
+    for zone in timezones.choices_for(program_zone):
+        label = timezones.label(zone)
+        if zone == program_zone.key:
+            label = texts.TIMEZONE_PROGRAM_MARK.format(label=label)
+        buttons.append([InlineKeyboardButton(label, callback_data=TIMEZONE_PREFIX + zone)])
+    local_now = context.clock.now().astimezone(program_zone)
+    await query.message.reply_text(
+        texts.TIMEZONE_QUESTION.format(
+            local_time=f"{local_now:%-I:%M %p}".lower(),
+            zone_label=timezones.label(program_zone.key),
+        ),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+    return Onboarding.TIMEZONE
+
+
+async def receive_timezone(update: Update, context: BotContext) -> int | None:
+    query = update.callback_query
+    zone = query.data.removeprefix(TIMEZONE_PREFIX)
+    if zone not in timezones.choices_for(context.config.program.timezone):
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return None
+    await query.answer()
+    user = update.effective_user
+    now = context.clock.now()
+    claim = await people.claimed_invite(context.db, user.id, now)
+    person = None
+    if claim is not None:
+        person = await people.register(
+            context.db,
+            invite_id=claim.invite_id,
+            telegram_id=user.id,
+            chat_id=update.effective_chat.id,
+            timezone=zone,
+            now=now,
+            consented=True,
+        )
+    if person is None:
+        await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
+        return ConversationHandler.END
+    await query.edit_message_text(f"🕒 {timezones.label(zone)}")
+    therapist = await people.get_person(context.db, person.therapist_id)
+    agenda = await week_agenda(context.db, person, now, context.config.program.timezone)
+    await set_commands_for(context, update.effective_chat.id, Role.PATIENT)
+    await query.message.reply_text(
+        texts.PATIENT_WELCOME.format(
+            name=person.name,
+            therapist=therapist.name,
+            next_sessions=agenda,
+            commands=texts.command_list(Role.PATIENT),
+        )
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    await people.release_invite(context.db, update.effective_user.id)
+    await update.effective_message.reply_text(texts.ONBOARDING_CANCELLED)
+    return ConversationHandler.END
+
+
+async def ask_for_a_button(update: Update, context: BotContext) -> None:
+    await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
+
+
+def build_handler() -> ConversationHandler:
+    # The buttons belong to the person's dialog, not to one message, so per-chat tracking
+    # (per_message=False) is what we want; PTB warns about that combination regardless.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("start", start, filters.UpdateType.MESSAGE)],
+            states={
+                Onboarding.CONSENT: [
+                    CallbackQueryHandler(
+                        receive_consent, pattern=f"^({CONSENT_YES}|{CONSENT_NO})$"
+                    )
+                ],
+                Onboarding.TIMEZONE: [
+                    CallbackQueryHandler(receive_timezone, pattern=f"^{TIMEZONE_PREFIX}")
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters.UpdateType.MESSAGE),
+                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, ask_for_a_button),
+            ],
+            allow_reentry=True,
+            name=NAME,
+            persistent=True,
+        )

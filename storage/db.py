@@ -1,0 +1,145 @@
+"""One long-lived aiosqlite connection, its pragmas, transactions and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.timestamps import to_db
+
+
+class Database:
+    """A serialised view of one connection.
+
+    Handlers run concurrently, so two of them must never interleave statements inside one
+    transaction on the shared connection: every use goes through ``transaction()`` or
+    ``read()``, which take one lock.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating with mode 0600 if needed) and migrate the database at ``path``."""
+        await asyncio.to_thread(_create_private_file, path)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+        ):
+            await connection.execute(pragma)
+        database = cls(connection, path)
+        try:
+            await database.migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        _restrict_sidecar_files(path)
+        return database
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block of writes atomically (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run reads without another coroutine's half-done transaction in between."""
+        async with self._lock:
+            yield self._connection
+
+    async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self.read() as connection, connection.execute(sql, tuple(parameters)) as cur:
+            return list(await cur.fetchall())
+
+    async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self.read() as connection, connection.execute(sql, tuple(parameters)) as cur:
+            return await cur.fetchone()
+
+    async def migrate(self) -> list[str]:
+        """Apply every migration not yet applied, each in its own transaction."""
+        async with self._lock:
+            await self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            async with self._connection.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations"
+            ) as cursor:
+                (current,) = await cursor.fetchone()
+        applied = []
+        for version, name, sql in available_migrations():
+            if version <= current:
+                continue
+            async with self.transaction() as connection:
+                for statement in split_statements(sql):
+                    await connection.execute(statement)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, to_db(datetime.now(UTC))),
+                )
+            applied.append(name)
+        return applied
+
+
+def available_migrations() -> list[tuple[int, str, str]]:
+    """The numbered ``NNNN_name.sql`` files shipped in ``storage/migrations``, in order."""
+    folder = resources.files("storage") / "migrations"
+    migrations = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, _ = entry.name.partition("_")
+            migrations.append((int(number), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(migrations)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into statements (``executescript`` would commit our transaction)."""
+    statements, pending = [], ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip().strip(";").strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {pending!r}")
+    return statements
+
+
+def _create_private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _restrict_sidecar_files(path: Path) -> None:
+    """Patient data lives in the WAL files too; keep them private like the database."""
+    for suffix in ("", "-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            sidecar.chmod(0o600)

@@ -1,0 +1,212 @@
+"""People (therapists and patients), invites and registration."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from storage.db import Database
+from storage.records import InviteCheck, InviteStatus, Person, PersonRole
+from storage.timestamps import from_db_optional, to_db
+
+_PERSON_COLUMNS = (
+    "p.id, p.handle, p.role, p.name, p.therapist_id, p.telegram_id, p.chat_id, p.timezone,"
+    " p.registered_at"
+)
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=row["id"],
+        handle=row["handle"],
+        role=PersonRole(row["role"]),
+        name=row["name"],
+        therapist_id=row["therapist_id"],
+        telegram_id=row["telegram_id"],
+        chat_id=row["chat_id"],
+        timezone=row["timezone"],
+        registered_at=from_db_optional(row["registered_at"]),
+    )
+
+
+async def find_by_telegram_id(db: Database, telegram_id: int) -> Person | None:
+    row = await db.fetch_one(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.telegram_id = ?", (telegram_id,)
+    )
+    return _person(row) if row else None
+
+
+async def find_by_handle(db: Database, handle: str) -> Person | None:
+    row = await db.fetch_one(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.handle = ?", (handle,)
+    )
+    return _person(row) if row else None
+
+
+async def get_person(db: Database, person_id: int) -> Person:
+    row = await db.fetch_one(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
+    )
+    if row is None:
+        raise LookupError(f"no person {person_id}")
+    return _person(row)
+
+
+async def list_people(db: Database) -> list[Person]:
+    rows = await db.fetch_all(f"SELECT {_PERSON_COLUMNS} FROM people p ORDER BY p.role, p.handle")
+    return [_person(row) for row in rows]
+
+
+async def list_groups_of(db: Database, patient_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id"
+        " WHERE m.patient_id = ? ORDER BY g.name",
+        (patient_id,),
+    )
+    return [row["name"] for row in rows]
+
+
+async def existing_group_ids(db: Database, group_ids: Sequence[str]) -> set[str]:
+    if not group_ids:
+        return set()
+    marks = ",".join("?" * len(group_ids))
+    rows = await db.fetch_all(f"SELECT id FROM groups WHERE id IN ({marks})", tuple(group_ids))
+    return {row["id"] for row in rows}
+
+
+async def save_invite(
+    db: Database,
+    *,
+    handle: str,
+    role: PersonRole,
+    name: str,
+    therapist_id: int | None,
+    group_ids: Sequence[str],
+    code_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> Person:
+    """Create or update the person behind ``handle`` and give them a fresh invite.
+
+    Earlier unused invites of the same person are revoked, so only the newest link works.
+    """
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO people (handle, role, name, therapist_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (handle) DO UPDATE SET name = excluded.name,"
+            " therapist_id = coalesce(excluded.therapist_id, people.therapist_id)",
+            (handle, role.value, name, therapist_id, to_db(now)),
+        )
+        async with conn.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.handle = ?", (handle,)
+        ) as cursor:
+            person = _person(await cursor.fetchone())
+        await conn.executemany(
+            "INSERT OR IGNORE INTO group_members (group_id, patient_id) VALUES (?, ?)",
+            [(group_id, person.id) for group_id in group_ids],
+        )
+        await conn.execute(
+            "UPDATE invites SET revoked_at = ? WHERE person_id = ? AND used_at IS NULL"
+            " AND revoked_at IS NULL",
+            (to_db(now), person.id),
+        )
+        await conn.execute(
+            "INSERT INTO invites (code_hash, person_id, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (code_hash, person.id, to_db(now), to_db(expires_at)),
+        )
+    return person
+
+
+async def check_invite(
+    db: Database, code_hash: str, telegram_id: int, now: datetime
+) -> InviteCheck:
+    """Say whether ``telegram_id`` may use the invite with this hash, without changing it."""
+    row = await db.fetch_one(
+        f"SELECT i.id AS invite_id, i.expires_at, i.used_at, i.revoked_at, i.claimed_by,"
+        f" {_PERSON_COLUMNS} FROM invites i JOIN people p ON p.id = i.person_id"
+        " WHERE i.code_hash = ?",
+        (code_hash,),
+    )
+    if row is None:
+        return InviteCheck(InviteStatus.UNKNOWN, None, None)
+    person = _person(row)
+    if row["used_at"] is not None or row["revoked_at"] is not None:
+        status = InviteStatus.USED
+    elif row["expires_at"] <= to_db(now):
+        status = InviteStatus.EXPIRED
+    elif row["claimed_by"] not in (None, telegram_id):
+        status = InviteStatus.CLAIMED_BY_OTHER
+    else:
+        status = InviteStatus.VALID
+    return InviteCheck(status, row["invite_id"], person)
+
+
+async def claim_invite(db: Database, invite_id: int, telegram_id: int) -> bool:
+    """Reserve an invite for one Telegram user while they read the consent notice."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE invites SET claimed_by = ? WHERE id = ? AND used_at IS NULL"
+            " AND revoked_at IS NULL AND (claimed_by IS NULL OR claimed_by = ?)",
+            (telegram_id, invite_id, telegram_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def release_invite(db: Database, telegram_id: int) -> None:
+    """Give back an invite this user claimed but did not finish (declined or cancelled)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE invites SET claimed_by = NULL WHERE claimed_by = ? AND used_at IS NULL",
+            (telegram_id,),
+        )
+
+
+async def claimed_invite(db: Database, telegram_id: int, now: datetime) -> InviteCheck | None:
+    """The unfinished invite this user claimed, if it is still usable."""
+    row = await db.fetch_one(
+        f"SELECT i.id AS invite_id, {_PERSON_COLUMNS} FROM invites i"
+        " JOIN people p ON p.id = i.person_id"
+        " WHERE i.claimed_by = ? AND i.used_at IS NULL AND i.revoked_at IS NULL"
+        " AND i.expires_at > ? ORDER BY i.id DESC LIMIT 1",
+        (telegram_id, to_db(now)),
+    )
+    if row is None:
+        return None
+    return InviteCheck(InviteStatus.VALID, row["invite_id"], _person(row))
+
+
+async def register(
+    db: Database,
+    *,
+    invite_id: int,
+    telegram_id: int,
+    chat_id: int,
+    timezone: str,
+    now: datetime,
+    consented: bool,
+) -> Person | None:
+    """Use the invite and bind its person to this Telegram user; None if it was used meanwhile."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE invites SET used_at = ?, claimed_by = ? WHERE id = ? AND used_at IS NULL"
+            " AND revoked_at IS NULL AND (claimed_by IS NULL OR claimed_by = ?)",
+            (to_db(now), telegram_id, invite_id, telegram_id),
+        )
+        if cursor.rowcount != 1:
+            return None
+        async with conn.execute(
+            "SELECT person_id FROM invites WHERE id = ?", (invite_id,)
+        ) as invite_cursor:
+            (person_id,) = await invite_cursor.fetchone()
+        await conn.execute(
+            "UPDATE people SET telegram_id = ?, chat_id = ?, timezone = ?, registered_at = ?,"
+            " consented_at = CASE WHEN ? THEN ? ELSE consented_at END WHERE id = ?",
+            (telegram_id, chat_id, timezone, to_db(now), consented, to_db(now), person_id),
+        )
+        async with conn.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
+        ) as cursor:
+            return _person(await cursor.fetchone())

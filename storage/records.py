@@ -1,0 +1,78 @@
+"""Frozen dataclasses that the repository functions return (never rows or dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.kinds import SessionKind
+
+
+class PersonRole(StrEnum):
+    THERAPIST = "therapist"
+    PATIENT = "patient"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    handle: str
+    role: PersonRole
+    name: str
+    therapist_id: int | None
+    telegram_id: int | None
+    chat_id: int | None
+    timezone: str | None
+    registered_at: datetime | None
+
+    @property
+    def is_registered(self) -> bool:
+        return self.telegram_id is not None
+
+
+class InviteStatus(StrEnum):
+    VALID = "valid"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    CLAIMED_BY_OTHER = "claimed_by_other"
+
+
+@dataclass(frozen=True)
+class InviteCheck:
+    """What a code turned out to be; ``person`` is set for every status but UNKNOWN."""
+
+    status: InviteStatus
+    invite_id: int | None
+    person: Person | None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    id: int
+    series_id: str
+    kind: SessionKind
+    title: str
+    local_date: date
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    cancelled: bool
+    link: str | None
+    group_id: str | None
+    group_name: str | None
+    patient_handle: str | None
+    patient_name: str | None
+    therapist_name: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    groups: int
+    series: int
+    cancels: int
+    occurrences_added: int
+    occurrences_changed: int
+    occurrences_cancelled: int
+    people_added: tuple[str, ...]

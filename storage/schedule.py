@@ -1,0 +1,337 @@
+"""Groups, series, cancellations and materialised occurrences."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.errors import ScheduleError
+from bot.kinds import SessionKind
+from bot.schedule import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
+from storage.db import Database
+from storage.records import ImportSummary, Occurrence, PersonRole
+from storage.timestamps import from_db, to_db
+
+_OCCURRENCE_QUERY = """
+SELECT o.id, o.series_id, o.local_date, o.starts_at, o.ends_at, o.status,
+       s.kind, s.title, s.timezone, s.link, s.group_id,
+       g.name AS group_name, pp.handle AS patient_handle, pp.name AS patient_name,
+       t.name AS therapist_name
+FROM occurrences o
+JOIN series s ON s.id = o.series_id
+JOIN people t ON t.id = s.therapist_id
+LEFT JOIN groups g ON g.id = s.group_id
+LEFT JOIN people pp ON pp.id = s.patient_id
+"""
+
+
+def _occurrence(row: sqlite3.Row) -> Occurrence:
+    return Occurrence(
+        id=row["id"],
+        series_id=row["series_id"],
+        kind=SessionKind(row["kind"]),
+        title=row["title"],
+        local_date=date.fromisoformat(row["local_date"]),
+        starts_at=from_db(row["starts_at"]),
+        ends_at=from_db(row["ends_at"]),
+        timezone=row["timezone"],
+        cancelled=row["status"] == "cancelled",
+        link=row["link"],
+        group_id=row["group_id"],
+        group_name=row["group_name"],
+        patient_handle=row["patient_handle"],
+        patient_name=row["patient_name"],
+        therapist_name=row["therapist_name"],
+    )
+
+
+async def import_schedule(
+    db: Database, spec: ScheduleSpec, slots: Sequence[Slot], now: datetime, window_end: datetime
+) -> ImportSummary:
+    """Write a whole schedule file atomically; future occurrences follow it, past ones stay."""
+    async with db.transaction() as conn:
+        ids, added = await _resolve_people(conn, spec, now)
+        await conn.executemany(
+            "INSERT INTO groups (id, name, therapist_id, timezone) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            " therapist_id = excluded.therapist_id, timezone = excluded.timezone",
+            [(g.id, g.name, ids[g.therapist], g.timezone.key) for g in spec.groups],
+        )
+        group_therapists = await _group_therapists(conn, {s.group for s in spec.series if s.group})
+        rows = []
+        for series in spec.series:
+            if series.group and series.group not in group_therapists:
+                raise ScheduleError(
+                    f"series {series.id!r}: group {series.group!r} is not defined in this file"
+                    " or an earlier import"
+                )
+            therapist_id = (
+                ids[series.therapist] if series.therapist else group_therapists[series.group]
+            )
+            rows.append(_series_row(series, ids.get(series.patient or ""), therapist_id))
+        await conn.executemany(
+            "INSERT INTO series (id, kind, title, group_id, patient_id, therapist_id, timezone,"
+            " weekdays, start_time, duration_minutes, first_date, last_date, link, capacity,"
+            " makeup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
+            " group_id = excluded.group_id, patient_id = excluded.patient_id,"
+            " therapist_id = excluded.therapist_id, timezone = excluded.timezone,"
+            " weekdays = excluded.weekdays, start_time = excluded.start_time,"
+            " duration_minutes = excluded.duration_minutes, first_date = excluded.first_date,"
+            " last_date = excluded.last_date, link = excluded.link,"
+            " capacity = excluded.capacity, makeup = excluded.makeup",
+            rows,
+        )
+        series_ids = [s.id for s in spec.series]
+        await _replace_future_cancellations(conn, spec, series_ids, now)
+        changes = await _sync_occurrences(conn, series_ids, slots, now, window_end)
+    return ImportSummary(
+        groups=len(spec.groups),
+        series=len(spec.series),
+        cancels=len(spec.cancels),
+        occurrences_added=changes[0],
+        occurrences_changed=changes[1],
+        occurrences_cancelled=changes[2],
+        people_added=tuple(added),
+    )
+
+
+async def _resolve_people(
+    conn: aiosqlite.Connection, spec: ScheduleSpec, now: datetime
+) -> tuple[dict[str, int], list[str]]:
+    """Map every handle the file names to a person, creating placeholders for new ones."""
+    wanted: dict[str, PersonRole] = {}
+    for handle, role in [(g.therapist, PersonRole.THERAPIST) for g in spec.groups] + [
+        pair
+        for s in spec.series
+        for pair in ((s.therapist, PersonRole.THERAPIST), (s.patient, PersonRole.PATIENT))
+    ]:
+        if handle is None:
+            continue
+        if wanted.setdefault(handle, role) != role:
+            raise ScheduleError(f"{handle!r} is named both as a therapist and as a patient")
+    ids, added = {}, []
+    for handle, role in wanted.items():
+        async with conn.execute("SELECT id, role FROM people WHERE handle = ?", (handle,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            cursor = await conn.execute(
+                "INSERT INTO people (handle, role, name, created_at) VALUES (?, ?, ?, ?)",
+                (handle, role.value, handle, to_db(now)),
+            )
+            ids[handle] = cursor.lastrowid
+            added.append(f"{role.value} {handle}")
+        elif row["role"] != role.value:
+            raise ScheduleError(
+                f"{handle!r} is a {row['role']}, but the file uses them as a {role}"
+            )
+        else:
+            ids[handle] = row["id"]
+    return ids, added
+
+
+async def _group_therapists(conn: aiosqlite.Connection, group_ids: set[str]) -> dict[str, int]:
+    if not group_ids:
+        return {}
+    marks = ",".join("?" * len(group_ids))
+    async with conn.execute(
+        f"SELECT id, therapist_id FROM groups WHERE id IN ({marks})", tuple(group_ids)
+    ) as cursor:
+        return {row["id"]: row["therapist_id"] for row in await cursor.fetchall()}
+
+
+def _series_row(series: SeriesSpec, patient_id: int | None, therapist_id: int) -> tuple:
+    return (
+        series.id,
+        series.kind.value,
+        series.title,
+        series.group,
+        patient_id,
+        therapist_id,
+        series.timezone.key,
+        ",".join(WEEKDAYS[day] for day in sorted(series.weekdays)),
+        series.start.strftime("%H:%M"),
+        int(series.duration.total_seconds() // 60),
+        series.first.isoformat(),
+        series.last.isoformat() if series.last else None,
+        series.link,
+        series.capacity,
+        int(series.makeup),
+    )
+
+
+async def _replace_future_cancellations(
+    conn: aiosqlite.Connection, spec: ScheduleSpec, series_ids: list[str], now: datetime
+) -> None:
+    known = set(series_ids)
+    outside = {c.series for c in spec.cancels} - known
+    if outside:
+        marks = ",".join("?" * len(outside))
+        async with conn.execute(
+            f"SELECT id FROM series WHERE id IN ({marks})", tuple(outside)
+        ) as cursor:
+            known |= {row["id"] for row in await cursor.fetchall()}
+    for cancel in spec.cancels:
+        if cancel.series not in known:
+            raise ScheduleError(f"cancel {cancel.series!r}: no series or session has that id")
+    # The file is the truth for its own series: a cancellation removed from it is lifted.
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    await conn.executemany(
+        "DELETE FROM cancellations WHERE series_id = ? AND local_date >= ?",
+        [(series_id, yesterday) for series_id in series_ids],
+    )
+    await conn.executemany(
+        "INSERT OR IGNORE INTO cancellations (series_id, local_date) VALUES (?, ?)",
+        [(c.series, c.date.isoformat()) for c in spec.cancels],
+    )
+
+
+async def sync_occurrences(
+    db: Database, series_ids: Sequence[str], slots: Sequence[Slot], now: datetime, end: datetime
+) -> tuple[int, int, int]:
+    """Make the future occurrences of ``series_ids`` up to ``end`` match ``slots``."""
+    async with db.transaction() as conn:
+        return await _sync_occurrences(conn, series_ids, slots, now, end)
+
+
+async def _sync_occurrences(
+    conn: aiosqlite.Connection,
+    series_ids: Sequence[str],
+    slots: Sequence[Slot],
+    now: datetime,
+    end: datetime,
+) -> tuple[int, int, int]:
+    """Insert, move or cancel future occurrences; rows that already started are history."""
+    if not series_ids:
+        return 0, 0, 0
+    marks = ",".join("?" * len(series_ids))
+    async with conn.execute(
+        f"SELECT series_id, local_date, starts_at, ends_at, status FROM occurrences"
+        f" WHERE series_id IN ({marks}) AND starts_at > ?",
+        (*series_ids, to_db(now)),
+    ) as cursor:
+        existing = {
+            (row["series_id"], row["local_date"]): (
+                row["starts_at"],
+                row["ends_at"],
+                row["status"],
+            )
+            for row in await cursor.fetchall()
+        }
+    async with conn.execute(
+        f"SELECT series_id, local_date FROM occurrences WHERE series_id IN ({marks})"
+        " AND starts_at <= ?",
+        (*series_ids, to_db(now)),
+    ) as cursor:
+        started = {(row["series_id"], row["local_date"]) for row in await cursor.fetchall()}
+    inserts, updates, wanted = [], [], set()
+    for slot in slots:
+        key = (slot.series_id, slot.local_date.isoformat())
+        if slot.starts_at <= now or key in started:
+            continue
+        wanted.add(key)
+        values = (to_db(slot.starts_at), to_db(slot.ends_at), _status(slot.cancelled))
+        if key not in existing:
+            inserts.append((*key, *values))
+        elif existing[key] != values:
+            updates.append((*values, *key))
+    stale = [
+        key
+        for key, (starts_at, _, status) in existing.items()
+        if key not in wanted and status == "scheduled" and starts_at <= to_db(end)
+    ]
+    await conn.executemany(
+        "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status)"
+        " VALUES (?, ?, ?, ?, ?)",
+        inserts,
+    )
+    await conn.executemany(
+        "UPDATE occurrences SET starts_at = ?, ends_at = ?, status = ?"
+        " WHERE series_id = ? AND local_date = ?",
+        updates,
+    )
+    await conn.executemany(
+        "UPDATE occurrences SET status = 'cancelled' WHERE series_id = ? AND local_date = ?",
+        stale,
+    )
+    return len(inserts), len(updates), len(stale)
+
+
+def _status(cancelled: bool) -> str:
+    return "cancelled" if cancelled else "scheduled"
+
+
+async def load_series(db: Database) -> tuple[list[SeriesSpec], dict[str, set[date]]]:
+    """Every stored series as a spec, with its cancelled dates (to extend occurrences)."""
+    rows = await db.fetch_all(
+        "SELECT s.*, p.handle AS patient, t.handle AS therapist FROM series s"
+        " JOIN people t ON t.id = s.therapist_id LEFT JOIN people p ON p.id = s.patient_id"
+    )
+    cancel_rows = await db.fetch_all("SELECT series_id, local_date FROM cancellations")
+    cancels: dict[str, set[date]] = {}
+    for row in cancel_rows:
+        cancels.setdefault(row["series_id"], set()).add(date.fromisoformat(row["local_date"]))
+    specs = [
+        SeriesSpec(
+            id=row["id"],
+            kind=SessionKind(row["kind"]),
+            title=row["title"],
+            therapist=row["therapist"],
+            group=row["group_id"],
+            patient=row["patient"],
+            timezone=ZoneInfo(row["timezone"]),
+            weekdays=frozenset(WEEKDAYS.index(d) for d in row["weekdays"].split(",") if d),
+            start=time.fromisoformat(row["start_time"]),
+            duration=timedelta(minutes=row["duration_minutes"]),
+            first=date.fromisoformat(row["first_date"]),
+            last=date.fromisoformat(row["last_date"]) if row["last_date"] else None,
+            link=row["link"],
+            capacity=row["capacity"],
+            makeup=bool(row["makeup"]),
+        )
+        for row in rows
+    ]
+    return specs, cancels
+
+
+async def occurrences_between(
+    db: Database, start: datetime, end: datetime, *, include_cancelled: bool = True
+) -> list[Occurrence]:
+    """All occurrences starting in ``[start, end)``, in time order."""
+    status = "" if include_cancelled else " AND o.status = 'scheduled'"
+    rows = await db.fetch_all(
+        f"{_OCCURRENCE_QUERY} WHERE o.starts_at >= ? AND o.starts_at < ?{status}"
+        " ORDER BY o.starts_at, o.series_id",
+        (to_db(start), to_db(end)),
+    )
+    return [_occurrence(row) for row in rows]
+
+
+async def patient_occurrences(
+    db: Database, patient_id: int, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """Scheduled sessions of one patient (their groups' and their own) ending after ``start``."""
+    rows = await db.fetch_all(
+        f"{_OCCURRENCE_QUERY} WHERE o.status = 'scheduled' AND o.ends_at > ? AND o.starts_at < ?"
+        " AND (s.patient_id = ? OR s.group_id IN"
+        " (SELECT group_id FROM group_members WHERE patient_id = ?))"
+        " ORDER BY o.starts_at, o.series_id",
+        (to_db(start), to_db(end), patient_id, patient_id),
+    )
+    return [_occurrence(row) for row in rows]
+
+
+async def therapist_occurrences(
+    db: Database, therapist_id: int, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """Scheduled sessions a therapist leads, ending after ``start``."""
+    rows = await db.fetch_all(
+        f"{_OCCURRENCE_QUERY} WHERE o.status = 'scheduled' AND o.ends_at > ? AND o.starts_at < ?"
+        " AND s.therapist_id = ? ORDER BY o.starts_at, o.series_id",
+        (to_db(start), to_db(end), therapist_id),
+    )
+    return [_occurrence(row) for row in rows]
