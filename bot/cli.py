@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     lister.add_argument("--from", dest="first", type=_iso_date, help="first date (default today)")
     lister.add_argument("--to", dest="last", type=_iso_date, help="last date (default +6 days)")
 
+    backup = commands.add_parser(
+        "backup", help="copy the database to a new file, even while running"
+    )
+    backup.add_argument("target", type=Path)
+
     parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
     parse.add_argument("text", nargs="?", help="the message")
     parse.add_argument("--now", type=_iso_datetime, help="ISO date-time (default: now)")
@@ -117,6 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run(config)
     if args.command == "invite":
         return asyncio.run(_invite(config, args))
+    if args.command == "backup":
+        return asyncio.run(_backup(config, args.target))
     if args.action == "import":
         return asyncio.run(_schedule_import(config, args.file))
     return asyncio.run(_schedule_list(config, args.first, args.last))
@@ -186,6 +193,18 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
     print(f"code: {invite.code}")
     if not config.telegram.bot_username:
         print(f"(set [telegram] bot_username in {config.source} to get a complete link)")
+    return 0
+
+
+async def _backup(config: Config, target: Path) -> int:
+    db = await Database.open(config.storage.path)
+    try:
+        await db.backup(target)
+    except (FileExistsError, OSError) as error:
+        raise IopBotError(f"cannot write the backup: {error}") from None
+    finally:
+        await db.close()
+    print(f"Backed up {config.storage.path} to {target} (readable only by you).")
     return 0
 
 

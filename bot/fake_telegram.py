@@ -61,6 +61,8 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self.pending_updates: list[dict[str, Any]] = []
         self.messages: list[Sent] = []
+        # Every send and every edit, in order: what one update made the bot do.
+        self.activity: list[Sent] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[str, list[str]] = {}
         self.callback_answers: list[str] = []
@@ -152,6 +154,7 @@ class FakeBotApi:
             buttons=markup.get("inline_keyboard", []),
         )
         self.messages.append(sent)
+        self.activity.append(sent)
         self._log_bot(sent, sent.text)
         return self._message_json(sent)
 
@@ -164,6 +167,7 @@ class FakeBotApi:
             "document",
         )
         self.messages.append(sent)
+        self.activity.append(sent)
         self._log_bot(sent, f"[document] {sent.text}")
         return self._message_json(sent)
 
@@ -171,6 +175,7 @@ class FakeBotApi:
         sent = self._find(params)
         sent.text = params["text"]
         sent.buttons = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+        self.activity.append(sent)
         self._log_bot(sent, f"(edited) {sent.text}")
         return self._message_json(sent)
 
@@ -330,11 +335,11 @@ class ChatUser:
         }
 
     async def feed(self, update: dict[str, Any]) -> list[Sent]:
-        """Run one raw update through the application; return the messages it produced."""
-        before = len(self.api.messages)
+        """Run one raw update through the application; return the messages it sent or edited."""
+        before = len(self.api.activity)
         update = {"update_id": self.api.next_update_id(), **update}
         await self.application.process_update(Update.de_json(update, self.application.bot))
-        return [m for m in self.api.messages[before:] if m.chat_id == self.chat_id]
+        return [m for m in self.api.activity[before:] if m.chat_id == self.chat_id]
 
     async def send(self, text: str) -> list[Sent]:
         self.api.note(f"{self.label}: {text}")

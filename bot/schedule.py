@@ -21,6 +21,7 @@ from bot.errors import ScheduleError
 from bot.kinds import SessionKind
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -168,10 +169,14 @@ def _weekdays(value: Any) -> frozenset[int]:
         raise ValueError('must be a non-empty list like ["mon", "wed"]')
     days = set()
     for item in value:
-        name = item.strip().lower()[:3] if isinstance(item, str) else None
-        if name not in WEEKDAYS or len(item.strip()) > 9:
+        name = item.strip().lower() if isinstance(item, str) else ""
+        # "mon", "tues", "thurs" and "thursday" are all fine: any prefix of the full name.
+        matches = [
+            n for n, full in enumerate(_FULL_WEEKDAYS) if len(name) >= 3 and full.startswith(name)
+        ]
+        if len(matches) != 1:
             raise ValueError(f"{item!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
-        days.add(WEEKDAYS.index(name))
+        days.add(matches[0])
     return frozenset(days)
 
 
@@ -275,6 +280,11 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
 
 
 def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:
+    identity = {
+        "id": entry.get("id", _handle),
+        "kind": entry.get("kind", _kind),
+        "title": entry.get("title", _text),
+    }
     group = entry.get("group", _handle, required=False)
     patient = entry.get("patient", _handle, required=False)
     therapist = entry.get("therapist", _handle, required=False)
@@ -283,9 +293,7 @@ def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:
     if patient is not None and therapist is None:
         entry.fail("therapist", "is missing (a session for one patient needs its therapist)")
     return {
-        "id": entry.get("id", _handle),
-        "kind": entry.get("kind", _kind),
-        "title": entry.get("title", _text),
+        **identity,
         "group": group,
         "patient": patient,
         "therapist": therapist,

@@ -16,6 +16,11 @@ import aiosqlite
 
 from storage.timestamps import to_db
 
+MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations"
+    " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+
 
 class Database:
     """A serialised view of one connection.
@@ -55,6 +60,18 @@ class Database:
     async def close(self) -> None:
         await self._connection.close()
 
+    async def backup(self, target: Path) -> None:
+        """Copy a consistent snapshot to a new private file, safe while the bot runs."""
+        if await asyncio.to_thread(target.exists):
+            raise FileExistsError(f"{target} already exists")
+        await asyncio.to_thread(_create_private_file, target)
+        async with self._lock:
+            destination = await aiosqlite.connect(target)
+            try:
+                await self._connection.backup(destination)
+            finally:
+                await destination.close()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block of writes atomically (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
@@ -84,10 +101,7 @@ class Database:
     async def migrate(self) -> list[str]:
         """Apply every migration not yet applied, each in its own transaction."""
         async with self._lock:
-            await self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
+            await self._connection.execute(MIGRATIONS_TABLE)
             async with self._connection.execute(
                 "SELECT coalesce(max(version), 0) FROM schema_migrations"
             ) as cursor:

@@ -1,0 +1,112 @@
+"""Shared fixtures: a config on a temporary database, a fake clock, and a running bot.
+
+``bot`` runs the real Application against the in-process fake Bot API; ``bot.user(...)``
+plays a person who sends texts and presses buttons by their label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import running
+from bot.clock import FakeClock
+from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
+from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
+from bot.invites import IssuedInvite, issue_invite
+from bot.schedule import parse_schedule
+from bot.scheduling import import_schedule
+from storage.db import Database
+from storage.records import ImportSummary, PersonRole
+
+NEW_YORK = ZoneInfo("America/New_York")
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK)
+
+SCHEDULE = {
+    "timezone": "America/New_York",
+    "group": [{"id": "evening-a", "name": "Evening Group A", "therapist": "lee"}],
+    "series": [
+        {
+            "id": "evening-a-group",
+            "kind": "group",
+            "title": "Group Therapy",
+            "group": "evening-a",
+            "weekdays": ["mon", "wed", "thu"],
+            "start": "18:00",
+            "duration": "3h",
+            "from": date(2026, 10, 5),
+            "link": "https://video.example/evening-a",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(
+        source=tmp_path / "config.toml",
+        telegram=TelegramConfig(bot_username="iop_test_bot"),
+        storage=StorageConfig(path=tmp_path / "bot.sqlite3"),
+        program=ProgramConfig(name="Test IOP", timezone=NEW_YORK),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY_9AM)
+
+
+@dataclass
+class BotHarness:
+    api: FakeBotApi
+    application: Application
+    db: Database
+    clock: FakeClock
+    config: Config
+
+    def user(self, user_id: int, name: str, **kwargs: object) -> ChatUser:
+        return ChatUser(self.api, self.application, user_id, name, **kwargs)
+
+    async def invite(self, role: PersonRole, handle: str, **kwargs: object) -> IssuedInvite:
+        return await issue_invite(
+            self.db,
+            role=role,
+            now=self.clock.now(),
+            valid_for=self.config.invites.expire_after,
+            handle=handle,
+            **kwargs,
+        )
+
+    async def import_schedule(self, raw: dict | None = None) -> ImportSummary:
+        spec = parse_schedule(raw or SCHEDULE, Path("schedule.toml"), NEW_YORK)
+        return await import_schedule(self.db, spec, self.clock.now())
+
+    async def clinic(self) -> tuple[IssuedInvite, IssuedInvite]:
+        """Dr. Lee and Alex invited, the evening group imported; returns their invites."""
+        lee = await self.invite(PersonRole.THERAPIST, "lee", name="Dr. Lee")
+        await self.import_schedule()
+        alex = await self.invite(
+            PersonRole.PATIENT, "alex", name="Alex R.", therapist="lee", groups=("evening-a",)
+        )
+        return lee, alex
+
+
+@pytest.fixture
+async def bot(config: Config, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    api = FakeBotApi(username="iop_test_bot", now=clock.now)
+    async with running(config, clock, FakeRequest(api)) as application:
+        db = application.bot_data["services"].db
+        yield BotHarness(api, application, db, clock, config)
+
+
+async def onboard_patient(harness: BotHarness, user: ChatUser, code: str, zone_label: str) -> None:
+    """Walk a patient through consent and time zone."""
+    await user.send(f"/start {code}")
+    await user.press("Yes, that's okay")
+    await user.press(zone_label)

@@ -1,0 +1,91 @@
+"""Access control and bad input: every odd update gets a kind answer and changes nothing."""
+
+from __future__ import annotations
+
+from storage import people
+from tests.conftest import SCHEDULE, BotHarness, onboard_patient
+
+
+async def registered_patient(bot: BotHarness):
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
+    return patient
+
+
+async def test_group_chats_only_get_a_pointer_to_a_private_chat(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    in_group = bot.user(777, "Alex", chat_id=-100555, chat_type="supergroup")
+
+    replies = await in_group.send(f"/start {alex.code}")
+    chatter = await in_group.send("see you all tonight")
+
+    assert [r.text for r in replies] == [
+        "Hi! I only talk in private chats. Please message me directly: @iop_test_bot"
+    ]
+    assert chatter == []  # ordinary group chatter is not answered
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+
+
+async def test_help_depends_on_role(bot: BotHarness) -> None:
+    patient = await registered_patient(bot)
+    stranger = bot.user(900, "Sam")
+
+    assert "/schedule – Your sessions" in (await patient.send("/help"))[-1].text
+    assert "open the personal invite link" in (await stranger.send("/help"))[-1].text
+
+
+async def test_unknown_user_cannot_see_a_schedule(bot: BotHarness) -> None:
+    await bot.clinic()
+    replies = await bot.user(900, "Sam").send("/schedule")
+    assert "we've met" in replies[-1].text
+    assert "Group Therapy" not in replies[-1].text
+
+
+async def test_patient_schedule_shows_only_their_sessions(bot: BotHarness) -> None:
+    patient = await registered_patient(bot)
+    someone_else = {
+        "id": "jo-individual",
+        "kind": "individual",
+        "title": "Jo's Session",
+        "patient": "jo",
+        "therapist": "lee",
+        "weekdays": ["tue"],
+        "start": "10:00",
+        "duration": "50m",
+        "from": bot.clock.now().date(),
+    }
+    await bot.import_schedule({**SCHEDULE, "series": [*SCHEDULE["series"], someone_else]})
+
+    text = (await patient.send("/schedule"))[-1].text
+
+    assert "Group Therapy" in text
+    assert "Jo's Session" not in text
+
+
+async def test_stickers_photos_voice_and_long_text_get_kind_replies(bot: BotHarness) -> None:
+    patient = await registered_patient(bot)
+
+    for send in (patient.send_sticker, patient.send_photo, patient.send_voice):
+        replies = await send()
+        assert "I can only read text messages" in replies[-1].text
+    long = await patient.send("a" * 4096)
+    assert "Thanks for your message" in long[-1].text
+
+
+async def test_edited_message_does_not_rerun_a_command(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+
+    replies = await patient.edit(f"/start {alex.code}")
+
+    assert "edited a message" in replies[-1].text
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+
+
+async def test_unknown_command_and_stale_button(bot: BotHarness) -> None:
+    patient = await registered_patient(bot)
+
+    assert "don't know that command" in (await patient.send("/frobnicate"))[-1].text
+    await patient.press_data("consent:yes")
+    assert "expired" in bot.api.callback_answers[-1]

@@ -1,0 +1,140 @@
+"""The admin's path through the command line, in a temporary folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from bot.cli import main
+
+DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
+
+
+@pytest.fixture
+def clinic_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IOP_BOT_CONFIG", raising=False)
+    monkeypatch.delenv("IOP_BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)
+def test_init_import_list_and_invite(clinic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "Created config.toml" in out
+    assert (clinic_dir / "data" / "iop-bot.sqlite3").exists()
+    assert run(capsys, "init")[1].startswith("config.toml already exists")
+    shutil.copy(DEMO_SCHEDULE, clinic_dir / "schedule.toml")
+
+    code, out, _ = run(capsys, "schedule", "import", "schedule.toml")
+    assert code == 0
+    assert "1 groups, 4 series and sessions, 1 cancellations" in out
+    assert "Not invited yet: therapist lee, patient alex" in out
+    again = run(capsys, "schedule", "import", "schedule.toml")[1]
+    assert "0 added, 0 moved or restored, 0 cancelled" in again
+
+    code, out, _ = run(capsys, "schedule", "list", "--from", "2026-11-30", "--to", "2026-12-06")
+    lines = [line.strip() for line in out.splitlines()[1:]]
+    assert code == 0
+    assert lines[0].startswith("Mon 2026-11-30 18:00–21:00 EST  Group Therapy")
+    assert lines[1].startswith("Tue 2026-12-01 17:30–18:30 EST  Coping Skills Class")
+    assert lines[4].startswith("Fri 2026-12-04 16:00–16:50 EST  Individual Session")
+    assert len(lines) == 5
+
+    code, out, _ = run(
+        capsys, "invite", "--role", "therapist", "--handle", "lee", "--name", "Dr. Lee"
+    )
+    assert code == 0
+    link = re.search(r"https://t\.me/my_iop_bot\?start=([A-Za-z0-9_-]{22})", out)
+    assert link and f"code: {link.group(1)}" in out
+    code, out, _ = run(
+        capsys, "invite", "--role", "patient", "--handle", "alex", "--name", "Alex R.",
+        "--therapist", "lee", "--group", "evening-a",
+    )  # fmt: skip
+    assert code == 0 and "Invite for patient alex (Alex R.)" in out
+
+
+@time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)
+def test_list_shows_cancelled_holidays(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "init")
+    run(capsys, "schedule", "import", str(DEMO_SCHEDULE))
+
+    out = run(capsys, "schedule", "list", "--from", "2026-12-24", "--to", "2026-12-24")[1]
+
+    assert "Thu 2026-12-24 18:00–21:00 EST  Group Therapy" in out and "CANCELLED" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("invite", "--role", "patient", "--handle", "alex"), "a patient needs --therapist"),
+        (("invite", "--role", "patient", "--handle", "alex", "--therapist", "nobody"),
+         "no therapist with handle 'nobody'"),
+        (("invite", "--role", "therapist", "--handle", "Bad Handle!"), "handle 'bad handle!'"),
+        (("invite", "--role", "therapist"), "give --handle or --name"),
+        (("schedule", "import", "missing.toml"), "missing.toml: not found"),
+        (("schedule", "list", "--from", "2026-12-10", "--to", "2026-12-01"), "is before --from"),
+    ],
+)  # fmt: skip
+def test_errors_are_one_line_without_traceback(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    run(capsys, "init")
+
+    code, _, err = run(capsys, *args)
+
+    assert code == 1
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(clinic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["schedule", "list", "--from", "tomorrow"])
+    assert caught.value.code == 2
+    assert "'tomorrow' is not a date like 2026-11-30" in capsys.readouterr().err
+
+
+def test_run_without_a_token_says_so(clinic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "init")
+    code, _, err = run(capsys, "run")
+    assert code == 2 and "[telegram] token is empty" in err
+
+
+def test_demo_prints_a_transcript(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+
+    assert code == 0
+    assert "bot → Dr. Lee: Welcome, Dr. Lee!" in out
+    assert "bot → Alex: You're all set, Alex R.!" in out
+    assert "bot → group chat: Hi! I only talk in private chats." in out
+
+
+def test_backup_copies_a_private_snapshot(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "init")
+    run(capsys, "invite", "--role", "therapist", "--handle", "lee")
+
+    code, out, _ = run(capsys, "backup", "copy.sqlite3")
+    again, _, err = run(capsys, "backup", "copy.sqlite3")
+
+    assert code == 0 and "Backed up" in out
+    assert stat.S_IMODE((clinic_dir / "copy.sqlite3").stat().st_mode) == 0o600
+    with sqlite3.connect(clinic_dir / "copy.sqlite3") as copy:
+        assert copy.execute("SELECT handle FROM people").fetchall() == [("lee",)]
+    copy.close()
+    assert again == 1 and "already exists" in err

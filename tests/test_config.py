@@ -1,0 +1,84 @@
+"""Config loading: the example is valid, every mistake is one clear line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import EXAMPLE_CONFIG, load_config
+from bot.errors import ConfigError
+
+ROOT_EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
+
+
+def test_the_example_config_is_valid_and_complete() -> None:
+    config = load_config(ROOT_EXAMPLE, environ={})
+
+    assert ROOT_EXAMPLE.read_text() == EXAMPLE_CONFIG.read_text()
+    assert config.reminders.lead_times == (timedelta(hours=24), timedelta(hours=1))
+    assert config.policy.no_show_fee == Decimal("0")
+    assert config.program.timezone.key == "America/New_York"
+    assert "988" in config.safety.crisis_text
+    assert config.storage.path == ROOT_EXAMPLE.parent / "data" / "iop-bot.sqlite3"
+
+
+def test_token_from_the_environment_wins(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\ntoken = "from-file"\n')
+
+    assert load_config(path, environ={"IOP_BOT_TOKEN": "from-env"}).telegram.token == "from-env"
+    assert load_config(path, environ={}).telegram.token == "from-file"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[reminders]\nlead_times = ['25x']", "[reminders] lead_times '25x' is not a duration"),
+        ("[reminders]\nlead_times = '24h'", "[reminders] lead_times must be a list"),
+        ("[program]\ntimezone = 'Mars/Base'", "[program] timezone 'Mars/Base' is not a time zone"),
+        ("[policy]\nno_show_fee = -5", "[policy] no_show_fee -5 must be zero or more"),
+        ("[policy]\nlate_cancel_hours = '24'", "[policy] late_cancel_hours must be a whole num"),
+        ("[policy]\nrisk_consecutive_misses = 0", "[policy] risk_consecutive_misses must be at"),
+        ("[policy]\nlate_cancel_hour = 24", "[policy] late_cancel_hour is not a known key"),
+        ("[telegraph]\ntoken = ''", "[telegraph] is not a known section"),
+        ("[telegram]\nbase_url = 'ftp://x'", "[telegram] base_url 'ftp://x' must start with http"),
+        ("[reminders]\nbuddy_quiet_hours = ['9pm', '8am']", "buddy_quiet_hours '9pm' is not a"),
+        ("storage = 3", "storage must be a [section] table"),
+        ("[program\nname = 'x'", "not valid TOML"),
+    ],
+)
+def test_mistakes_name_file_key_and_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_cli_reports_a_config_error_in_one_line_with_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[policy]\nno_show_fee = 'lots'\n")
+
+    code = main(["--config", str(path), "schedule", "list"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"iop-bot: {path}: [policy] no_show_fee 'lots' is not an amount")
+
+
+def test_missing_config_says_how_to_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--config", str(tmp_path / "nope.toml"), "invite", "--role", "therapist"])
+    assert code == 2
+    assert "not found (run `iop-bot init` to create it)" in capsys.readouterr().err

@@ -1,0 +1,187 @@
+"""Onboarding end to end: the real Application, a fake Bot API, a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.fake_telegram import InjectedError
+from storage import people
+from storage.records import PersonRole
+from tests.conftest import BotHarness, onboard_patient
+
+
+async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
+    lee, _ = await bot.clinic()
+    doctor = bot.user(501, "Dr. Lee")
+
+    replies = await doctor.send(f"/start {lee.code}")
+
+    assert "Welcome, Dr. Lee!" in replies[-1].text
+    assert "/schedule" in replies[-1].text
+    person = await people.find_by_telegram_id(bot.db, 501)
+    assert person is not None and person.role is PersonRole.THERAPIST
+    assert bot.api.commands["chat:501"] == ["schedule", "help"]
+
+
+async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+
+    consent = await patient.send(f"/start {alex.code}")
+    assert "what I keep and who sees it" in consent[-1].text
+    assert consent[-1].labels == ["Yes, that's okay", "No, thanks"]
+    assert await people.find_by_telegram_id(bot.db, 777) is None  # nothing until they finish
+
+    question = await patient.press("Yes, that's okay")
+    assert question[-1].labels[0] == "✅ Eastern time"  # the program's zone comes first
+
+    welcome = await patient.press("Pacific time")
+    text = welcome[-1].text
+    assert "You're all set, Alex R.!" in text and "Dr. Lee" in text
+    # 18:00 in New York is 3:00 pm in Los Angeles.
+    assert "Mon 30 Nov, 3:00 pm – 6:00 pm · Group Therapy" in text
+    assert "Times are in Pacific time." in text
+    person = await people.find_by_telegram_id(bot.db, 777)
+    assert person.timezone == "America/Los_Angeles"
+    assert await people.list_groups_of(bot.db, person.id) == ["Evening Group A"]
+    assert bot.api.commands["chat:777"] == ["schedule", "help"]
+
+
+async def test_declining_consent_stores_nothing_and_keeps_the_link_usable(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+    await patient.send(f"/start {alex.code}")
+
+    replies = await patient.press("No, thanks")
+
+    assert "I haven't saved anything" in replies[-1].text
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
+    assert await people.find_by_telegram_id(bot.db, 777) is not None
+
+
+async def test_start_without_code_explains_how_to_begin(bot: BotHarness) -> None:
+    replies = await bot.user(900, "Sam").send("/start")
+    assert "open the personal invite link" in replies[-1].text
+
+
+async def test_unknown_and_malformed_codes_are_refused(bot: BotHarness) -> None:
+    await bot.clinic()
+    sam = bot.user(900, "Sam")
+    for code in ("x" * 22, "not a code at all", "💥" * 5, "a" * 300):
+        replies = await sam.send(f"/start {code}")
+        assert "couldn't find that invite" in replies[-1].text
+    assert await people.find_by_telegram_id(bot.db, 900) is None
+
+
+async def test_used_code_is_refused_for_someone_else(bot: BotHarness) -> None:
+    lee, _ = await bot.clinic()
+    await bot.user(501, "Dr. Lee").send(f"/start {lee.code}")
+
+    replies = await bot.user(900, "Sam").send(f"/start {lee.code}")
+
+    assert "already been used" in replies[-1].text
+    assert await people.find_by_telegram_id(bot.db, 900) is None
+
+
+async def test_expired_code_is_refused(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    bot.clock.advance(bot.config.invites.expire_after + timedelta(minutes=1))
+
+    replies = await bot.user(777, "Alex").send(f"/start {alex.code}")
+
+    assert "expired" in replies[-1].text
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+
+
+async def test_code_for_another_role_changes_nothing(bot: BotHarness) -> None:
+    lee, alex = await bot.clinic()
+    doctor = bot.user(501, "Dr. Lee")
+    await doctor.send(f"/start {lee.code}")
+
+    replies = await doctor.send(f"/start {alex.code}")
+
+    assert "This link is for a patient" in replies[-1].text
+    assert "as a therapist" in replies[-1].text
+    # The patient's link still works for the patient.
+    await onboard_patient(bot, bot.user(777, "Alex"), alex.code, "✅ Eastern time")
+    assert (await people.find_by_telegram_id(bot.db, 777)).handle == "alex"
+
+
+async def test_a_link_opened_by_two_people_belongs_to_the_first(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient, other = bot.user(777, "Alex"), bot.user(900, "Sam")
+    await patient.send(f"/start {alex.code}")
+
+    replies = await other.send(f"/start {alex.code}")
+
+    assert "already been used" in replies[-1].text
+    await patient.press("Yes, that's okay")
+    await patient.press("✅ Eastern time")
+    assert (await people.find_by_telegram_id(bot.db, 777)).handle == "alex"
+    assert await people.find_by_telegram_id(bot.db, 900) is None
+
+
+async def test_free_text_and_cancel_during_onboarding(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+    await patient.send(f"/start {alex.code}")
+
+    nudge = await patient.send("what is this?")
+    assert "tap one of the buttons" in nudge[-1].text
+    cancelled = await patient.send("/cancel")
+    assert "Nothing was saved" in cancelled[-1].text
+    stale = await patient.press("Yes, that's okay")
+    assert stale == [] and "expired" in bot.api.callback_answers[-1]
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+
+
+async def test_forged_time_zone_button_is_refused(bot: BotHarness) -> None:
+    _, alex = await bot.clinic()
+    patient = bot.user(777, "Alex")
+    await patient.send(f"/start {alex.code}")
+    await patient.press("Yes, that's okay")
+
+    await patient.press_data("tz:Mars/Olympus_Mons")
+
+    assert "expired" in bot.api.callback_answers[-1]
+    assert await people.find_by_telegram_id(bot.db, 777) is None
+    await patient.press("Central time")  # the real buttons still work
+    assert (await people.find_by_telegram_id(bot.db, 777)).timezone == "America/Chicago"
+
+
+async def test_reinvite_revokes_the_older_link(bot: BotHarness) -> None:
+    _, old = await bot.clinic()
+    new = await bot.invite(PersonRole.PATIENT, "alex", therapist="lee")
+
+    replies = await bot.user(777, "Alex").send(f"/start {old.code}")
+
+    assert "already been used" in replies[-1].text
+    await onboard_patient(bot, bot.user(777, "Alex"), new.code, "✅ Eastern time")
+    assert (await people.find_by_telegram_id(bot.db, 777)).handle == "alex"
+
+
+async def test_registered_user_opening_start_again(bot: BotHarness) -> None:
+    lee, _ = await bot.clinic()
+    doctor = bot.user(501, "Dr. Lee")
+    await doctor.send(f"/start {lee.code}")
+
+    again = await doctor.send(f"/start {lee.code}")
+    plain = await doctor.send("/start")
+
+    assert "already set up" in again[-1].text
+    assert "Welcome back, Dr. Lee" in plain[-1].text
+
+
+async def test_failed_send_during_registration_apologises_with_reference(
+    bot: BotHarness, caplog
+) -> None:
+    lee, _ = await bot.clinic()
+    bot.api.inject_error("setMyCommands", InjectedError(400, "Bad Request: boom"))
+
+    replies = await bot.user(501, "Dr. Lee").send(f"/start {lee.code}")
+
+    assert "Sorry, something went wrong" in replies[-1].text
+    reference = replies[-1].text.rsplit(" ", 1)[-1]
+    assert f"ref={reference}" in caplog.text
+    assert lee.code not in caplog.text  # no message text in logs
