@@ -1,0 +1,415 @@
+"""Tests for reading patients' messages: corpus accuracy, the hard rules, the JSON-lines helper."""
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.kinds import Reason, SessionKind
+from bot.understanding import Intent, MessageReader, Understanding, parse_jsonl_line
+
+CORPUS = Path(__file__).parent / "data" / "messages.jsonl"
+FIELDS = ("intent", "date", "session_kind", "reason")
+# Set a little below what the rules reach on the corpus, so a regression shows up.
+THRESHOLDS = {"intent": 0.97, "date": 0.97, "session_kind": 0.95, "reason": 0.93}
+
+NEW_YORK = ZoneInfo("America/New_York")
+# Thursday 2026-12-03, 19:40 in New York.
+THURSDAY_EVENING = dt.datetime(2026, 12, 3, 19, 40, tzinfo=NEW_YORK)
+
+
+@pytest.fixture(scope="module")
+def reader() -> MessageReader:
+    return MessageReader()
+
+
+def _corpus() -> list[dict]:
+    with CORPUS.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _read_row(reader: MessageReader, row: dict) -> dict:
+    return parse_jsonl_line(reader, json.dumps(row), "UTC")
+
+
+def read(reader: MessageReader, text: str, now: dt.datetime = THURSDAY_EVENING) -> Understanding:
+    return reader.read(text, now, now.tzinfo)  # type: ignore[arg-type]
+
+
+# --- corpus ------------------------------------------------------------------------------------
+
+
+def test_corpus_is_big_and_varied() -> None:
+    rows = _corpus()
+    intents = {row["expected"]["intent"] for row in rows}
+    zones = {row["tz"] for row in rows}
+    crisis = [row for row in rows if row["expected"]["intent"] == "crisis"]
+    assert len(rows) >= 170
+    assert intents == {str(i) for i in Intent}
+    assert len(crisis) >= 15
+    assert len(zones) >= 9
+    for row in rows:
+        assert set(row["expected"]) == set(FIELDS)
+
+
+def test_corpus_accuracy(reader: MessageReader) -> None:
+    rows = _corpus()
+    correct = dict.fromkeys(FIELDS, 0)
+    misses: list[str] = []
+    for row in rows:
+        got = _read_row(reader, row)
+        for field in FIELDS:
+            if got[field] == row["expected"][field]:
+                correct[field] += 1
+            else:
+                misses.append(f"{field}: {row['text']!r} got {got[field]!r}")
+    accuracy = {field: correct[field] / len(rows) for field in FIELDS}
+    for field, threshold in THRESHOLDS.items():
+        assert accuracy[field] >= threshold, (accuracy, misses)
+
+
+def test_every_crisis_message_is_detected(reader: MessageReader) -> None:
+    missed = [
+        row["text"]
+        for row in _corpus()
+        if row["expected"]["intent"] == "crisis" and _read_row(reader, row)["intent"] != "crisis"
+    ]
+    assert missed == []
+
+
+def test_no_false_crisis_in_corpus(reader: MessageReader) -> None:
+    false_alarms = [
+        row["text"]
+        for row in _corpus()
+        if row["expected"]["intent"] != "crisis" and _read_row(reader, row)["intent"] == "crisis"
+    ]
+    assert false_alarms == []
+
+
+# --- the examples from the design --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "date", "kind", "reason"),
+    [
+        (
+            "can't make it thurs, double shift at work",
+            "absence_upcoming",
+            "2026-12-03",
+            None,
+            "work",
+        ),
+        ("sorry I missed yesterday's group", "absence_missed", "2026-12-02", "group", None),
+        ("running 15 min late tonight", "late", "2026-12-03", None, None),
+        ("can we move my friday individual?", "reschedule", "2026-12-04", "individual", None),
+        (
+            "no voy a poder ir mañana, tengo cita con el doctor",
+            "absence_upcoming",
+            "2026-12-04",
+            None,
+            "health",
+        ),
+        ("I'll be there 👍", "attend_confirm", None, None, None),
+        ("not missing friday, just late", "late", "2026-12-04", None, None),
+        ("court on the 15th so I'll miss Monday", "absence_upcoming", "2026-12-07", None, "legal"),
+        (
+            "can we move my friday individual to monday",
+            "reschedule",
+            "2026-12-04",
+            "individual",
+            None,
+        ),
+    ],
+)
+def test_design_examples(
+    reader: MessageReader,
+    text: str,
+    intent: str,
+    date: str | None,
+    kind: str | None,
+    reason: str | None,
+) -> None:
+    got = read(reader, text).to_json()
+    assert got == {"intent": intent, "date": date, "session_kind": kind, "reason": reason}
+
+
+def test_late_minutes(reader: MessageReader) -> None:
+    assert read(reader, "running 15 min late tonight").late_minutes == 15
+    assert read(reader, "be there in half an hour, sorry, late").late_minutes == 30
+    assert read(reader, "voy a llegar 10 minutos tarde").late_minutes == 10
+    assert read(reader, "running late").late_minutes is None
+    assert read(reader, "can't come tonight").late_minutes is None
+
+
+def test_understanding_to_json_has_exactly_four_plain_keys(reader: MessageReader) -> None:
+    got = read(reader, "running 15 min late to group tonight, traffic")
+    assert got == Understanding(
+        Intent.LATE, dt.date(2026, 12, 3), SessionKind.GROUP, Reason.TRANSPORT, 15
+    )
+    out = got.to_json()
+    assert out == {
+        "intent": "late",
+        "date": "2026-12-03",
+        "session_kind": "group",
+        "reason": "transport",
+    }
+    assert all(type(value) is str for value in out.values())
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("can't come thursday", "2026-12-03"),  # future tense, today is thursday: today
+        ("I missed thursday", "2026-12-03"),  # past tense, the evening: today's session
+        ("I missed tuesday", "2026-12-01"),
+        ("I missed last thursday", "2026-11-26"),
+        ("can't come next tuesday", "2026-12-08"),
+        ("can't come next thursday", "2026-12-10"),
+        ("can't come this coming thursday", "2026-12-10"),
+        ("won't make it on the 1st", "2027-01-01"),
+        ("missed group on the 1st", "2026-12-01"),
+        ("can't make it dec 10", "2026-12-10"),
+        ("can't make it 12/10", "2026-12-10"),
+        ("no puedo el 10/12", "2026-12-10"),  # Spanish: day/month
+        ("no puedo ir el 3 de enero", "2027-01-03"),
+        ("no puedo ir pasado mañana", "2026-12-05"),
+        ("no voy a ir el próximo martes", "2026-12-08"),
+        ("falté el lunes", "2026-11-30"),
+        ("can't come the day after tomorrow", "2026-12-05"),
+        ("I won't be at group on christmas eve", "2026-12-24"),
+    ],
+)
+def test_dates_follow_tense_and_week(reader: MessageReader, text: str, date: str) -> None:
+    assert read(reader, text).to_json()["date"] == date
+
+
+def test_past_weekday_said_that_morning_means_last_week(reader: MessageReader) -> None:
+    friday_morning = dt.datetime(2026, 12, 4, 7, 30, tzinfo=NEW_YORK)
+    assert read(reader, "missed friday, sorry", friday_morning).date == dt.date(2026, 11, 27)
+    assert read(reader, "missed thursday, sorry", friday_morning).date == dt.date(2026, 12, 3)
+
+
+def test_next_weekday_is_in_next_week(reader: MessageReader) -> None:
+    monday = dt.datetime(2026, 12, 7, 9, tzinfo=NEW_YORK)
+    sunday = dt.datetime(2026, 12, 6, 9, tzinfo=NEW_YORK)
+    assert read(reader, "can't come next tuesday", monday).date == dt.date(2026, 12, 15)
+    assert read(reader, "can't come tuesday", monday).date == dt.date(2026, 12, 8)
+    assert read(reader, "can't come next tuesday", sunday).date == dt.date(2026, 12, 8)
+
+
+def test_dates_are_local_late_in_the_evening(reader: MessageReader) -> None:
+    # 23:30 in Los Angeles is already Friday in UTC; "tonight" is still Thursday there.
+    utc_now = dt.datetime(2026, 12, 4, 7, 30, tzinfo=dt.UTC)
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    assert reader.read("sorry I missed tonight", utc_now, los_angeles).date == dt.date(2026, 12, 3)
+    assert reader.read("can't do tomorrow", utc_now, los_angeles).date == dt.date(2026, 12, 4)
+    assert reader.read("can't do tomorrow", utc_now, ZoneInfo("UTC")).date == dt.date(2026, 12, 5)
+
+
+def test_month_end_and_year_end(reader: MessageReader) -> None:
+    nov_28 = dt.datetime(2026, 11, 28, 10, tzinfo=NEW_YORK)
+    dec_30 = dt.datetime(2026, 12, 30, 18, tzinfo=NEW_YORK)
+    jan_31 = dt.datetime(2027, 1, 31, 18, tzinfo=NEW_YORK)
+    assert read(reader, "can't make it on the 1st", nov_28).date == dt.date(2026, 12, 1)
+    assert read(reader, "can't make it on the 2nd", dec_30).date == dt.date(2027, 1, 2)
+    assert read(reader, "can't make it jan 4", dec_30).date == dt.date(2027, 1, 4)
+    assert read(reader, "can't make it friday", dec_30).date == dt.date(2027, 1, 1)
+    # February has no 30th: the next 30th is in March.
+    assert read(reader, "can't make it on the 30th", jan_31).date == dt.date(2027, 3, 30)
+
+
+def test_date_that_only_dates_the_reason_is_not_the_session(reader: MessageReader) -> None:
+    got = read(reader, "I have an exam on thursday so I can't come wednesday")
+    assert (got.intent, got.date, got.reason) == (
+        Intent.ABSENCE_UPCOMING,
+        dt.date(2026, 12, 9),
+        Reason.SCHOOL,
+    )
+    # The only date named dates the session too.
+    assert read(reader, "court tomorrow, can't come").date == dt.date(2026, 12, 4)
+
+
+def test_reschedule_date_is_the_session_being_moved(reader: MessageReader) -> None:
+    assert read(reader, "can we do wednesday instead of friday?").date == dt.date(2026, 12, 4)
+    assert read(reader, "can I move monday's group to wednesday").date == dt.date(2026, 12, 7)
+    assert read(reader, "¿puedo cambiar la sesión del lunes para el martes?").date == dt.date(
+        2026, 12, 7
+    )
+    # Only the new time is named: the moved session is unknown.
+    assert read(reader, "can I switch to the tuesday group instead?").date is None
+
+
+def test_no_date_named(reader: MessageReader) -> None:
+    assert read(reader, "can't make it, sorry").date is None
+    assert read(reader, "running late!").date == dt.date(2026, 12, 3)
+    assert read(reader, "I'll be there").date is None
+    assert read(reader, "on my way").date == dt.date(2026, 12, 3)
+
+
+# --- intents -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to kill myself",
+        "i dont want to live anymore",
+        "thinking about ending it all",
+        "I relapsed",
+        "used again last night and I'm scared",
+        "I took a bunch of pills",
+        "I've been cutting again",
+        "no quiero vivir",
+        "me quiero morir",
+        "quiero hacerme daño",
+        "can't come tonight, honestly I want to die",
+        "everyone would be better off without me",
+    ],
+)
+def test_crisis_wins(reader: MessageReader, text: str) -> None:
+    assert read(reader, text).intent is Intent.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this traffic is killing me, running late",
+        "I'm dying to get there, 10 min late",
+        "I'm dead tired but I'll be there",
+        "my phone died, can't log on tonight",
+        "relapse prevention class is thursday right?",
+        "my brother overdosed, I'm at the hospital with him, can't come",
+        "the suicide prevention training at work runs late, I'll be late",
+        "me muero de sueño pero ahí estaré",
+        "I could kill for a coffee, see you tonight",
+        "going to use my laptop tonight for zoom",
+    ],
+)
+def test_scary_words_are_not_a_crisis(reader: MessageReader, text: str) -> None:
+    assert read(reader, text).intent is not Intent.CRISIS
+
+
+def test_negation(reader: MessageReader) -> None:
+    assert read(reader, "not missing friday, just late").intent is Intent.LATE
+    assert read(reader, "I won't be late tonight").intent is Intent.ATTEND_CONFIRM
+    assert read(reader, "I won't miss it!").intent is Intent.ATTEND_CONFIRM
+    assert read(reader, "I can't make it on time").intent is Intent.LATE
+    assert read(reader, "I can't wait for group").intent is Intent.ATTEND_CONFIRM
+
+
+def test_texting_spelling_caps_and_typos(reader: MessageReader) -> None:
+    got = read(reader, "CANT MAKE GRP 2MORO, BABYSITTER CANCELED")
+    assert (got.intent, got.date, got.session_kind, got.reason) == (
+        Intent.ABSENCE_UPCOMING,
+        dt.date(2026, 12, 4),
+        SessionKind.GROUP,
+        Reason.CHILDCARE,
+    )
+    assert read(reader, "wont b there weds, sry").date == dt.date(2026, 12, 9)
+    assert read(reader, "missd tusday").date == dt.date(2026, 12, 1)
+
+
+# A quick held-out check: messages written apart from the corpus, in other words.
+HELD_OUT = [
+    (
+        "hey there, gonna have to bail on group 2nite, car's making a weird noise",
+        ("absence_upcoming", "2026-12-03", "group", "transport"),
+    ),
+    (
+        "Everything feels pointless and I've been thinking about how to end it",
+        ("crisis", None, None, None),
+    ),
+    (
+        "i'm literally dying of boredom at work, can't wait for group",
+        ("attend_confirm", None, "group", None),
+    ),
+    ("could we bump my 1:1 to next week? finals", ("reschedule", None, "individual", "school")),
+    (
+        "my probation officer wants to meet thursday at 6, can we move group?",
+        ("reschedule", "2026-12-03", "group", "legal"),
+    ),
+    (
+        "tengo un examen el viernes así que no podré ir el jueves que viene",
+        ("absence_upcoming", "2026-12-10", None, "school"),
+    ),
+    (
+        "Me quedé sin batería, me reconecto en 5 minutos",
+        ("late", "2026-12-03", None, "technology"),
+    ),
+    ("ya no aguanto más, quiero acabar con todo", ("crisis", None, None, None)),
+    ("will I get charged if I miss tomorrow?", ("other", "2026-12-04", None, None)),
+    (
+        "I won't make it on New Year's Day obviously lol",
+        ("absence_upcoming", "2027-01-01", None, None),
+    ),
+]
+
+
+def _held_out_rows() -> Iterator[tuple[str, tuple[str | None, ...]]]:
+    yield from HELD_OUT
+
+
+@pytest.mark.parametrize(("text", "expected"), list(_held_out_rows()))
+def test_held_out_messages(
+    reader: MessageReader, text: str, expected: tuple[str | None, ...]
+) -> None:
+    got = read(reader, text).to_json()
+    assert tuple(got[field] for field in FIELDS) == expected
+
+
+# --- JSON lines --------------------------------------------------------------------------------
+
+
+def test_parse_jsonl_line_reads_a_good_line(reader: MessageReader) -> None:
+    line = json.dumps(
+        {"text": "running late", "now": "2026-12-04T07:30:00+00:00", "tz": "America/Los_Angeles"}
+    )
+    assert parse_jsonl_line(reader, line, "UTC") == {
+        "intent": "late",
+        "date": "2026-12-03",
+        "session_kind": None,
+        "reason": None,
+    }
+
+
+def test_parse_jsonl_line_naive_now_is_local_and_tz_defaults(reader: MessageReader) -> None:
+    line = json.dumps({"text": "can't come tomorrow", "now": "2026-12-03T23:30:00"})
+    assert parse_jsonl_line(reader, line, ZoneInfo("America/Denver"))["date"] == "2026-12-04"
+    assert parse_jsonl_line(reader, line, "Asia/Tokyo")["date"] == "2026-12-04"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        '{"now": "2026-12-03T19:40:00-05:00"}',
+        '{"text": "", "now": "2026-12-03T19:40:00-05:00"}',
+        '{"text": 42}',
+        '{"text": "late", "now": "yesterday-ish"}',
+        '{"text": "late", "now": 1733270400}',
+        '{"text": "late", "tz": "Mars/Olympus_Mons"}',
+        '{"text": "late", "tz": "../../etc/passwd"}',
+        '{"text": "late", "tz": 5}',
+    ],
+)
+def test_parse_jsonl_line_reports_malformed_lines(reader: MessageReader, line: str) -> None:
+    got = parse_jsonl_line(reader, line, "America/New_York")
+    assert set(got) == {"error"}
+    assert got["error"]
+
+
+def test_first_read_after_construction_is_fast() -> None:
+    import time
+
+    fresh = MessageReader()
+    start = time.perf_counter()
+    fresh.read("no puedo ir el 3 de diciembre, tengo examen", THURSDAY_EVENING, NEW_YORK)
+    assert time.perf_counter() - start < 0.05
