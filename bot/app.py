@@ -29,8 +29,11 @@ from bot.context import SERVICES, BotContext, Services
 from bot.persistence import SqlitePersistence
 from bot.roles import Role
 from bot.scheduling import HORIZON, extend_occurrences
+from bot.understanding import MessageReader
 from handlers import common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
+from handlers.patient import conversation as patient_conversation
+from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
 from storage.db import Database
 
@@ -61,21 +64,26 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
 
 
 def register_handlers(application: Application) -> None:
-    # Group -2 drops everything that is not a private chat before anything is looked up;
-    # group -1 decides who is talking, once, for every later group.
-    application.add_handler(TypeHandler(Update, guard_private_chat), group=-2)
-    application.add_handler(TypeHandler(Update, resolve_actor), group=-1)
+    # Group -3 drops everything that is not a private chat before anything is looked up;
+    # group -2 decides who is talking, once, for every later group; group -1 answers crisis
+    # language before any dialog can claim the message.
+    application.add_handler(TypeHandler(Update, guard_private_chat), group=-3)
+    application.add_handler(TypeHandler(Update, resolve_actor), group=-2)
+    application.add_handler(
+        MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, check_crisis), group=-1
+    )
     message = filters.UpdateType.MESSAGE
     application.add_handlers(
         [
             # First: an edited "/start CODE" or edited text must not run a command again.
             MessageHandler(filters.UpdateType.EDITED_MESSAGE, common.edited_message),
             onboarding.build_handler(),
+            patient_conversation.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
+            CallbackQueryHandler(forward_note, pattern=FORWARD_PATTERN),
             # Catch-alls last, so every update gets an answer.
             MessageHandler(message & filters.COMMAND, common.unknown_command),
-            MessageHandler(message & filters.TEXT, common.free_text),
             MessageHandler(message, common.unsupported_media),
             CallbackQueryHandler(common.stale_button),
         ],
@@ -103,12 +111,19 @@ async def _on_startup(application: Application, services: Services) -> None:
 
 @asynccontextmanager
 async def running(
-    config: Config, clock: Clock, request: BaseRequest | None = None
+    config: Config,
+    clock: Clock,
+    request: BaseRequest | None = None,
+    reader: MessageReader | None = None,
 ) -> AsyncIterator[Application]:
-    """Open the database, start the application (without polling) and close both after."""
+    """Open the database, start the application (without polling) and close both after.
+
+    The message reader is built (and warmed) before the first update, unless one is given.
+    """
+    reader = reader or MessageReader()
     db = await Database.open(config.storage.path)
     try:
-        services = Services(config=config, db=db, clock=clock)
+        services = Services(config=config, db=db, clock=clock, reader=reader)
         application = build_application(services, request)
         async with application:
             await _on_startup(application, services)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.roles import UNKNOWN, Actor
+from bot.understanding import MessageReader, Understanding
 from storage.db import Database
 
 SERVICES = "services"
@@ -20,6 +21,7 @@ class Services:
     config: Config
     db: Database
     clock: Clock
+    reader: MessageReader
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -33,6 +35,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.actor: Actor = UNKNOWN
+        self.understanding: Understanding | None = None
 
     @property
     def services(self) -> Services:

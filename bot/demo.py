@@ -48,7 +48,7 @@ async def _play(folder: Path, out: TextIO) -> None:
     def scene(title: str) -> None:
         local = clock.now().astimezone(ZONE)
         api.note("")
-        api.note(f"── {local:%a %d %b %Y, %-I:%M %p} ({ZONE.key}) · {title}")
+        api.note(f"── {local:%a %-d %b %Y, %-I:%M %p} ({ZONE.key}) · {title}")
 
     async with running(config, clock, FakeRequest(api)) as application:
         db = application.bot_data["services"].db
@@ -86,6 +86,32 @@ async def _play(folder: Path, out: TextIO) -> None:
 
         scene("the therapist checks the week")
         await therapist.send("/schedule")
+
+        clock.advance(timedelta(hours=23))
+        scene("the patient can't make Thursday")
+        await patient.send("cant make it thurs, double shift at work")
+        await patient.press("Yes, that's the one")
+
+        clock.advance(timedelta(days=1, hours=2))
+        scene("plans change")
+        await patient.send("actually I can make it thursday after all")
+
+        clock.advance(timedelta(hours=21))
+        scene("a missed session, told the next morning")
+        await patient.send("sorry I missed yesterday's group")
+        await patient.press("Yes, that's the one")
+        await patient.press("Not feeling up to it")
+
+        clock.advance(timedelta(hours=7, minutes=45))
+        scene("running late")
+        await patient.send("running 15 min late tonight, bus is slow")
+
+        scene("something the bot can't place goes to a human")
+        await patient.send("is there parking near the clinic?")
+        await patient.press("Send this to my therapist")
+
+        scene("a message that sounds like a crisis always comes first")
+        await patient.send("I used again last night and I'm scared")
 
         scene("things the bot must handle kindly")
         await stranger.send("hello?")

@@ -16,6 +16,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.PATIENT: (
         ("schedule", "Your sessions in the next 7 days"),
+        ("absent", "Tell your care team you'll miss a session"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -102,9 +103,9 @@ UNKNOWN_USER = (
 )
 NOT_FOR_YOUR_ROLE = "Sorry, that isn't something I can do for you. Try /help to see what I can do."
 UNKNOWN_COMMAND = "I don't know that command, sorry. Try /help to see what I can do."
-FREE_TEXT_NOT_YET = (
-    "Thanks for your message. I can't read free text yet, so please use the commands "
-    "below, or contact your care team directly.\n\n{commands}"
+FREE_TEXT_STAFF = (
+    "Thanks! I don't read free-text messages from staff, so please use the commands "
+    "below.\n\n{commands}"
 )
 MEDIA_NOT_SUPPORTED = (
     "Thanks! I can only read text messages, so I can't open that. "
@@ -124,3 +125,118 @@ HELP_HEADER = "Here is what I can do:\n\n{commands}"
 
 def command_list(role: Role) -> str:
     return "\n".join(f"/{command} – {description}" for command, description in COMMANDS[role])
+
+
+# --- absences, late notices and confirmations (patients)
+
+PATIENT_TIP = (
+    "You can also just write to me, like “can't make it Thursday, work shift” or "
+    "“running 10 min late”."
+)
+CONFIRM_UPCOMING = "Just to check: you can't make it to {session}?"
+CONFIRM_MISSED = "Just to check: you missed {session}?"
+CONFIRM_YES = "Yes, that's the one"
+CONFIRM_OTHER = "No, a different one"
+PICK_UPCOMING = "Which session can't you make?"
+PICK_MISSED = "Which session did you miss?"
+PICK_NONE_THAT_DAY = "I don't see a session of yours on {day}. Did you mean one of these?"
+PICK_NONE_OF_THESE = "None of these"
+PICK_MISSED_INSTEAD = "One I already missed"
+NO_SESSIONS_TO_PICK = (
+    "I couldn't find a session of yours that fits. If something's off, please tell your "
+    "care team directly. 🙏"
+)
+PICK_GAVE_UP = (
+    "No problem. If you want to tell your care team something else, just write to me, "
+    "or send /absent."
+)
+ASK_REASON = (
+    "Thanks for telling me. Would you like to share why? It helps your therapist support "
+    "you. You can tap a button, write a few words, or skip."
+)
+REASON_LABELS = {
+    "work": "Work",
+    "school": "School",
+    "health": "Health",
+    "family": "Family",
+    "transport": "Getting there",
+    "technology": "Tech trouble",
+    "childcare": "Childcare",
+    "motivation": "Not feeling up to it",
+    "legal": "Court / legal",
+    "other": "Something else",
+}
+REASON_SKIP = "Skip"
+ABSENCE_RECORDED_UPCOMING = (
+    "Thanks for letting me know, {name} 💙 I've told {therapist} you can't make it to {session}."
+)
+ABSENCE_RECORDED_MISSED = (
+    "Thanks for telling me, {name} 💙 It happens, and I'm glad you got in touch. "
+    "I've let {therapist} know you missed {session}."
+)
+ABSENCE_ALREADY_REPORTED = "You'd already told me about {session}, so nothing else to do. 💙"
+CATCH_UP_PROMISE = "I'll send you the recording and reading for it, so you can catch up."
+ABSENCE_CANCELLED = "Okay, I've stopped. Nothing was sent."
+POLICY_LATE_CANCEL = (
+    "Because this is less than {hours} hours before the session, a late-cancellation fee of "
+    "{fee} may apply, unless you reschedule within {days} days. Your care team can help "
+    "you find a make-up time."
+)
+POLICY_MISSED = (
+    "A missed-session fee of {fee} may apply, unless you reschedule within {days} days. "
+    "Your care team can help you find a make-up time."
+)
+WITHDRAWN = "That's great news! 😊 I've let {therapist} know you'll be at {session} after all."
+TOO_LATE_TO_WITHDRAW = (
+    "{session} has already started. If you can, join now — better late than never! 💙"
+)
+ATTENDANCE_CONFIRMED = "Great, see you at {session}! 😊"
+NO_UPCOMING_SESSION = "I don't see an upcoming session of yours{when}. Try /schedule."
+LATE_RECORDED = (
+    "Thanks for the heads-up! I've told {therapist} you'll be {late} late to {session}. "
+    "Join whenever you can. 💙"
+)
+LATE_RECORDED_WITH_LINK = LATE_RECORDED + "\nJoin here: {link}"
+LATE_SOME = "a little"
+RESCHEDULE_FORWARDED = (
+    "I've asked {therapist} about moving {session}. They'll get back to you about a new time. 🙂"
+)
+RESCHEDULE_FORWARDED_NO_SESSION = (
+    "I've passed your message on to {therapist}. They'll get back to you about a new time. 🙂"
+)
+NOT_UNDERSTOOD = (
+    "I'm not sure I understood, sorry! I can help you tell your care team that you'll "
+    "miss a session or be late, or show your /schedule. Would you like me to send your "
+    "message to {therapist}?"
+)
+SEND_TO_THERAPIST = "Send this to my therapist"
+FORWARDED = "Sent to {therapist}. ✅ They'll get back to you."
+ALREADY_FORWARDED = "That message has already been sent."
+
+CRISIS_REPLY = (
+    "I'm really glad you told me, and I'm sorry you're going through this. 💙 "
+    "You don't have to face it alone.\n\n{crisis_text}\n\n{therapist_line}"
+)
+CRISIS_THERAPIST_TOLD = "I've also let {therapist} know, so they can reach out to you."
+CRISIS_NO_THERAPIST = "Please also reach out to your care team or someone you trust."
+
+# --- alerts for therapists (their own patients only)
+
+ALERT_ABSENCE_UPCOMING = (
+    "🔔 Absence reported: {patient} can't make it to {session}.\n"
+    "Reason: {reason}\nReported {lead}.\nMissed sessions in the last 30 days: {misses}."
+)
+ALERT_ABSENCE_MISSED = (
+    "🔔 Missed session reported: {patient} missed {session}.\n"
+    "Reason: {reason}\nReported {lead}.\nMissed sessions in the last 30 days: {misses}."
+)
+ALERT_WITHDRAWN = "↩️ {patient} can make it after all to {session}. Absence withdrawn."
+ALERT_LATE = "⏰ {patient} will be {late} late to {session}."
+ALERT_RESCHEDULE = "📅 {patient} asks to move {session}. Their message: “{text}”"
+ALERT_RESCHEDULE_NO_SESSION = "📅 {patient} asks to reschedule. Their message: “{text}”"
+ALERT_NOTE = "💬 Message from {patient}: “{text}”"
+ALERT_CRISIS = (
+    "🚨 URGENT: {patient} sent a message that may mean they are in crisis: “{text}”\n"
+    "They were given the crisis line details. Please reach out to them as soon as you can."
+)
+REASON_NOT_GIVEN = "not given"

@@ -41,7 +41,7 @@ async def free_text(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.UNKNOWN_USER)
         return
     await update.effective_message.reply_text(
-        texts.FREE_TEXT_NOT_YET.format(commands=texts.command_list(role))
+        texts.FREE_TEXT_STAFF.format(commands=texts.command_list(role))
     )
 
 

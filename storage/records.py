@@ -64,6 +64,7 @@ class Occurrence:
     group_name: str | None
     patient_handle: str | None
     patient_name: str | None
+    therapist_id: int
     therapist_name: str
 
 
@@ -76,3 +77,39 @@ class ImportSummary:
     occurrences_changed: int
     occurrences_cancelled: int
     people_added: tuple[str, ...]
+
+
+class AbsenceKind(StrEnum):
+    UPCOMING = "upcoming"
+    MISSED = "missed"
+
+
+class AttendanceStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    LATE = "late"
+    ABSENT = "absent"
+    PRESENT = "present"
+
+
+@dataclass(frozen=True)
+class AbsenceDraft:
+    """A report being confirmed: which session (once known), the words, the reason if said."""
+
+    patient_id: int
+    kind: AbsenceKind
+    original_text: str | None
+    parsed: str | None
+    reason: str | None
+    occurrence_id: int | None
+
+
+@dataclass(frozen=True)
+class Absence:
+    id: int
+    patient_id: int
+    occurrence_id: int
+    kind: AbsenceKind
+    reason: str | None
+    reason_text: str | None
+    reported_at: datetime
+    lead_minutes: int

@@ -20,7 +20,7 @@ _OCCURRENCE_QUERY = """
 SELECT o.id, o.series_id, o.local_date, o.starts_at, o.ends_at, o.status,
        s.kind, s.title, s.timezone, s.link, s.group_id,
        g.name AS group_name, pp.handle AS patient_handle, pp.name AS patient_name,
-       t.name AS therapist_name
+       s.therapist_id, t.name AS therapist_name
 FROM occurrences o
 JOIN series s ON s.id = o.series_id
 JOIN people t ON t.id = s.therapist_id
@@ -45,6 +45,7 @@ def _occurrence(row: sqlite3.Row) -> Occurrence:
         group_name=row["group_name"],
         patient_handle=row["patient_handle"],
         patient_name=row["patient_name"],
+        therapist_id=row["therapist_id"],
         therapist_name=row["therapist_name"],
     )
 
@@ -335,3 +336,15 @@ async def therapist_occurrences(
         (to_db(start), to_db(end), therapist_id),
     )
     return [_occurrence(row) for row in rows]
+
+
+async def patient_occurrence(
+    db: Database, patient_id: int, occurrence_id: int
+) -> Occurrence | None:
+    """One occurrence, only if this patient attends it (re-authorises a button press)."""
+    row = await db.fetch_one(
+        f"{_OCCURRENCE_QUERY} WHERE o.id = ? AND (s.patient_id = ? OR s.group_id IN"
+        " (SELECT group_id FROM group_members WHERE patient_id = ?))",
+        (occurrence_id, patient_id, patient_id),
+    )
+    return _occurrence(row) if row else None

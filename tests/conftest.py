@@ -7,6 +7,7 @@ plays a person who sends texts and presses buttons by their label.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import IssuedInvite, issue_invite
 from bot.schedule import parse_schedule
 from bot.scheduling import import_schedule
+from bot.understanding import MessageReader
 from storage.db import Database
 from storage.records import ImportSummary, PersonRole
 
@@ -97,12 +99,28 @@ class BotHarness:
         return lee, alex
 
 
-@pytest.fixture
-async def bot(config: Config, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    api = FakeBotApi(username="iop_test_bot", now=clock.now)
-    async with running(config, clock, FakeRequest(api)) as application:
+@pytest.fixture(scope="session")
+def reader() -> MessageReader:
+    return MessageReader()
+
+
+@asynccontextmanager
+async def start_bot(
+    config: Config, clock: FakeClock, reader: MessageReader, api: FakeBotApi | None = None
+) -> AsyncIterator[BotHarness]:
+    """Run the real application on ``config`` against a fake Bot API (a new one by default)."""
+    api = api or FakeBotApi(username="iop_test_bot", now=clock.now)
+    async with running(config, clock, FakeRequest(api), reader) as application:
         db = application.bot_data["services"].db
         yield BotHarness(api, application, db, clock, config)
+
+
+@pytest.fixture
+async def bot(
+    config: Config, clock: FakeClock, reader: MessageReader
+) -> AsyncIterator[BotHarness]:
+    async with start_bot(config, clock, reader) as harness:
+        yield harness
 
 
 async def onboard_patient(harness: BotHarness, user: ChatUser, code: str, zone_label: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -138,3 +139,47 @@ def test_backup_copies_a_private_snapshot(
         assert copy.execute("SELECT handle FROM people").fetchall() == [("lee",)]
     copy.close()
     assert again == 1 and "already exists" in err
+
+
+def test_parse_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "parse", "cant make it thurs, double shift at work",
+        "--now", "2026-11-30T09:00:00-05:00", "--tz", "America/New_York",
+    )  # fmt: skip
+
+    assert code == 0
+    assert json.loads(out) == {
+        "intent": "absence_upcoming",
+        "date": "2026-12-03",
+        "session_kind": None,
+        "reason": "work",
+    }
+
+
+def test_parse_jsonl_keeps_order_and_reports_bad_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"text": "sorry I missed yesterday's group", "now": "2026-12-01T10:00:00-05:00",
+         "tz": "America/New_York"},
+        "this is not json",
+        {"text": "running 15 min late tonight", "now": "2026-12-01T23:30:00",
+         "tz": "America/Los_Angeles"},
+        {"text": "hola", "tz": "Mars/Base"},
+    ]  # fmt: skip
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines))
+
+    code, out, _ = run(capsys, "parse", "--jsonl", str(source))
+
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(results) == 4
+    assert results[0]["date"] == "2026-11-30" and results[0]["intent"] == "absence_missed"
+    assert "error" in results[1] and "error" in results[3]
+    assert results[2] == {"intent": "late", "date": "2026-12-01", "session_kind": None,
+                          "reason": None}  # fmt: skip
+
+
+def test_parse_with_a_bad_zone_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "parse", "hello", "--tz", "Mars/Base")
+    assert code == 1 and "--tz 'Mars/Base' is not a time zone" in err

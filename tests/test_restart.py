@@ -47,4 +47,4 @@ async def test_a_finished_dialog_does_not_come_back_after_a_restart(
     async with running(config, clock, FakeRequest(api)) as application:
         replies = await ChatUser(api, application, 501, "Lee").send("hello")
 
-    assert "can't read free text yet" in replies[-1].text
+    assert "please use the commands below" in replies[-1].text

@@ -114,6 +114,10 @@ class MessageReader:
         minutes = _late_minutes(norm) if intent is Intent.LATE else None
         return Understanding(intent, date, kind, reason, minutes)
 
+    def read_reason(self, text: str) -> Reason | None:
+        """Read a bare reason ("my car broke down"), as answered to "why?"."""
+        return _reason(normalize(text))
+
 
 # --- intent ------------------------------------------------------------------------------------
 

@@ -36,3 +36,24 @@ CREATE INDEX attendance_occurrence ON attendance(occurrence_id);
 
 -- People who blocked the bot can't be reached; their therapist is told once.
 ALTER TABLE people ADD COLUMN unreachable_at TEXT;
+
+-- An absence report the patient is still confirming (which session, why). Kept in the
+-- database, not in memory, so the dialog survives a restart.
+CREATE TABLE absence_drafts (
+    patient_id INTEGER PRIMARY KEY REFERENCES people(id),
+    kind TEXT NOT NULL CHECK (kind IN ('upcoming', 'missed')),
+    original_text TEXT,
+    parsed TEXT,
+    reason TEXT,
+    occurrence_id INTEGER REFERENCES occurrences(id),
+    created_at TEXT NOT NULL
+);
+
+-- Messages the bot could not place, which the patient chose to send to their therapist.
+CREATE TABLE patient_notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id INTEGER NOT NULL REFERENCES people(id),
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    forwarded_at TEXT
+);

@@ -1,0 +1,1 @@
+"""Patient conversations: free-text messages, absence reports, crisis support."""
