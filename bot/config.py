@@ -7,7 +7,6 @@ naming the file, the key and the problem, so an admin can fix it from one line.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.durations import parse_duration
 from bot.errors import ConfigError
+from bot.tomlfile import read_toml
 
 TOKEN_ENV = "IOP_BOT_TOKEN"
 CONFIG_ENV = "IOP_BOT_CONFIG"
@@ -224,14 +224,7 @@ def config_path(explicit: str | None) -> Path:
 def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     """Read and check ``path``; ``IOP_BOT_TOKEN`` in ``environ`` overrides the token."""
     environ = os.environ if environ is None else environ
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: not found (run `iop-bot init` to create it)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    raw = read_toml(path, ConfigError, " (run `iop-bot init` to create it)")
     return parse_config(raw, path, environ)
 
 

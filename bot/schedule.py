@@ -7,7 +7,6 @@ on that date, converted to UTC separately, so a DST change never moves a 6 pm gr
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +18,7 @@ from bot.config import parse_zone
 from bot.durations import parse_duration
 from bot.errors import ScheduleError
 from bot.kinds import SessionKind
+from bot.tomlfile import read_toml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -228,15 +228,7 @@ _SESSION_KEYS = {
 
 def load_schedule_file(path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
     """Read and check a schedule file; raise ``ScheduleError`` naming the entry and field."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScheduleError(f"{path}: not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScheduleError(f"{path}: cannot be read ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScheduleError(f"{path}: not valid TOML ({error})") from None
-    return parse_schedule(raw, path, default_zone)
+    return parse_schedule(read_toml(path, ScheduleError), path, default_zone)
 
 
 def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> ScheduleSpec:

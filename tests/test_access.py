@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from storage import people
-from tests.conftest import SCHEDULE, BotHarness, onboard_patient
+from tests.conftest import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
 
 
 async def registered_patient(bot: BotHarness):
@@ -89,3 +91,14 @@ async def test_unknown_command_and_stale_button(bot: BotHarness) -> None:
     assert "don't know that command" in (await patient.send("/frobnicate"))[-1].text
     await patient.press_data("consent:yes")
     assert "expired" in bot.api.callback_answers[-1]
+
+
+async def test_schedule_keeps_six_pm_through_the_dst_change(bot: BotHarness) -> None:
+    bot.clock.set(datetime(2026, 10, 29, 9, 0, tzinfo=NEW_YORK))  # Thursday before 1 Nov
+    patient = await registered_patient(bot)
+
+    text = (await patient.send("/schedule"))[-1].text
+
+    assert "Thu 29 Oct, 6:00 pm – 9:00 pm" in text  # EDT
+    assert "Mon 2 Nov, 6:00 pm – 9:00 pm" in text  # EST
+    assert "Wed 4 Nov, 6:00 pm – 9:00 pm" in text

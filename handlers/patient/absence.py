@@ -43,7 +43,7 @@ from bot.context import BotContext
 from bot.kinds import Reason
 from bot.policy import absence_policy_note, describe_lead
 from bot.roles import Role
-from bot.understanding import Understanding
+from bot.understanding import Intent, Understanding
 from handlers.access import for_roles
 from handlers.notify import alert_staff, care_team
 from storage import absences, people
@@ -85,7 +85,8 @@ async def begin_absence(
 ) -> int:
     """Start a report from a free-text message the reader took as an absence."""
     patient = context.actor.person
-    kind = AbsenceKind.MISSED if understanding.intent == "absence_missed" else AbsenceKind.UPCOMING
+    missed = understanding.intent is Intent.ABSENCE_MISSED
+    kind = AbsenceKind.MISSED if missed else AbsenceKind.UPCOMING
     draft = AbsenceDraft(
         patient_id=patient.id,
         kind=kind,
