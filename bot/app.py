@@ -35,6 +35,7 @@ from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import conversation as patient_conversation
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
+from handlers.therapist import attendance
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,9 @@ def register_handlers(application: Application) -> None:
             patient_conversation.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
+            CommandHandler("today", attendance.show_today, message),
+            CommandHandler("attendance", attendance.choose_session, message),
+            CallbackQueryHandler(attendance.press, pattern=attendance.MARK_PATTERN),
             CallbackQueryHandler(forward_note, pattern=FORWARD_PATTERN),
             # Catch-alls last, so every update gets an answer.
             MessageHandler(message & filters.COMMAND, common.unknown_command),

@@ -20,6 +20,8 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
+        ("today", "Today's sessions and who is coming"),
+        ("attendance", "Mark attendance for a session"),
         ("schedule", "Sessions you lead in the next 7 days"),
         ("help", "What I can do"),
     ),
@@ -240,3 +242,30 @@ ALERT_CRISIS = (
     "They were given the crisis line details. Please reach out to them as soon as you can."
 )
 REASON_NOT_GIVEN = "not given"
+
+# --- therapists: roster and attendance
+
+TODAY_NONE = "You lead no sessions today. 🙂"
+TODAY_HEADER = "Today's sessions ({zone_label}):"
+ROSTER_NOBODY = "   nobody enrolled yet"
+STATUS_WORDS = {
+    "confirmed": "✅ {name} — coming",
+    "present": "✅ {name} — present",
+    "late": "⏰ {name} — late{minutes}",
+    "absent": "❌ {name} — absent{reason}",
+    None: "▫️ {name} — no answer yet",
+}
+MARK_HEADER = (
+    "📝 Attendance · {session}\n"
+    "Tap a name to change it: ✅ present → ⏰ late → ❌ absent. Tap Done when finished."
+)
+MARK_ICONS = {"present": "✅", "late": "⏰", "absent": "❌", "confirmed": "▫️", None: "▫️"}
+MARK_DONE = "Done"
+MARK_SAVED = (
+    "📝 Attendance saved · {session}\n{counts}\nYou can change it any time with /attendance."
+)
+MARK_COUNTS = "{present} present, {late} late, {absent} absent, {unmarked} not marked"
+MARK_NOT_STARTED = "This session hasn't started yet, so attendance can't be marked."
+MARK_NOT_YOURS = "Sorry, you can only mark sessions you lead."
+ATTENDANCE_PICK = "Which session? (your sessions from the last 14 days)"
+ATTENDANCE_NONE = "You have no sessions from the last 14 days to mark."

@@ -348,3 +348,12 @@ async def patient_occurrence(
         (occurrence_id, patient_id, patient_id),
     )
     return _occurrence(row) if row else None
+
+
+async def led_occurrence(db: Database, therapist_id: int, occurrence_id: int) -> Occurrence | None:
+    """One occurrence, only if this therapist leads it (re-authorises a button press)."""
+    row = await db.fetch_one(
+        f"{_OCCURRENCE_QUERY} WHERE o.id = ? AND s.therapist_id = ?",
+        (occurrence_id, therapist_id),
+    )
+    return _occurrence(row) if row else None

@@ -1,0 +1,1 @@
+"""Therapist commands: roster, attendance, (later) materials and reports."""

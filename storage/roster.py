@@ -1,0 +1,117 @@
+"""Who belongs to a session, what we know of their attendance, and therapist marking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+from storage.records import AttendanceStatus
+from storage.timestamps import to_db
+
+# The patients of an occurrence: its group's members, or its one patient.
+_MEMBERS = """
+SELECT p.id, p.name, p.handle FROM occurrences o
+JOIN series s ON s.id = o.series_id
+JOIN people p ON p.id = s.patient_id OR p.id IN
+    (SELECT patient_id FROM group_members WHERE group_id = s.group_id)
+WHERE o.id = ? AND p.role = 'patient'
+"""
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    patient_id: int
+    name: str
+    handle: str
+    status: AttendanceStatus | None
+    late_minutes: int | None
+    absence_reason: str | None
+    absence_reported: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    patient_id: int
+    old_status: str | None
+    new_status: str
+    changed_by: int
+    changed_at: str
+
+
+async def roster(db: Database, occurrence_id: int) -> list[RosterEntry]:
+    rows = await db.fetch_all(
+        f"SELECT m.id, m.name, m.handle, a.status, a.late_minutes, ab.reason,"
+        f" ab.id IS NOT NULL AS reported FROM ({_MEMBERS}) m"
+        " LEFT JOIN attendance a ON a.patient_id = m.id AND a.occurrence_id = ?"
+        " LEFT JOIN absences ab ON ab.patient_id = m.id AND ab.occurrence_id = ?"
+        " AND ab.status = 'reported' ORDER BY m.name, m.id",
+        (occurrence_id, occurrence_id, occurrence_id),
+    )
+    return [
+        RosterEntry(
+            patient_id=row[0],
+            name=row[1],
+            handle=row[2],
+            status=AttendanceStatus(row[3]) if row[3] else None,
+            late_minutes=row[4],
+            absence_reason=row[5],
+            absence_reported=bool(row[6]),
+        )
+        for row in rows
+    ]
+
+
+async def is_member(db: Database, occurrence_id: int, patient_id: int) -> bool:
+    row = await db.fetch_one(
+        f"SELECT 1 FROM ({_MEMBERS}) m WHERE m.id = ?", (occurrence_id, patient_id)
+    )
+    return row is not None
+
+
+async def mark(
+    db: Database,
+    *,
+    occurrence_id: int,
+    patient_id: int,
+    status: AttendanceStatus,
+    therapist_id: int,
+    now: datetime,
+) -> AttendanceStatus | None:
+    """Set one patient's attendance as the therapist saw it, with an audit entry.
+
+    Returns the previous status. Marking the same status again writes nothing.
+    """
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT status FROM attendance WHERE patient_id = ? AND occurrence_id = ?",
+            (patient_id, occurrence_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        old = AttendanceStatus(row[0]) if row else None
+        if old is status:
+            return old
+        await conn.execute(
+            "INSERT INTO attendance (patient_id, occurrence_id, status, late_minutes, source,"
+            " updated_at) VALUES (?, ?, ?, NULL, 'therapist', ?)"
+            " ON CONFLICT (patient_id, occurrence_id) DO UPDATE SET status = excluded.status,"
+            " late_minutes = CASE WHEN excluded.status = 'late' THEN attendance.late_minutes END,"
+            " source = 'therapist', updated_at = excluded.updated_at",
+            (patient_id, occurrence_id, status.value, to_db(now)),
+        )
+        await conn.execute(
+            "INSERT INTO attendance_audit (patient_id, occurrence_id, old_status, new_status,"
+            " changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (patient_id, occurrence_id, old.value if old else None, status.value, therapist_id,
+             to_db(now)),
+        )  # fmt: skip
+        return old
+
+
+async def audit_log(db: Database, occurrence_id: int) -> list[AuditEntry]:
+    rows = await db.fetch_all(
+        "SELECT patient_id, old_status, new_status, changed_by, changed_at"
+        " FROM attendance_audit WHERE occurrence_id = ? ORDER BY id",
+        (occurrence_id,),
+    )
+    return [AuditEntry(*tuple(row)) for row in rows]

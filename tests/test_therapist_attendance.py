@@ -1,0 +1,88 @@
+"""Therapist roster and attendance marking, end to end, with the audit trail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.fake_telegram import ChatUser
+from storage import roster
+from storage.records import PersonRole
+from tests.conftest import BotHarness, onboard_patient
+
+
+async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser]:
+    """Dr. Lee with Alex and Jo in Evening Group A; returns (therapist, alex, jo)."""
+    lee, alex = await bot.clinic()
+    jo = await bot.invite(
+        PersonRole.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
+    )
+    therapist = bot.user(501, "Dr. Lee")
+    await therapist.send(f"/start {lee.code}")
+    alex_chat, jo_chat = bot.user(777, "Alex"), bot.user(778, "Jo")
+    await onboard_patient(bot, alex_chat, alex.code, "✅ Eastern time")
+    await onboard_patient(bot, jo_chat, jo.code, "✅ Eastern time")
+    return therapist, alex_chat, jo_chat
+
+
+async def monday_group_id(bot: BotHarness) -> int:
+    row = await bot.db.fetch_one("SELECT id FROM occurrences WHERE local_date = '2026-11-30'")
+    return row[0]
+
+
+async def test_today_shows_who_is_coming(bot: BotHarness) -> None:
+    therapist, alex, _ = await clinic(bot)
+    await alex.send("can't make it tonight, my kid is sick")
+    await alex.press("Yes, that's the one")
+
+    text = (await therapist.send("/today"))[-1].text
+
+    assert "Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A)" in text
+    assert "❌ Alex R. — absent (childcare)" in text
+    assert "▫️ Jo P. — no answer yet" in text
+
+
+async def test_marking_toggles_and_is_audited(bot: BotHarness) -> None:
+    therapist, alex, _ = await clinic(bot)
+    await alex.send("can't make it tonight, work")
+    await alex.press("Yes, that's the one")
+    bot.clock.advance(timedelta(hours=12))  # 9 pm, the group has ended
+
+    sessions = await therapist.send("/attendance")
+    assert sessions[-1].labels[0] == "Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A)"
+    sheet = await therapist.press("Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A)")
+    assert sheet[-1].labels == ["❌ Alex R.", "▫️ Jo P.", "Done"]  # the report is pre-filled
+    await therapist.press("▫️ Jo P.")
+    await therapist.press("✅ Jo P.")
+    done = await therapist.press("Done")
+
+    assert "0 present, 1 late, 1 absent, 0 not marked" in done[-1].text
+    occurrence_id = await monday_group_id(bot)
+    log = await roster.audit_log(bot.db, occurrence_id)
+    assert [(e.old_status, e.new_status) for e in log] == [(None, "present"), ("present", "late")]
+    assert {e.changed_by for e in log} == {1}  # Dr. Lee's person id
+
+
+async def test_future_and_foreign_sessions_cannot_be_marked(bot: BotHarness) -> None:
+    therapist, _, _ = await clinic(bot)
+    kim = await bot.invite(PersonRole.THERAPIST, "kim", name="Dr. Kim")
+    other = bot.user(502, "Dr. Kim")
+    await other.send(f"/start {kim.code}")
+    occurrence_id = await monday_group_id(bot)
+
+    await therapist.press_data(f"at:open:{occurrence_id}")  # 9 am: not started yet
+    assert "hasn't started yet" in bot.api.callback_answers[-1]
+    bot.clock.advance(timedelta(hours=10))
+    await other.press_data(f"at:open:{occurrence_id}")
+    assert "only mark sessions you lead" in bot.api.callback_answers[-1]
+    await other.press_data(f"at:{occurrence_id}:2")
+    assert "only mark sessions you lead" in bot.api.callback_answers[-1]
+    await therapist.press_data(f"at:{occurrence_id}:1")  # person 1 is Dr. Lee, not a member
+    assert "expired" in bot.api.callback_answers[-1]
+    assert await roster.audit_log(bot.db, occurrence_id) == []
+
+
+async def test_patients_cannot_use_therapist_commands(bot: BotHarness) -> None:
+    _, alex, _ = await clinic(bot)
+    for command in ("/today", "/attendance"):
+        replies = await alex.send(command)
+        assert "isn't something I can do for you" in replies[-1].text
