@@ -11,10 +11,17 @@ import pytest
 from bot.kinds import Reason, SessionKind
 from bot.understanding import Intent, MessageReader, Understanding, parse_jsonl_line
 
-CORPUS = Path(__file__).parent / "data" / "messages.jsonl"
+DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "messages.jsonl"
 FIELDS = ("intent", "date", "session_kind", "reason")
-# Set a little below what the rules reach on the corpus, so a regression shows up.
-THRESHOLDS = {"intent": 0.97, "date": 0.97, "session_kind": 0.95, "reason": 0.93}
+# Set a little below what the rules reach on each set, so a regression shows up. The held-out
+# sets were written apart from the corpus, then the rules were generalised (heldout_3 was
+# measured once, untouched, as the honest estimate: intent 0.74, date 0.89, reason 0.82).
+SETS = {
+    "messages.jsonl": {"intent": 0.97, "date": 0.97, "session_kind": 0.95, "reason": 0.93},
+    "heldout_2.jsonl": {"intent": 0.98, "date": 0.98, "session_kind": 0.98, "reason": 0.97},
+    "heldout_3.jsonl": {"intent": 0.98, "date": 0.97, "session_kind": 0.98, "reason": 0.97},
+}
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Thursday 2026-12-03, 19:40 in New York.
@@ -26,9 +33,13 @@ def reader() -> MessageReader:
     return MessageReader()
 
 
-def _corpus() -> list[dict]:
-    with CORPUS.open(encoding="utf-8") as f:
+def _corpus(name: str = "messages.jsonl") -> list[dict]:
+    with (DATA / name).open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def _all_rows() -> list[dict]:
+    return [row for name in SETS for row in _corpus(name)]
 
 
 def _read_row(reader: MessageReader, row: dict) -> dict:
@@ -55,8 +66,9 @@ def test_corpus_is_big_and_varied() -> None:
         assert set(row["expected"]) == set(FIELDS)
 
 
-def test_corpus_accuracy(reader: MessageReader) -> None:
-    rows = _corpus()
+@pytest.mark.parametrize("name", list(SETS))
+def test_corpus_accuracy(reader: MessageReader, name: str) -> None:
+    rows = _corpus(name)
     correct = dict.fromkeys(FIELDS, 0)
     misses: list[str] = []
     for row in rows:
@@ -67,14 +79,14 @@ def test_corpus_accuracy(reader: MessageReader) -> None:
             else:
                 misses.append(f"{field}: {row['text']!r} got {got[field]!r}")
     accuracy = {field: correct[field] / len(rows) for field in FIELDS}
-    for field, threshold in THRESHOLDS.items():
+    for field, threshold in SETS[name].items():
         assert accuracy[field] >= threshold, (accuracy, misses)
 
 
 def test_every_crisis_message_is_detected(reader: MessageReader) -> None:
     missed = [
         row["text"]
-        for row in _corpus()
+        for row in _all_rows()
         if row["expected"]["intent"] == "crisis" and _read_row(reader, row)["intent"] != "crisis"
     ]
     assert missed == []
@@ -83,7 +95,7 @@ def test_every_crisis_message_is_detected(reader: MessageReader) -> None:
 def test_no_false_crisis_in_corpus(reader: MessageReader) -> None:
     false_alarms = [
         row["text"]
-        for row in _corpus()
+        for row in _all_rows()
         if row["expected"]["intent"] != "crisis" and _read_row(reader, row)["intent"] == "crisis"
     ]
     assert false_alarms == []
@@ -252,6 +264,27 @@ def test_no_date_named(reader: MessageReader) -> None:
     assert read(reader, "on my way").date == dt.date(2026, 12, 3)
 
 
+def test_periods_and_proposed_times_name_no_session_date(reader: MessageReader) -> None:
+    assert read(reader, "can't come this weekend").date is None
+    assert (
+        read(reader, "i won't be in group next week, visiting family for christmas").date is None
+    )
+    assert read(reader, "can we reschedule? thursday works better").date is None
+    assert read(reader, "can we push my 1:1 to later in the week? wednesday maybe").date is None
+    # A date in a clause with the opposite intent's words is about another session.
+    got = read(reader, "Monday I have the dentist so I'll miss group. Tuesday I'll be there tho")
+    assert got.date == dt.date(2026, 12, 7)
+
+
+def test_someone_else_failing_is_not_a_miss(reader: MessageReader) -> None:
+    got = read(reader, "sorry I'll be late to group, bus didn't come")
+    assert (got.intent, got.date, got.reason) == (
+        Intent.LATE,
+        dt.date(2026, 12, 3),
+        Reason.TRANSPORT,
+    )
+
+
 # --- intents -----------------------------------------------------------------------------------
 
 
@@ -270,6 +303,11 @@ def test_no_date_named(reader: MessageReader) -> None:
         "quiero hacerme daño",
         "can't come tonight, honestly I want to die",
         "everyone would be better off without me",
+        "I'm thinking of ending things",
+        "Keep thinking about taking all my pills",
+        "i keep thinking everyone would be fine without me",
+        "quiero desaparecer",
+        "la neta ya no le veo sentido a nada",
     ],
 )
 def test_crisis_wins(reader: MessageReader, text: str) -> None:
@@ -289,6 +327,11 @@ def test_crisis_wins(reader: MessageReader, text: str) -> None:
         "me muero de sueño pero ahí estaré",
         "I could kill for a coffee, see you tonight",
         "going to use my laptop tonight for zoom",
+        "I'm ending things with my boyfriend, so I might be late",
+        "took all my meds this morning like I'm supposed to, see you tonight",
+        "my cousin tried to kill himself, I need to be with family tonight, can't come",
+        "I have my pills ready for the week",
+        "the kids are fine without me for an hour, I'll be there",
     ],
 )
 def test_scary_words_are_not_a_crisis(reader: MessageReader, text: str) -> None:

@@ -6,25 +6,43 @@ millisecond. Date words are resolved against the patient's local "now"; see `dat
 
 Choices made where the wording is ambiguous:
 
-- Crisis language wins over every other intent. Scary words about someone else ("my brother
-  relapsed") or figures of speech ("traffic is killing me") are not a crisis.
+- Crisis language wins over every other intent, indirect wording included ("thinking of ending
+  things", "everyone would be fine without me", "saving up my meds", "ya no le veo sentido a
+  nada"). Scary words about someone else ("my brother relapsed"), figures of speech ("traffic
+  is killing me"), a breakup ("ending things with him") and taking meds as prescribed ("took all
+  my meds this morning") are not a crisis.
 - A weekday alone follows the tense of its clause: future -> the next one (today included),
   past -> the last one. In the past tense, today's weekday means today from noon on (the
   session may be over) and a week ago before noon. "last X" is strictly before today; "next X"
   is X in the week starting next Monday; "this coming X" / "el X que viene" is the next X,
-  a week ahead when X is today. Spanish d/m and English m/d for "3/12".
+  a week ahead when X is today. Spanish d/m and English m/d for "3/12". A whole week or
+  weekend ("next week", "this weekend", "la semana que viene") names no single date: when it is
+  the session's, `date` is None; "monday's group last week" is the monday of last week.
 - `date` is the session the message is about. In a reschedule it is the session being moved
-  ("instead of X", "from X" are old; "to X", "for X" after a move verb, "X instead" are new);
-  when only the new time is named, `date` is None. A date that only dates the reason ("court on
-  the 15th so I'll miss monday") is dropped when another date is named.
+  ("instead of X", "from X" are old; "to X", "for X" after a move verb, anything after "move
+  ... to" in the same clause, "X instead", "X works", and a later sentence proposing times
+  ("wednesday or thursday maybe") are new); when only the new time is named, `date` is None.
+  A date that only dates the reason ("court on the 15th so I'll miss monday") is dropped when
+  another date (or a week) is named.
 - An absence or confirmation takes only a date on its side of today ("my brother overdosed last
-  night, can't make group" names no session date).
+  night, can't make group" names no session date). With several dates, the one in the clause
+  holding the intent's own words wins ("clocks change tonight. see everyone sunday" -> sunday),
+  and a date in a clause with the opposite intent's words is another session's ("I'll miss
+  thursday. wednesday I'll be there" -> thursday). "the bus didn't come" is not the patient's
+  miss. Crisis and `other` take the first real date ("relapsed over the weekend, scared to come
+  tonight" -> today).
+- `session_kind` is the first kind named outright; "my therapist/counselor" means `individual`
+  only when no kind is named ("my counselor said I could switch to support group" -> support).
+  "monday's class" / "the class" is the session (kind None), not school. "I'll try to make it"
+  is a confirmation.
 - No date named: `late` means today (lateness is about now), "on my way"/"logging on" means
   today, anything else is None.
 - `reason` is read only for absences, lateness and reschedules. Keywords decide it; a relative
   who is ill is `family` (a child is `childcare`); an explicit "because ..." that matches no
   category is `other`. A message with no absence verb but the patient's own illness or low
-  motivation ("flu 🤒") is read as an absence.
+  motivation ("flu 🤒") is read as an absence; a question sentence does not count. "on zoom" /
+  "in person" is where the session is, not a technology problem; a shift at a hospital is work.
+  A clock change ("clocks go back", "DST", "cambio de hora") is `other`.
 """
 
 import datetime as dt
@@ -85,8 +103,17 @@ _ENGLISH_WORDS = re.compile(
 )
 _SESSION_WORDS = re.compile(
     r"\b(?:group|session|individual|therapy|class|grupo|sesion|terapia|iop|miss|missed|"
-    r"make it|come|be there|late)\b"
+    r"make it|come|be there|late|skip\w*)\b"
 )
+
+
+# Words that, in a date's own clause, tie that date to another intent than the message's.
+_ABSENCE_WORDS = re.compile(f"{rules.UPCOMING.pattern}|{rules.MISSED.pattern}")
+_CONTRARY: dict[Intent, re.Pattern[str]] = {
+    Intent.ABSENCE_UPCOMING: rules.CONFIRM,
+    Intent.ABSENCE_MISSED: rules.CONFIRM,
+    Intent.ATTEND_CONFIRM: _ABSENCE_WORDS,
+}
 
 
 class MessageReader:
@@ -106,9 +133,9 @@ class MessageReader:
         local_now = now.astimezone(tz)
         norm = normalize(text)
         spanish = len(_SPANISH_WORDS.findall(norm)) > len(_ENGLISH_WORDS.findall(norm))
-        intent = _classify(norm, text)
+        intent, trigger = _classify(norm, text)
         mentions = find_mentions(norm, spanish, self._month_day.month_day)
-        date = _session_date(norm, intent, mentions, local_now)
+        date = _session_date(norm, intent, trigger, mentions, local_now)
         kind, kind_spans = _session_kind(norm)
         reason = _reason(_blank(norm, kind_spans)) if intent in _REASON_INTENTS else None
         minutes = _late_minutes(norm) if intent is Intent.LATE else None
@@ -122,45 +149,59 @@ class MessageReader:
 # --- intent ------------------------------------------------------------------------------------
 
 
-def _classify(norm: str, raw: str) -> Intent:
+def _classify(norm: str, raw: str) -> tuple[Intent, int | None]:
+    """Return the intent and where its deciding words start (None when nothing marks it)."""
     # Order matters: crisis first; an admitted miss before a plea to reschedule it; clear
     # absences before the weaker signs of lateness ("can't come, ... picking up late").
     if _is_crisis(norm):
-        return Intent.CRISIS
-    unnegated = rules.NEGATED_ABSENCE.sub(" ", norm)
-    if rules.MISSED.search(unnegated):
-        return Intent.ABSENCE_MISSED
-    if rules.RESCHEDULE.search(norm):
-        return Intent.RESCHEDULE
-    not_late = rules.NOT_LATE.sub(" ", norm)
-    if rules.LATE.search(not_late):
-        return Intent.LATE
-    if rules.UPCOMING.search(unnegated):
-        return Intent.ABSENCE_UPCOMING
-    if rules.LATE_WEAK.search(not_late):
-        return Intent.LATE
-    if (
-        rules.CONFIRM.search(norm)
-        or rules.CONFIRM_EMOJI.search(raw)
-        or rules.CONFIRM_SHORT.match(norm)
-    ):
-        return Intent.ATTEND_CONFIRM
+        return Intent.CRISIS, None
+    # Blank rather than delete, so positions still index `norm`.
+    unnegated = _blank_matches(rules.NEGATED_ABSENCE, norm)
+    not_late = _blank_matches(rules.NOT_LATE, norm)
+    if (m := _first_person_match(rules.MISSED, unnegated)) is not None:
+        return Intent.ABSENCE_MISSED, m
+    steps: tuple[tuple[Intent, re.Pattern[str], str], ...] = (
+        (Intent.RESCHEDULE, rules.RESCHEDULE, norm),
+        (Intent.LATE, rules.LATE, not_late),
+        (Intent.ABSENCE_UPCOMING, rules.UPCOMING, unnegated),
+        (Intent.LATE, rules.LATE_WEAK, not_late),
+        (Intent.ATTEND_CONFIRM, rules.CONFIRM, norm),
+    )
+    for intent, pattern, text in steps:
+        if (match := pattern.search(text)) is not None:
+            return intent, match.start()
+    if rules.CONFIRM_EMOJI.search(raw) or rules.CONFIRM_SHORT.match(norm):
+        return Intent.ATTEND_CONFIRM, None
     # "will i get charged if i miss tomorrow?" asks; it does not report an absence.
-    if "?" not in norm and rules.UPCOMING_WEAK.search(unnegated):
-        return Intent.ABSENCE_UPCOMING
+    if "?" not in norm and (match := rules.UPCOMING_WEAK.search(unnegated)):
+        return Intent.ABSENCE_UPCOMING, match.start()
     if _reason_implies_absence(norm):
-        return (
-            Intent.ABSENCE_MISSED if _text_tense(norm) is Tense.PAST else Intent.ABSENCE_UPCOMING
-        )
-    return Intent.OTHER
+        past = _text_tense(norm) is Tense.PAST
+        return (Intent.ABSENCE_MISSED if past else Intent.ABSENCE_UPCOMING), None
+    return Intent.OTHER, None
+
+
+def _blank_matches(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _first_person_match(pattern: re.Pattern[str], text: str) -> int | None:
+    """Return where `pattern` first matches about the patient ("the bus didn't come" is not)."""
+    for match in pattern.finditer(text):
+        if not rules.OTHER_SUBJECT_BEFORE.search(text, max(0, match.start() - 30), match.start()):
+            return match.start()
+    return None
 
 
 def _reason_implies_absence(norm: str) -> bool:
     """Return True for "flu, staying in bed" style messages: a reason with no absence verb."""
-    if "?" in norm:
+    if rules.LEAVE_EARLY.search(norm):
         return False
     kind, spans = _session_kind(norm)
-    reason = _reason(_blank(norm, spans))
+    # The reason must be stated, not asked ("will i be charged if i'm sick?"); the session it
+    # keeps the patient from may be named in a question ("notes from monday's group? had to work").
+    statements = rules.QUESTION_SENTENCE.sub(lambda m: " " * len(m.group()), norm)
+    reason = _reason(_blank(statements, spans))
     if reason in (Reason.HEALTH, Reason.MOTIVATION):
         return True  # the patient's own state is reason enough to expect an absence
     if reason in (None, Reason.OTHER, Reason.TECHNOLOGY, Reason.TRANSPORT):
@@ -195,7 +236,11 @@ def _text_tense(norm: str) -> Tense:
 
 
 def _session_date(
-    norm: str, intent: Intent, mentions: list[Mention], local_now: dt.datetime
+    norm: str,
+    intent: Intent,
+    trigger: int | None,
+    mentions: list[Mention],
+    local_now: dt.datetime,
 ) -> dt.date | None:
     today = local_now.date()
     if not mentions:
@@ -205,25 +250,55 @@ def _session_date(
             return today
         return None
     default = _default_tense(norm, intent)
+    # A period ("next week") keeps its place with no date: it names the session, not a day.
     resolved = [
         (m, resolve(m, today, _mention_tense(norm, m, default), local_now.hour)) for m in mentions
     ]
-    resolved = [(m, d) for m, d in resolved if d is not None]
+    resolved = [(m, d) for m, d in resolved if d is not None or m.kind == "period"]
+    # "last week I missed wednesday": the day is more precise than the week around it.
+    dated_clauses = {_clause_bounds(norm, m.start) for m, d in resolved if d is not None}
+    resolved = [
+        (m, d)
+        for m, d in resolved
+        if m.kind != "period" or _clause_bounds(norm, m.start) not in dated_clauses
+    ]
     if not resolved:
         return None
     if intent is Intent.RESCHEDULE:
-        return _moved_session_date(norm, resolved)
+        return _moved_session_date(norm, [(m, d) for m, d in resolved if d is not None])
+    resolved = _narrow(norm, intent, trigger, resolved)
+    # An absence or confirmation is about a session on the side of today its tense says;
+    # "my brother overdosed last night, can't make group" names no date for the session.
+    if intent is Intent.ABSENCE_MISSED:
+        return next((d for _, d in resolved if d is None or d <= today), None)
+    if intent in (Intent.ABSENCE_UPCOMING, Intent.ATTEND_CONFIRM):
+        return next((d for _, d in resolved if d is None or d >= today), None)
+    # Elsewhere a period is background ("relapsed over the weekend, scared to come tonight").
+    return next((d for _, d in resolved if d is not None), None)
+
+
+def _narrow(
+    norm: str,
+    intent: Intent,
+    trigger: int | None,
+    resolved: list[tuple[Mention, dt.date | None]],
+) -> list[tuple[Mention, dt.date | None]]:
+    """Keep the dates about the session this message is about, when several are named."""
+    if len(resolved) > 1 and intent in _CONTRARY:
+        # "i'll miss thursday. wednesday i'll be there": a date with the opposite intent's words
+        # is about another session.
+        own = [(m, d) for m, d in resolved if not _CONTRARY[intent].search(_clause(norm, m))]
+        resolved = own or resolved
     if len(resolved) > 1:
         # "court on the 15th so i'll miss monday": the 15th only dates the reason.
         about_session = [(m, d) for m, d in resolved if not _dates_reason_only(norm, m)]
         resolved = about_session or resolved
-    # An absence or confirmation is about a session on the side of today its tense says;
-    # "my brother overdosed last night, can't make group" names no date for the session.
-    if intent is Intent.ABSENCE_MISSED:
-        return next((d for _, d in resolved if d <= today), None)
-    if intent in (Intent.ABSENCE_UPCOMING, Intent.ATTEND_CONFIRM):
-        return next((d for _, d in resolved if d >= today), None)
-    return resolved[0][1]
+    if len(resolved) > 1 and trigger is not None:
+        # "clocks change tonight. see everyone sunday": the date next to the intent's words.
+        start, end = _clause_bounds(norm, trigger)
+        near = [(m, d) for m, d in resolved if start <= m.start < end]
+        resolved = near or resolved
+    return resolved
 
 
 def _default_tense(norm: str, intent: Intent) -> Tense:
@@ -232,6 +307,11 @@ def _default_tense(norm: str, intent: Intent) -> Tense:
     if intent in (Intent.CRISIS, Intent.OTHER, Intent.LATE):
         return _text_tense(norm)
     return Tense.FUTURE
+
+
+def _clause(norm: str, mention: Mention) -> str:
+    start, end = _clause_bounds(norm, mention.start)
+    return norm[start:end]
 
 
 def _clause_bounds(norm: str, pos: int) -> tuple[int, int]:
@@ -260,7 +340,10 @@ def _mention_tense(norm: str, mention: Mention, default: Tense) -> Tense:
 def _dates_reason_only(norm: str, mention: Mention) -> bool:
     start, end = _clause_bounds(norm, mention.start)
     clause = norm[start:end]
-    return bool(rules.REASON_NOUN_NEAR.search(clause)) and not _SESSION_WORDS.search(clause)
+    if not rules.REASON_NOUN_NEAR.search(clause):
+        return False
+    # "skipped the support meeting yesterday": a session named makes the date the session's.
+    return not _SESSION_WORDS.search(clause) and _session_kind(clause)[0] is None
 
 
 def _moved_session_date(norm: str, resolved: list[tuple[Mention, dt.date]]) -> dt.date | None:
@@ -271,15 +354,32 @@ def _moved_session_date(norm: str, resolved: list[tuple[Mention, dt.date]]) -> d
         before, after = norm[: mention.start], norm[mention.end :]
         if rules.OLD_TIME_BEFORE.search(before):
             old.append(date)
-        elif rules.NEW_TIME_AFTER.match(after) or (
-            rules.NEW_TIME_BEFORE.search(before) and _move_verb_in_sentence(before)
-        ):
+        elif _is_new_time(before, after):
             continue
         else:
             unmarked.append(date)
     if old:
         return old[0]
     return unmarked[0] if unmarked else None
+
+
+def _is_new_time(before: str, after: str) -> bool:
+    """Return True when a date is the time asked for ("move it to friday", "thursday works")."""
+    if rules.NEW_TIME_AFTER.match(after):
+        return True
+    if rules.NEW_TIME_BEFORE.search(before) and _move_verb_in_sentence(before):
+        return True
+    sentence = re.split(r"[.!?\n]", before)[-1]
+    # "push my 1:1 to later in the week, wednesday maybe": every date after "to" is new.
+    if rules.MOVE_DESTINATION.search(sentence):
+        return True
+    # "can we reschedule? thursday works better": a later sentence proposing a time.
+    after_sentence = re.split(r"[.!?\n]", after)[0]
+    return (
+        rules.MOVE_VERB.search(before) is not None
+        and rules.MOVE_VERB.search(sentence) is None
+        and rules.PROPOSAL.search(sentence + " " + after_sentence) is not None
+    )
 
 
 def _move_verb_in_sentence(before: str) -> bool:
@@ -291,10 +391,26 @@ def _move_verb_in_sentence(before: str) -> bool:
 
 
 def _session_kind(norm: str) -> tuple[SessionKind | None, list[tuple[int, int]]]:
-    """Return the first session kind named and the spans naming any kind."""
+    """Return the first session kind named and the spans naming a session (blanked for reason).
+
+    A kind named outright ("support group") wins over one only implied by a person ("my
+    counselor said ..."), wherever each stands in the message.
+    """
+    kind, spans = _first_kind(norm, rules.KINDS, [])
+    fallback, spans = _first_kind(norm, rules.KIND_FALLBACK, spans)
+    # "monday's class", "on zoom" name the session or its venue, never a reason.
+    spans += [m.span() for p in (rules.SESSION_CLASS, rules.VENUE) for m in p.finditer(norm)]
+    return kind or fallback, spans
+
+
+def _first_kind(
+    norm: str,
+    kinds: tuple[tuple[SessionKind, re.Pattern[str]], ...],
+    spans: list[tuple[int, int]],
+) -> tuple[SessionKind | None, list[tuple[int, int]]]:
     best: tuple[int, int, SessionKind] | None = None
-    spans: list[tuple[int, int]] = []
-    for order, (kind, pattern) in enumerate(rules.KINDS):
+    spans = list(spans)
+    for order, (kind, pattern) in enumerate(kinds):
         for m in pattern.finditer(norm):
             if any(s <= m.start() < e for s, e in spans):
                 continue  # "support group" already named; its "group" is not another kind
@@ -312,7 +428,7 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _reason(norm: str) -> Reason | None:
-    text = rules.NOT_A_JOB.sub(" ", norm)
+    text = rules.WORKPLACE.sub(" work ", rules.NOT_A_JOB.sub(" ", norm))
     for reason, pattern in rules.REASONS:
         if not pattern.search(text):
             continue

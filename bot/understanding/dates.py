@@ -28,7 +28,7 @@ class Mention:
 
     start: int
     end: int
-    kind: str  # "offset" | "weekday" | "day" | "monthday"
+    kind: str  # "offset" | "weekday" | "day" | "monthday" | "period" (a week: no one date)
     offset: int = 0  # days from today, for kind "offset"
     weekday: int = 0  # 0 = Monday
     modifier: str = ""  # "next" | "last" | "this" | "past" | "" for weekdays
@@ -110,7 +110,15 @@ _WEEKDAY_RE = re.compile(
     r"\b(?:(?P<pre>this coming|the coming|this past|next week|this|next|last|upcoming|past|"
     r"el proximo|proximo|este|el)\s+)?"
     rf"(?P<wd>{_WEEKDAY_ALT})(?:'s|s)?\b"
-    r"(?P<post>\s+(?:que viene|pasado|proximo|next week|of next week|last week|of last week))?"
+    # "monday's group last week": a session noun may sit between the day and its week.
+    r"(?P<post>(?:\s+(?:group|session|class|meeting|appointment|individual|psychoed))?"
+    r"\s+(?:que viene|pasado|proximo|next week|of next week|last week|of last week))?"
+)
+# A week or weekend named as a whole: it places the session but names no single date.
+_PERIOD_RE = re.compile(
+    r"\b(?:(?:this|next|last|that) (?:week|weekend)|the weekend|la semana (?:que viene|"
+    r"pasada|proxima)|esta semana|la proxima semana|(?:este|el|el proximo) (?:fin de semana|"
+    r"finde))\b"
 )
 _MONTHDAY_RE = re.compile(
     rf"\b(?P<m1>{_MONTH_ALT})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
@@ -192,6 +200,9 @@ def find_mentions(
                 modifier=_weekday_modifier(m["pre"], m["post"]),
             )
         )
+    # After weekdays, so "tuesday of next week" stays one mention.
+    for m in _PERIOD_RE.finditer(text):
+        add(Mention(m.start(), m.end(), "period"))
     for m in _ORDINAL_RE.finditer(text):
         day = int(m["d1"] or m["d2"])
         if 1 <= day <= 31:
@@ -235,6 +246,8 @@ def _weekday_modifier(pre: str | None, post: str | None) -> str:
 
 def resolve(mention: Mention, today: dt.date, tense: Tense, hour: int) -> dt.date | None:
     """Turn a mention into a local date; `hour` is the local hour of "now"."""
+    if mention.kind == "period":
+        return None
     if mention.kind == "offset":
         return today + dt.timedelta(days=mention.offset)
     if mention.kind == "weekday":

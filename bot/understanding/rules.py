@@ -13,6 +13,11 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives))
 
 
+# "took all my meds this morning": taking them as prescribed is the opposite of a crisis.
+_AS_PRESCRIBED = (
+    r" (?:this morning|today|tonight|on time|like (?:i'm|i am|i was|you) (?:supposed|told)|"
+    r"as (?:prescribed|directed)|for (?:the|today))"
+)
 # --- crisis ------------------------------------------------------------------------------------
 # Always first-person and explicit: a false alarm is cheap, a missed one is not.
 CRISIS_FIRST_PERSON = _rx(
@@ -31,7 +36,7 @@ CRISIS_FIRST_PERSON = _rx(
     r"\bcan't (?:go on|keep going|do this anymore|take (?:it|this) anymore)\b",
     r"\b(?:gave|give|giving) up on (?:life|everything|living)\b",
     r"\b(?:took|taken|take|swallowed) (?:too many|all (?:my|the|of my)|a (?:bunch|handful) of) "
-    r"(?:pills|meds|medication)\b",
+    r"(?:pills|meds|medication)\b(?!" + _AS_PRESCRIBED + ")",
     r"\b(?:have|got|holding) (?:the|a) (?:pills|gun|rope|plan)\b.*\b(?:die|end|myself|it)\b",
     r"\bnot safe (?:with|around) my ?self\b|\bi'm not safe\b|\bdon't feel safe\b",
     r"\b(?:used|drank|using|drinking|got high|smoked|shot up|slipped|slipped up) again\b",
@@ -52,7 +57,7 @@ CRISIS_FIRST_PERSON = _rx(
     r"\b(?:sleep|go to sleep) (?:forever|and never wake up)\b|\bnever wake up\b",
     r"\b(?:so |just |i'm )?done with (?:life|living|everything)\b(?! (?:at|for|on|in|today))",
     r"\b(?:have|got) (?:the|my|all (?:the|my)) pills (?:ready|in front of me|saved|lined up|"
-    r"right here|counted)\b",
+    r"right here|counted)\b(?! for)",
     r"\b(?:won't|not going to|will not|don't think i'll|doubt i'll) be (?:around|"
     r"here) (?:much )?(?:longer|anymore|for long)\b",
     r"\bgoodbye (?:everyone|forever|all|for good|cruel)\b|\bthis is (?:my )?goodbye\b",
@@ -72,6 +77,60 @@ CRISIS_FIRST_PERSON = _rx(
     r"\bvolvi a (?:consumir|tomar|beber|usar|drogarme)\b",
     r"\bno aguanto mas\b|\bacabar con todo\b|\bquiero desaparecer\b|\bno vale la pena vivir\b",
     r"\bmejor (?:muerto|muerta)\b|\bestarian mejor sin mi\b",
+    # Indirect wording: a wish to be gone, no point left, a method being prepared.
+    r"\b(?:ending|end) (?:things|everything)\b(?! (?:with|between))",
+    r"\b(?:better|happier|easier) (?:off )?(?:if i (?:wasn't|weren't|was not|were not) "
+    r"(?:around|here|alive)|if i (?:was|were) gone|if i died|without me)\b",
+    r"\bwish i (?:wasn't|weren't|was not|were not) (?:around|here|alive|born)\b",
+    r"\b(?:want|wanna|wish i could|going) to (?:disappear|vanish|not exist|stop existing)\b",
+    r"\b(?:take|taking|swallow|swallowing|took|overdo|overdoing) (?:all|every one) (?:of )?"
+    r"(?:my|the|these|those) (?:pills|meds|medication|medicine|tablets)\b(?!"
+    + _AS_PRESCRIBED
+    + ")",
+    r"\b(?:saving|saved|stockpil\w*|hoard\w*|collecting) (?:up )?(?:my |the |some )?(?:pills|meds|"
+    r"medication|medicine|tablets)\b",
+    r"\b(?:sleep|go to sleep|fall asleep) and (?:not|never) wake up\b|\bnot wake up again\b",
+    r"\b(?:don't|dont) see the point\b(?=\s*(?:[.!]|$|anymore|in (?:anything|living|life)))",
+    r"\b(?:tired|sick) of (?:living|being alive|life)\b|\bkms\b|\bunalive\b",
+    r"\b(?:i|i'm|i've) (?:have|got|made|making) a plan\b(?=\s*(?:[.!]|$|to (?:die|end|go)))",
+    r"\bnothing (?:matters|is worth it) anymore\b",
+    r"\bno (?:le )?veo (?:el |ningun )?sentido (?:a|de|en) (?:nada|la vida|vivir|seguir)\b",
+    r"\b(?:ya no vale la pena|no vale la pena) (?:nada|vivir|seguir)\b|\bnada vale la pena\b|"
+    r"\bno vale la pena nada\b",
+    r"\b(?:ganas de|quisiera|ojala (?:pudiera )?) (?:morir\w*|desaparecer)\b|"
+    r"\bya no puedo mas\b(?! (?:tarde|temprano))",
+    # Others "fine without me", a burden, no way out, how much longer.
+    r"\b(?:would|'d|will|'ll|world|everyone|everybody|they)\b[^.!?]{0,20}\b(?:better|fine|"
+    r"happier|ok|okay|easier|good)(?: off)? without me\b(?! (?:tonight|today|tomorrow|for|this|"
+    r"at|in|there))",
+    r"\bi'm (?:just )?a burden\b|\bno way out\b|\bnot worth living\b|\blife (?:isn't|is not) "
+    r"worth\b|\bwish i (?:was|were|had) never (?:been )?born\b|\bwant (?:it all|everything|"
+    r"the pain) to (?:end|stop)\b|\bcan't live like this\b",
+    r"\bhow (?:much )?longer i can (?:do this|keep (?:going|doing this)|take (?:it|this)|"
+    r"hold on|go on)\b|\bcan't hold on\b",
+    r"\b(?:don't|dont) want to be here\b(?=\s*(?:[.!]|$|anymore|at all))",
+    # Pills, a weapon: taken in a quantity, or at hand.
+    r"\b(?:took|taken|take|taking|swallowed|swallow|swallowing) (?:too many|all|a (?:bunch|"
+    r"handful|"
+    r"lot|whole bottle)|way too many|\d{2,})\b[^.!?]{0,25}\b(?:pills|meds|medication|"
+    r"medicine|tablets|xanax|tylenol|ambien|sleeping pills)\b(?!" + _AS_PRESCRIBED + ")",
+    r"\b(?:pills|gun|knife|razor|blade|rope) (?:in my hand|in front of me|ready|right here|"
+    r"next to me|on the (?:table|counter|bed))\b(?! for)|\bholding (?:a |the |my )?(?:pills|"
+    r"knife|razor|"
+    r"blade|gun)\b",
+    r"\b(?:drinking|drank|using)\b[^.!?]{0,30}\band (?:i )?can't stop\b|\bcan't stop (?:drinking|"
+    r"using)\b",
+    # Spanish: again, no more, a burden, pills.
+    r"\b(?:me he vuelto a|volvi a|me volvi a|he vuelto a) (?:cortar|lastimar|hacer\w* dano|"
+    r"consumir|beber|tomar|drogar)\w*\b",
+    r"\bya no quiero seguir\b(?! (?:en|con|yendo|viniendo|asistiendo|el|la|los|las))|"
+    r"\bno quiero seguir (?:asi|adelante)\b",
+    r"\bme (?:quiero|voy a) matar\b|\bno (?:quiero )?despertar(?:me)? (?:nunca|mas)\b|"
+    r"\bdormir y no despertar\b|\bno tiene sentido (?:vivir|nada|seguir)\b|"
+    r"\bharto de vivir\b|\bharta de vivir\b|\bsoy una carga\b|\bno (?:hay|tengo) salida\b",
+    r"\b(?:me tome|tome|me trague|trague) (?:todas|muchas|un monton de|un punado de) (?:las |"
+    r"mis )?"
+    r"(?:pastillas|pildoras|medicinas)\b",
 )
 # "relapse prevention" class, "my brother overdosed": scary words that are not about the patient.
 CRISIS_NOT_SELF = re.compile(
@@ -81,12 +140,18 @@ CRISIS_NOT_SELF = re.compile(
     r"|\b(?:he|she|they|someone)\b|\b(?:mi|su) (?:hermano|hermana|mama|papa|amigo|amiga|primo|"
     r"prima|hijo|hija|esposo|esposa|tio|tia|novio|novia)\b"
 )
+# "the bus didn't come", "my ride didn't show": someone else failed, not the patient.
+OTHER_SUBJECT_BEFORE = re.compile(
+    r"\b(?:bus|train|ride|uber|lyft|driver|sitter|babysitter|nanny|he|she|they|it|someone|"
+    r"nobody|alarm|(?:my|the|his|her|our) (?!own\b)\w+)\s*$"
+)
 CRISIS_FIRST_PERSON_MARK = re.compile(r"\b(?:i|i'm|i've|me|myself|my ?self|yo|me)\b")
 
 # --- intents -----------------------------------------------------------------------------------
 RESCHEDULE = _rx(
     r"\breschedul\w*|\bre-schedul\w*",
-    r"\b(?:move|moving|switch|swap|change|push|bump|shift) (?:my|the|our|it|this|that|to|"
+    r"\b(?:move|moving|switch|swap|(?<!clocks )(?<!clock )(?<!time )change|push|bump|shift) "
+    r"(?:my|the|our|it|this|that|to|"
     r"tomorrow|tonight|today|session|group|individual|family)\b",
     r"\b(?:different|another|other|later|earlier) (?:time|day|slot|session|date)\b",
     r"\bswap\w*\b|\bswitch(?:ing)?\b(?! (?:off|on|phones))",
@@ -94,6 +159,7 @@ RESCHEDULE = _rx(
     r"forward)\b",
     r"\b(?:can|could) (?:i|we) (?:do|come|switch|join|go|attend) [^.?!]{0,25}\binstead\b",
     r"\binstead of\b|\bin place of\b",
+    r"\b(?:moved|pushed|bumped|shifted|switched|changed) (?:to|back|up)\b",
     r"\b(?:make[- ]?up|makeup) (?:session|class|group)\b",
     r"\bcambiar\b|\breprogramar\b|\breagendar\b|\bmover (?:mi|la|el)\b|\bposponer\b",
     r"\b(?:otro|otra) (?:dia|hora|horario|fecha)\b|\ben vez de\b|\ben lugar de\b",
@@ -116,11 +182,25 @@ MISSED = _rx(
     r"asistir|conectarme|venir))\b",
     r"\btried to (?:log|join|get|call|connect)\b|\bwouldn't let me (?:in|join|log)\b",
     r"\bsorry (?:about|for) (?:today|tonight|earlier)\b",
+    r"\bskipped\b(?! (?:breakfast|lunch|dinner|a meal|meals|my meds|a dose|a beat|town))",
+    r"\b(?:spaced|blanked|zoned)(?: out)? (?:on|about)\b|\b(?:totally |completely )?forgot "
+    r"(?:that |it was |we had |there was )?(?:tonight|today|yesterday|last night|this morning|"
+    r"(?:it|group|session|class) (?:was|is))\b",
+    # Asking what was missed admits the miss; asking for a recording does not.
+    r"\bwhat did i miss\b|\bdid i miss anything\b",
+    r"\bno (?:vine|entre|estuve|me uni)\b|\bse me paso\b|\bse me olvido\b",
+    r"\b(?:ghosted|flaked on|bailed on)\b",
+    # "sorry about monday", "perdon por lo del jueves": an apology for a past session.
+    r"\b(?:sorry|perdon|perdona|perdoname|disculpa|disculpe) (?:about|for|por|lo (?:de|del)) "
+    r"(?:lo (?:de|del) |el )?(?:last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|lunes|martes|"
+    r"miercoles|jueves|viernes|sabado|domingo|yesterday|last night|ayer|anoche)\b",
 )
 LATE = _rx(
     r"\brunning (?:late|behind|a bit behind|a little behind|\d+(?: minutes)? (?:late|behind))\b",
-    r"\b(?:me (?:re)?conecto|llego|entro|estoy ahi|me uno) en (?:\d+|unos|cinco|diez|quince) "
-    r"(?:minutos|min)\b",
+    r"\b(?:me (?:re)?conecto|llego|entro|estoy ahi|me uno) en (?:\d+|unos|cinco|diez|quince)"
+    r"(?: (?:minutos|min))?\b",
+    r"\b(?:la |mi |perdon (?:por )?la )(?:demora|tardanza)\b",
     r"\b(?:\d+|a few|a couple(?: of)?|\d+-\d+) (?:minutes|hours?) (?:late|behind)\b",
     r"\b(?:be|i'm|am|gonna be|going to be|will be|i'll be) (?:a (?:bit|little|tad) )?late\b",
     r"\b(?:won't|can't|not going to|might not|may not|wont) (?:make it|be there|get there|be|"
@@ -130,6 +210,11 @@ LATE = _rx(
     r"\bmissed the (?:start|beginning|first)\b|\bbehind schedule\b",
     r"\b(?:llego|llegar|llegare|llegaremos|voy|vamos|estoy|llegando|conectarme|conecto)\b"
     r"[^.,!?]{0,25}(?<!la )(?<!esta )\btarde\b",
+    r"\bse me (?:hizo|hace|esta haciendo|fue) tarde\b|\bme (?:tarde|retrase|demore|estoy "
+    r"tardando|voy a demorar)\b|\bllegue tarde\b|\bdame (?:\d+|unos|cinco|diez) minutos\b",
+    r"\b(?:give me|gimme|need) (?:\d+|a few|five|ten)(?: more)? minutes\b",
+    r"\b(?:join|joining|log on|logging on|log in|hop on|get on|be on|back|be there)\b"
+    r"[^.,!?]{0,25}\bin (?:\d+|a few|a couple|five|ten|fifteen)(?: minutes)?\b",
     r"\bretras\w*\b|\ben retraso\b|\bno (?:voy a (?:poder )?|podre |puedo )?llegar a tiempo\b|"
     r"\bno llego a tiempo\b|\bme (?:voy a )?tardar\b",
 )
@@ -166,6 +251,11 @@ UPCOMING = _rx(
     r"llego\b)",
     r"\b(?:voy a|tengo que|necesito) (?:faltar|cancelar|perderme)\b|\bfaltare\b|\bvoy a faltar\b",
     r"\bno me (?:voy a poder|puedo) conectar\b|\bno puedo\b",
+    r"\b(?:thinking (?:about|of)|considering) (?:skipping|missing|not coming|not going|sitting "
+    r"(?:it|this) out|bailing)\b",
+    r"\b(?:probably|prob|likely|going to be|i'll be|will be|i'm) out\b(?= (?:tonight|today|"
+    r"tomorrow|this|next|on|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)",
+    r"\b(?:i|we) can't\b(?=\s*(?:[,.!]|$|sorry|because|tonight|today|tomorrow|this|next|on\b))",
 )
 # Absence words that are easily outweighed ("i'd rather die than miss group, see you tonight").
 UPCOMING_WEAK = _rx(
@@ -183,7 +273,7 @@ CONFIRM = _rx(
     r"\bi'll be on\b",
     r"\bcount me in\b|\bi'm (?:coming|joining|there)\b(?! down)|\bon my way\b|"
     r"\blogging (?:on|in)\b|\b(?:joining|hopping on|getting on|logging on) (?:now|shortly|in a "
-    r"(?:sec|second|minute|min))\b|\bi'm in\b(?=\s*[!.]*\s*$|\s*(?:for|tonight|today))",
+    r"(?:sec|second|minute|min))\b|\bi'm in\b(?=\s*[!.,]|\s*$|\s*(?:for|tonight|today))",
     r"\b(?:yes|yep|yeah|yup|sure|ok|okay|of course|absolutely|definitely)\b.{0,20}"
     r"\b(?:there|coming|attend|join|make it)\b",
     r"\bconfirm\w*\b|\bplanning (?:to|on) (?:come|coming|attend|attending|be|being|join)\b",
@@ -194,6 +284,10 @@ CONFIRM = _rx(
     r"\b(?:won't|wont|not going to|never) be late\b|\b(?:i'll|will) be (?:there )?on time\b|"
     r"\bno voy a llegar tarde\b|\bllego a tiempo\b",
     r"\b(?:no voy a faltar|no faltare)\b|\bestare (?:en|ahi|alli|presente|conectad[oa])\b",
+    r"\btry(?:ing)? (?:to|and) (?:make it|come|be there|join|log on|attend)\b",
+    r"\bcuent(?:a|en|e) conmigo\b|\bvoy (?:pa'?|para) (?:alla|alli|ahi)\b",
+    r"\b(?:i'll|i'm going to)\b[^.!?,]{0,25}\b(?:in|at) (?:group|session|class)\b",
+    r"\bsin falta\b|\b(?:estoy|ahi estoy|voy a estar) (?:ahi|alli|presente)\b|\bahi estoy\b",
 )
 CONFIRM_EMOJI = re.compile("[\U0001f44d\u2705\U0001f44c\u2714]")
 # A bare yes/ok (often a reply to a reminder).
@@ -203,10 +297,17 @@ CONFIRM_SHORT = re.compile(
 )
 NOW_WORDS = re.compile(
     r"\bon my way\b|\b(?:joining|hopping on|getting on) now\b|\blogging (?:on|in)\b|"
-    r"\bjoining now\b|\ben camino\b|\bya voy\b|\bahi voy\b"
+    r"\bjoining now\b|\ben camino\b|\bya voy\b|\bahi voy\b|\bvoy (?:pa'?|para) (?:alla|alli|ahi)\b"
 )
+# Leaving early is attending: "leave early tomorrow for a parent teacher conference".
+LEAVE_EARLY = re.compile(
+    r"\b(?:leave|leaving|log off|logging off|duck out|step out|head out) early\b|"
+    r"\b(?:salir|salirme|irme) (?:temprano|antes)\b"
+)
+QUESTION_SENTENCE = re.compile(r"[^.!?\n]*\?")
 ABOUT_A_SESSION = re.compile(
-    r"\b(?:sorry|lo siento|perdon|tonight|today|tomorrow|hoy|manana|esta noche|monday|tuesday|"
+    r"\b(?:class|sorry|lo siento|perdon|tonight|today|tomorrow|hoy|manana|esta noche|monday|"
+    r"tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|"
     r"domingo)\b"
 )
@@ -236,7 +337,18 @@ NEW_TIME_BEFORE = re.compile(
     r"(?:\b(?:to|into|until|till|for|a|al|para|hasta|do|try|maybe|how about|what about|"
     r"instead on)\s+(?:the\s+|el\s+|next\s+)?$)"
 )
-NEW_TIME_AFTER = re.compile(r"^\s*(?:'s\s+\w+\s+)?(?:instead|en su lugar)\b")
+# "move my 1:1 to later in the week": after the move verb and its "to", within one clause.
+MOVE_DESTINATION = re.compile(
+    MOVE_VERB.pattern + r"[^,;]*?\b(?:to|till|until|into|para|al|hasta)\b"
+)
+PROPOSAL = re.compile(
+    r"\b(?:maybe|works?|would work|better|how about|what about|instead|possible|available|"
+    r"open|free|or|quizas|tal vez|mejor|puede ser|funciona)\b"
+)
+NEW_TIME_AFTER = re.compile(
+    r"^\s*(?:'s\s+\w+\s+)?(?:instead|en su lugar|works|would work|is (?:better|good|best|free|"
+    r"open)|me (?:queda|funciona|viene))\b"
+)
 OLD_TIME_BEFORE = re.compile(
     r"\b(?:instead of|in place of|en vez de|en lugar de)\s+(?:\S+\s+){0,4}$"
     r"|\b(?:from|del|de)\s+(?:the |el )?$"
@@ -277,6 +389,10 @@ KINDS: tuple[tuple[SessionKind, re.Pattern[str]], ...] = (
             r"mtg|one)\b",
             r"\bcouples? (?:session|therapy|counseling)\b",
             r"\bsession with my (?:family|wife|husband|parents|mom|dad|partner|kids)\b",
+            r"\bfamily (?:night|program)\b|\b(?:to|at|make|miss|missed|skip|for) family\b"
+            r"(?! (?:reasons|stuff|emergency|matters|issues|things?|events?|visits?|dinner|"
+            r"members?|"
+            r"time|business|trip|gathering|reunion|party))",
             r"\b(?:terapia|sesion|cita|reunion) (?:familiar|de familia|con mi familia)\b|"
             r"\bla familiar\b",
         ),
@@ -287,10 +403,8 @@ KINDS: tuple[tuple[SessionKind, re.Pattern[str]], ...] = (
             r"\bindividual\b",
             r"\b(?:session|appointment|meeting|check-?in|call) with (?:my |the )?"
             r"(?:therapist|counselor|counsellor|clinician|dr\.? \w+|doctor \w+|case manager)\b",
-            r"\bmy (?:therapist|counselor|counsellor|clinician)\b",
             r"\btherapist (?:appointment|session)\b|\bcounsel+ing (?:session|appointment)\b",
             r"\bprivate session\b",
-            r"\b(?:mi|la|con mi|con la|con el) (?:terapeuta|consejer[oa]|psicolog[oa])\b",
         ),
     ),
     (
@@ -302,6 +416,24 @@ KINDS: tuple[tuple[SessionKind, re.Pattern[str]], ...] = (
     ),
 )
 
+# Weaker than any kind named outright: "my counselor said I could switch to support group".
+KIND_FALLBACK: tuple[tuple[SessionKind, re.Pattern[str]], ...] = (
+    (
+        SessionKind.INDIVIDUAL,
+        _rx(
+            r"\bmy (?:therapist|counselor|counsellor|clinician)\b",
+            r"\b(?:mi|la|con mi|con la|con el) (?:terapeuta|consejer[oa]|psicolog[oa])\b",
+        ),
+    ),
+)
+# "monday's class", "the class": the session itself, not school.
+SESSION_CLASS = re.compile(
+    r"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|today|tomorrow|"
+    r"yesterday)(?:'s)?|the|our|this|that|iop|skills|evening|online) class(?:es)?\b"
+)
+# "be on zoom", "in person": where the session happens, not a technical problem.
+VENUE = re.compile(r"\b(?:on|via|over|through|by|in) (?:zoom|video|the app|person)\b")
+
 # --- reasons -----------------------------------------------------------------------------------
 _FAMILY_PERSON = (
     r"mom|mother|mum|mama|dad|father|papa|grandma|grandmother|grandpa|grandfather|granny|"
@@ -312,7 +444,8 @@ _FAMILY_PERSON = (
 )
 _CHILD = (
     r"kid|kids|kiddo|kiddos|little ones|child|children|daughter|baby|toddler|babysitter|sitter|"
-    r"daycare|day care|"
+    r"daycare|day care|parent[- ]teacher|school play|nena|nene|nenes|chamac[oa]s?|mij[oa]|"
+    r"hijit[oa]s?|peques?|crios?|"
     r"childcare|child care|nanny|hijo|hija|hijos|hijas|nino|nina|ninos|bebe|ninera|guarderia|"
     r"kinder|(?:my|his|her|our|the) son|stepson|stepdaughter|little one|school pickup|"
     r"pick up my (?:kid|son|daughter)"
@@ -325,7 +458,8 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
         _rx(
             r"\bcourt\b(?!yard)|\blawyer\b|\battorney\b|\bprobation\b|\bparole\b|\bjudge\b",
             r"\b(?:court|legal) (?:date|hearing|thing|stuff)\b|\bhearing\b(?! aid)|\barraign\w*\b",
-            r"\bp\.?o\.? (?:meeting|appointment|check-?in|visit)\b|\bmy p\.?o\.?\b|\blegal\b",
+            r"\bjury\b|\bp\.?o\.? (?:meeting|appointment|check-?in|visit)\b|\bmy p\.?o\.?\b|"
+            r"\blegal\b",
             r"\bcorte\b(?! de (?:luz|internet|pelo|cabello))|\babogad[oa]\b|\baudiencia\b|"
             r"\bjuez\b|\bjuzgado\b|\btribunal\b|\blibertad condicional\b|\bjuicio\b",
         ),
@@ -358,7 +492,8 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
             r"\bcommute\b|\bno way (?:to get|of getting) there\b|\bcouldn't get a ride\b|"
             r"\bstuck on the (?:highway|road|freeway)\b|\bno gas\b|\bout of gas\b",
             r"\bcarro\b|\bcoche\b|\bcamion\b|\bautobus\b|\braite\b|\baventon\b|\btrafico\b|"
-            r"\bllanta\b|\btransporte\b|\bse descompuso\b|\bquien me lleve\b|"
+            r"\bllanta\b|\bguagua\b|\bpesero\b|\bcombi\b|\btren\b|\btransporte\b|"
+            r"\bse descompuso\b|\bquien me lleve\b|"
             r"\bnadie que me lleve\b|"
             r"\bno tengo (?:como llegar|en que irme)\b",
         ),
@@ -368,10 +503,12 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
         Reason.HEALTH,
         _rx(
             r"\bsick\b|\bill\b|\bflu\b|\bfever\b|\bcovid\b|\bmigraine\b|\bhospital\w*\b|"
-            r"\bdentist\b|\bdoctor\b|\bdr(?:'s)? appointment\b|\bmedical\b|"
+            r"\bdentist\b|\bdoctor(?:'?s)?\b|\bdrs?(?:'s)? appointment\b|\bmedical\b|"
             r"\b(?:the|in|at) er\b|\bemergency room\b|\bunder the weather\b|\bunwell\b",
             r"\bnot feeling (?:well|good|great|so good)\b|\bfeel(?:ing)? (?:sick|awful|terrible|"
-            r"like crap|like shit|horrible)\b|\b(?:have|got|caught) (?:a |the )?(?:bad )?cold\b",
+            r"like crap|like shit|horrible)\b|\b(?:have|got|caught) (?:a |the )?(?:bad )?cold\b|"
+            r"\b(?:this|a|the|my|bad|nasty|head) cold\b|\bno me (?:encontraba|encuentro|"
+            r"sentia|siento) bien\b",
             r"\burgent care\b|\bsurgery\b|\binjur\w*\b|\bthrowing up\b|\bvomit\w*\b|"
             r"\bstomach\b|\bheadache\b|\bpain\b|\bpanic attack\b|\banxiety attack\b|"
             r"\bstrep\b|\bmy back\b|\bback (?:pain|hurts|went out)\b|\binfection\b|"
@@ -382,7 +519,9 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
             r"\benferm[oa]\b|\bmedic[oa]\b|\bgripe\b|\bfiebre\b|\bhospital\b|\bdentista\b|"
             r"\bdolor\b|\bmigrana\b|\bmalestar\b|\bvomit\w*\b|\bresfriad[oa]\b|\bcita medica\b|"
             r"\bdoctora?\b|\bcirugia\b|\bemergencias\b|\bme siento (?:muy |super |bien )?mal\b|"
-            r"\bgripa\b|\bno me siento bien\b|\bestoy mal\b|\bme (?:siento|sentia|"
+            r"\bgripa\b|\bno me siento bien\b|\bestoy mal\b|\b(?:estoy|estaba|estuve|ando|"
+            r"andaba|me puse|he estado|sigo) (?:muy |un poco )?(?:mal[oa]?|malit[oa]|"
+            r"enferm[oa])\b|\bme (?:siento|sentia|"
             r"senti) (?:muy )?(?:fatal|mal|"
             r"enferm[oa])\b",
         ),
@@ -411,7 +550,9 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
             r"\bwork\b|\bworking\b|\bshifts?\b|\bboss\b|\bjob\b|\bovertime\b|\bmanager\b|"
             r"\bemployer\b|\bclient\b|\bcoworker\b|\bdeadline\b|\boffice\b|\bon call\b|"
             r"\bbusiness trip\b|\bwork trip\b|\bdouble\b|\bclock(?:ed)? out\b|\bhired\b",
-            r"\btrabajo\b|\btrabajar\b|\bturno\b|\bjefe\b|\bjefa\b|\bchamba\w*\b|\bdoble turno\b",
+            r"\b(?:in a|my|work|team|staff|client|business) meeting\b",
+            r"\btrabaj\w*\b|\bcurr(?:o|ar|ando|e)\b|\bdoble\b|\bjunta\b|\bjefe\b|\bjefa\b|"
+            r"\bchamba\w*\b|\bdoble turno\b",
         ),
     ),
     (
@@ -421,6 +562,8 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
             r"\b(?:don't|dont|do not) feel like\b|\bnot feeling it\b|\btired\b|\bexhausted\b",
             r"\bno (?:energy|motivation)\b|\bunmotivated\b|\bnot motivated\b|\bnot in the mood\b",
             r"\bcan't be bothered\b|\bneed a (?:break|night off|day off)\b|\bburn(?:ed|t) out\b",
+            r"\b(?:couldn't|can't|could not) face\b|\bnot sure (?:it's|it is|this is|group is) "
+            r"(?:helping|working|worth it)\b",
             r"\boverwhelmed\b|\blazy\b|\bdon't want to (?:come|go|do|log|join|talk)\b|"
             r"\bwhat's the point\b|\bno point\b",
             r"\bno tengo ganas\b|\bsin ganas\b|\bno me siento con (?:animo|ganas)\b|"
@@ -433,7 +576,8 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
         _rx(
             r"\bsomething came up\b|\bpersonal (?:stuff|reasons|matter|issue|thing)\b|"
             r"\bemergency\b|\berrands?\b|\b(?:i'm|we're|we are) moving\b|"
-            r"\bmoving (?:day|out|house|apartments?)\b|\bvacation\b|\bout of town\b|\btravel\w*\b",
+            r"\bmoving (?:day|out|house|apartments?|into|in)\b|\bnew (?:apartment|place|"
+            r"house)\b|\bvacation\b|\bout of town\b|\btravel\w*\b",
             r"\bstorm\b|\bsnow\w*\b|\bweather\b|\bhurricane\b|\bflood\w*\b|\bvet\b|\bdog\b|"
             r"\bcat\b|"
             r"\bpet\b|\bchurch\b|\bbirthday\b|\blandlord\b|\bevict\w*\b|"
@@ -441,13 +585,20 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
             r"\b(?:an|another|other|una|otra) (?:appointment|cita)\b|\bfell asleep\b|"
             r"\boverslept\b|\bslept (?:through|in)\b|\bme quede dormid[oa]\b|\bme dormi\b|"
             r"\bidentity\b|\bdmv\b|\bbank\b|\bpassport\b|\bout of (?:state|the country)\b|"
-            r"\b(?:time change|clocks? changed?|daylight saving\w*|cambio de horario)\b",
+            r"\b(?:time change|clocks? (?:change[sd]?|going back|went back|go back|spring\w* "
+            r"forward|sprang forward|fall(?:ing)? back|fell back)|spring(?:ing)? forward|dst|"
+            r"daylight saving\w*|cambio de (?:horario|hora))\b",
         ),
     ),
 )
 # "zoom doesn't work" is a technology problem, not a job.
 NOT_A_JOB = re.compile(
     r"\b(?:doesn't|won't|isn't|not|didn't|don't|stopped|wouldn't|aren't|never) work(?:ing|s)?\b"
+)
+# "a double shift at the hospital": the patient's workplace, not their health.
+WORKPLACE = re.compile(
+    r"\b(?:shift|turno|work|working|trabajo|trabajando|doble|double)\b[^.,!?]{0,20}\b(?:at|in|en) "
+    r"(?:the |el |la )?(?:hospital|clinic|clinica|er|doctor's office)\b"
 )
 EXPLICIT_BECAUSE = re.compile(r"\b(?:because|due to|since|porque|por que|reason is)\b")
 

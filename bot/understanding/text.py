@@ -98,6 +98,11 @@ _TOKEN_MAP: dict[str, str] = {
     "gruop": "group",
     "goup": "group",
     "grup": "group",
+    # autocorrect turns "group" into these
+    "grout": "group",
+    "froup": "group",
+    "yall": "y'all",
+    "fam": "family",
     "runnign": "running",
     "indiv": "individual",
     "indv": "individual",
