@@ -1,0 +1,213 @@
+"""Attendance history for reports and patient summaries, read set-based, never row by row.
+
+Who was expected at a session (its roster): the members of its group, or the patient of a
+one-patient series, plus anyone with an attendance row for it (a make-up guest, or a former
+member whose history must stay in the billing export). Only people with the patient role
+count, only started sessions, never cancelled ones.
+
+Group membership has no dates, so a patient who joins a group appears, unmarked, on that
+group's earlier sessions too; marking attendance is what makes the history exact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.kinds import SessionKind
+from storage.db import Database
+from storage.records import AttendanceStatus
+from storage.timestamps import from_db, to_db
+
+# Started, not cancelled sessions of a period ([start, until)).
+_PERIOD = "o.starts_at >= :start AND o.starts_at < :until AND o.status = 'scheduled'"
+
+# Everyone on the rosters of the period's sessions, as ids and marks only: the details of
+# sessions and patients come once each from SESSIONS_QUERY and PATIENTS_QUERY. UNION also
+# removes a patient who is both a member and has an attendance row.
+REPORT_QUERY = f"""
+WITH occ AS (
+    SELECT o.id, s.group_id, s.patient_id
+    FROM occurrences o JOIN series s ON s.id = o.series_id
+    WHERE {_PERIOD}
+),
+roster (occurrence_id, patient_id) AS (
+    SELECT occ.id, m.patient_id FROM occ JOIN group_members m ON m.group_id = occ.group_id
+    UNION
+    SELECT occ.id, occ.patient_id FROM occ WHERE occ.patient_id IS NOT NULL
+    UNION
+    SELECT a.occurrence_id, a.patient_id FROM occ JOIN attendance a ON a.occurrence_id = occ.id
+)
+SELECT r.occurrence_id, r.patient_id, a.status, a.late_minutes,
+       ab.id IS NOT NULL AS absence_reported, ab.reason, ab.lead_minutes
+FROM roster r
+JOIN occurrences o ON o.id = r.occurrence_id
+JOIN series s ON s.id = o.series_id
+JOIN people p ON p.id = r.patient_id
+LEFT JOIN attendance a ON a.patient_id = r.patient_id AND a.occurrence_id = r.occurrence_id
+LEFT JOIN absences ab ON ab.patient_id = r.patient_id AND ab.occurrence_id = r.occurrence_id
+    AND ab.status = 'reported'
+WHERE p.role = 'patient'
+  AND (:therapist_id IS NULL OR s.therapist_id = :therapist_id
+       OR p.therapist_id = :therapist_id)
+ORDER BY o.starts_at, o.series_id, p.handle
+"""
+
+SESSIONS_QUERY = f"""
+SELECT o.id, o.series_id, o.starts_at, s.timezone, s.title, s.kind, s.group_id,
+       g.name AS group_name, t.handle AS therapist_handle
+FROM occurrences o
+JOIN series s ON s.id = o.series_id
+JOIN people t ON t.id = s.therapist_id
+LEFT JOIN groups g ON g.id = s.group_id
+WHERE {_PERIOD}
+"""
+
+PATIENTS_QUERY = "SELECT id, handle, name FROM people WHERE role = 'patient'"
+
+# One patient's started, not cancelled sessions: their groups', their own, and any other
+# session they have an attendance row for.
+PATIENT_QUERY = """
+WITH occ (id, starts_at) AS (
+    SELECT o.id, o.starts_at
+    FROM group_members m
+    JOIN series s ON s.group_id = m.group_id
+    JOIN occurrences o ON o.series_id = s.id
+    WHERE m.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
+    UNION
+    SELECT o.id, o.starts_at
+    FROM series s JOIN occurrences o ON o.series_id = s.id
+    WHERE s.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
+    UNION
+    SELECT o.id, o.starts_at
+    FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id
+    WHERE a.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
+)
+SELECT occ.id AS occurrence_id, occ.starts_at, a.status, ab.id IS NOT NULL AS absence_reported
+FROM occ
+LEFT JOIN attendance a ON a.patient_id = :patient_id AND a.occurrence_id = occ.id
+LEFT JOIN absences ab ON ab.patient_id = :patient_id AND ab.occurrence_id = occ.id
+    AND ab.status = 'reported'
+ORDER BY occ.starts_at, occ.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSession:
+    """A started session of the report's period (shared by the rows of its roster)."""
+
+    occurrence_id: int
+    series_id: str
+    starts_at: datetime
+    timezone: str
+    title: str
+    kind: SessionKind
+    group_id: str | None
+    group_name: str | None
+    therapist_handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPatient:
+    id: int
+    handle: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRecord:
+    """One patient on the roster of one started session, with what is known about them."""
+
+    session: ReportSession
+    patient: ReportPatient
+    status: AttendanceStatus | None
+    late_minutes: int | None
+    absence_reported: bool
+    absence_reason: str | None
+    lead_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientMark:
+    """One started session of one patient: the attendance row's status, if any."""
+
+    occurrence_id: int
+    starts_at: datetime
+    status: AttendanceStatus | None
+    absence_reported: bool
+
+
+async def attendance_records(
+    db: Database,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    therapist_id: int | None = None,
+) -> list[AttendanceRecord]:
+    """Roster rows of sessions starting in ``[start, end)`` and before ``now``.
+
+    ``therapist_id`` limits the rows to a therapist's caseload: sessions they lead (every
+    patient on them) and sessions of patients whose therapist they are (whoever leads them).
+    ``None`` is the whole clinic. Ordered by session start, session id, patient handle.
+    """
+    parameters = {
+        "start": to_db(start),
+        "until": to_db(min(end, now)),
+        "therapist_id": therapist_id,
+    }
+    # One lock for the three reads, so no write lands between them.
+    async with db.read() as conn:
+        async with conn.execute(SESSIONS_QUERY, parameters) as cursor:
+            sessions = {row["id"]: _session(row) for row in await cursor.fetchall()}
+        async with conn.execute(PATIENTS_QUERY) as cursor:
+            patients = {
+                row["id"]: ReportPatient(row["id"], row["handle"], row["name"])
+                for row in await cursor.fetchall()
+            }
+        async with conn.execute(REPORT_QUERY, parameters) as cursor:
+            rows = await cursor.fetchall()
+    statuses = {status.value: status for status in AttendanceStatus}
+    return [
+        AttendanceRecord(
+            session=sessions[row["occurrence_id"]],
+            patient=patients[row["patient_id"]],
+            status=statuses.get(row["status"]),
+            late_minutes=row["late_minutes"],
+            absence_reported=bool(row["absence_reported"]),
+            absence_reason=row["reason"],
+            lead_minutes=row["lead_minutes"],
+        )
+        for row in rows
+    ]
+
+
+def _session(row: sqlite3.Row) -> ReportSession:
+    return ReportSession(
+        occurrence_id=row["id"],
+        series_id=row["series_id"],
+        starts_at=from_db(row["starts_at"]),
+        timezone=row["timezone"],
+        title=row["title"],
+        kind=SessionKind(row["kind"]),
+        group_id=row["group_id"],
+        group_name=row["group_name"],
+        therapist_handle=row["therapist_handle"],
+    )
+
+
+async def patient_marks(db: Database, patient_id: int, now: datetime) -> list[PatientMark]:
+    """Every started, not cancelled session of one patient, oldest first."""
+    parameters = {"patient_id": patient_id, "now": to_db(now)}
+    async with db.read() as conn, conn.execute(PATIENT_QUERY, parameters) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        PatientMark(
+            occurrence_id=row["occurrence_id"],
+            starts_at=from_db(row["starts_at"]),
+            status=AttendanceStatus(row["status"]) if row["status"] else None,
+            absence_reported=bool(row["absence_reported"]),
+        )
+        for row in rows
+    ]
