@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -26,32 +27,54 @@ from bot import texts
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext, Services
+from bot.dispatcher import Dispatcher, OutboxWakeup
+from bot.notifier import Notifier
 from bot.persistence import SqlitePersistence
 from bot.roles import Role
 from bot.scheduling import HORIZON, extend_occurrences
+from bot.telegram_sender import TelegramSender
 from bot.understanding import MessageReader
 from handlers import common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import conversation as patient_conversation
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
-from handlers.therapist import attendance
+from handlers.therapist import attendance, materials
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+# PTB 22 warns on every RetryAfter unless told to use timedeltas; we read both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 # Without a token (demo, tests against a fake API) the bot still needs one that looks real.
 PLACEHOLDER_TOKEN = "1000000:offline-placeholder-token"
 EXTEND_EVERY = timedelta(hours=6)
+LOOK_FOR_NEW_ROWS = timedelta(minutes=1)
+OUTBOX_JOB = "outbox"
 
 
-def build_application(services: Services, request: BaseRequest | None = None) -> Application:
-    telegram = services.config.telegram
+def build_application(
+    config: Config,
+    db: Database,
+    clock: Clock,
+    reader: MessageReader,
+    request: BaseRequest | None = None,
+    *,
+    simulated_time: bool = False,
+) -> Application:
+    """Assemble the Application and its services.
+
+    ``simulated_time=True`` is for the tests and the demo, which drive a fake clock that the
+    JobQueue (real time) cannot follow: the caller runs the outbox itself, and the
+    dispatcher neither lingers nor paces sends (pacing is tested on its own).
+    """
+    telegram = config.telegram
     builder = (
         Application.builder()
         .token(telegram.token or PLACEHOLDER_TOKEN)
         .context_types(ContextTypes(context=BotContext))
-        .persistence(SqlitePersistence(services.db))
+        .persistence(SqlitePersistence(db))
         .rate_limiter(AIORateLimiter(max_retries=3))
     )
     if telegram.base_url:
@@ -59,9 +82,54 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    application.bot_data[SERVICES] = services
+    wakeup = OutboxWakeup(_no_wakeup if simulated_time else _wakeup_job(application, clock))
+    # A simulated clock stands still while the dispatcher waits: it must not wait.
+    unpaced = {"rate": 1e6, "per_chat_interval": 0.0, "linger": timedelta(0)}
+    dispatcher = Dispatcher(
+        db,
+        TelegramSender(application.bot),
+        clock,
+        wakeup=wakeup,
+        **(unpaced if simulated_time else {}),
+    )
+    notifier = Notifier(db, clock, config.reminders, dispatcher, wakeup)
+    application.bot_data[SERVICES] = Services(config, db, clock, reader, notifier)
     register_handlers(application)
     return application
+
+
+def _wakeup_job(application: Application, clock: Clock) -> Callable[[datetime | None], None]:
+    """Keep exactly one JobQueue job, at the next due outbox row (the database is the truth)."""
+
+    def schedule_at(when: datetime | None) -> None:
+        for job in application.job_queue.get_jobs_by_name(OUTBOX_JOB):
+            job.schedule_removal()
+        if when is not None:
+            application.job_queue.run_once(
+                _run_outbox,
+                when=max(when, clock.now()),
+                name=OUTBOX_JOB,
+                job_kwargs={
+                    "id": OUTBOX_JOB,
+                    "replace_existing": True,
+                    "misfire_grace_time": None,
+                },
+            )
+
+    return schedule_at
+
+
+def _no_wakeup(when: datetime | None) -> None:
+    return None
+
+
+async def _run_outbox(context: BotContext) -> None:
+    await context.notifier.run_due()
+
+
+async def _look_for_new_rows(context: BotContext) -> None:
+    """Rows another process wrote (``iop-bot schedule import``) get a wake-up too."""
+    await context.notifier.run_due()
 
 
 def register_handlers(application: Application) -> None:
@@ -79,6 +147,9 @@ def register_handlers(application: Application) -> None:
             # First: an edited "/start CODE" or edited text must not run a command again.
             MessageHandler(filters.UpdateType.EDITED_MESSAGE, common.edited_message),
             onboarding.build_handler(),
+            # Before the patient conversation: while a therapist is sending material, their
+            # text is material, not a message to read.
+            materials.build_handler(),
             patient_conversation.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
@@ -97,10 +168,11 @@ def register_handlers(application: Application) -> None:
     application.add_error_handler(common.on_error)
 
 
-async def _extend_occurrences_job(context: BotContext) -> None:
+async def _extend_and_replan_job(context: BotContext) -> None:
     now = context.clock.now()
     added = await extend_occurrences(context.db, now, now + HORIZON)
-    log.info("extended occurrences: %d added", added)
+    await context.notifier.replan()
+    log.info("extended occurrences (%d added) and re-planned notifications", added)
 
 
 async def _on_startup(application: Application, services: Services) -> None:
@@ -108,8 +180,12 @@ async def _on_startup(application: Application, services: Services) -> None:
     await application.bot.set_my_commands(commands)
     now = services.clock.now()
     await extend_occurrences(services.db, now, now + HORIZON)
+    await services.notifier.start()
     application.job_queue.run_repeating(
-        _extend_occurrences_job, interval=EXTEND_EVERY, first=EXTEND_EVERY, name="extend"
+        _extend_and_replan_job, interval=EXTEND_EVERY, first=EXTEND_EVERY, name="extend"
+    )
+    application.job_queue.run_repeating(
+        _look_for_new_rows, interval=LOOK_FOR_NEW_ROWS, first=LOOK_FOR_NEW_ROWS, name="look"
     )
 
 
@@ -119,6 +195,8 @@ async def running(
     clock: Clock,
     request: BaseRequest | None = None,
     reader: MessageReader | None = None,
+    *,
+    simulated_time: bool = False,
 ) -> AsyncIterator[Application]:
     """Open the database, start the application (without polling) and close both after.
 
@@ -127,10 +205,11 @@ async def running(
     reader = reader or MessageReader()
     db = await Database.open(config.storage.path)
     try:
-        services = Services(config=config, db=db, clock=clock, reader=reader)
-        application = build_application(services, request)
+        application = build_application(
+            config, db, clock, reader, request, simulated_time=simulated_time
+        )
         async with application:
-            await _on_startup(application, services)
+            await _on_startup(application, application.bot_data[SERVICES])
             await application.start()
             try:
                 yield application

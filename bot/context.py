@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.notifier import Notifier
 from bot.roles import UNKNOWN, Actor
 from bot.understanding import MessageReader, Understanding
 from storage.db import Database
@@ -22,6 +23,7 @@ class Services:
     db: Database
     clock: Clock
     reader: MessageReader
+    notifier: Notifier
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -52,3 +54,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def config(self) -> Config:
         return self.services.config
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.services.notifier

@@ -14,7 +14,7 @@ import itertools
 import json
 import threading
 import time as wall_time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -295,8 +295,11 @@ class ChatUser:
         chat_id: int | None = None,
         chat_type: str = "private",
         language_code: str = "en",
+        after_update: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.api, self.application = api, application
+        # What runs after each update, e.g. the outbox's wake-up when time is simulated.
+        self.after_update = after_update
         self.user_id, self.first_name = user_id, first_name
         self.chat_id = chat_id if chat_id is not None else user_id
         self.chat_type = chat_type
@@ -335,11 +338,17 @@ class ChatUser:
         }
 
     async def feed(self, update: dict[str, Any]) -> list[Sent]:
-        """Run one raw update through the application; return the messages it sent or edited."""
+        """Run one raw update through the application; return the replies it sent or edited.
+
+        Messages the ``after_update`` hook sends (the outbox) land in the inbox, not here.
+        """
         before = len(self.api.activity)
         update = {"update_id": self.api.next_update_id(), **update}
         await self.application.process_update(Update.de_json(update, self.application.bot))
-        return [m for m in self.api.activity[before:] if m.chat_id == self.chat_id]
+        replies = [m for m in self.api.activity[before:] if m.chat_id == self.chat_id]
+        if self.after_update is not None:
+            await self.after_update()
+        return replies
 
     async def send(self, text: str) -> list[Sent]:
         self.api.note(f"{self.label}: {text}")

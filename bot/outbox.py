@@ -47,6 +47,7 @@ class NotificationKind(StrEnum):
     BUDDY_NUDGE = "buddy_nudge"
     STAFF_ALERT = "staff_alert"
     MATERIAL = "material"
+    FOLLOWUP = "followup"
     NOTICE = "notice"
 
 

@@ -17,11 +17,13 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PATIENT: (
         ("schedule", "Your sessions in the next 7 days"),
         ("absent", "Tell your care team you'll miss a session"),
+        ("catchup", "Material for sessions you missed"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
         ("today", "Today's sessions and who is coming"),
         ("attendance", "Mark attendance for a session"),
+        ("materials", "Add catch-up material (recordings, readings)"),
         ("schedule", "Sessions you lead in the next 7 days"),
         ("help", "What I can do"),
     ),
@@ -269,3 +271,56 @@ MARK_NOT_STARTED = "This session hasn't started yet, so attendance can't be mark
 MARK_NOT_YOURS = "Sorry, you can only mark sessions you lead."
 ATTENDANCE_PICK = "Which session? (your sessions from the last 14 days)"
 ATTENDANCE_NONE = "You have no sessions from the last 14 days to mark."
+
+# --- therapists: catch-up material
+
+MATERIALS_PICK = "Which session is the material for? (your sessions from the last 14 days)"
+MATERIALS_NONE = "You have no recent sessions to add material to."
+MATERIALS_SCOPE = "Should it be for this session only, or for every {title} session?"
+MATERIALS_THIS_ONE = "This session only"
+MATERIALS_ALL = "Every {title} session"
+MATERIALS_ASK = (
+    "Send me the links (recording, reading) or files for {target}, one per message. "
+    "A first line before a link is used as its title, e.g.\n\nRecording\nhttps://...\n\n"
+    "Send /done when you're finished."
+)
+MATERIALS_STORED = "✔️ Stored: {title}"
+MATERIALS_NOT_A_LINK = (
+    "I couldn't find a link in that. Links must start with http:// or https://, "
+    "or you can send a file. Send /done when you're finished."
+)
+MATERIALS_SEND_AS_FILE = (
+    "Please send it as a file (📎 → File) or as a link, so patients can open it."
+)
+MATERIALS_DONE = (
+    "Saved {count} item(s) for {target}:\n{items}\n\nPatients who missed it will get it."
+)
+MATERIALS_DONE_EMPTY = "Okay, nothing was added."
+MATERIALS_TARGET_SERIES = "every {title} session"
+
+# --- patients: follow-up and catch-up
+
+FOLLOWUP = (
+    "Hi {name}, we missed you at {session}. 💙 How are you doing? "
+    "Whatever happened, you're still part of the group."
+)
+FOLLOWUP_MATERIAL = "Send me the catch-up material"
+FOLLOWUP_TALK = "I'd like to talk to my therapist"
+FOLLOWUP_OKAY = "I'm okay"
+FOLLOWUP_OKAY_REPLY = "Glad to hear it. 😊 See you at the next session!"
+FOLLOWUP_TALK_REPLY = "I've let {therapist} know you'd like to talk. They'll reach out soon. 💙"
+FOLLOWUP_NO_MATERIAL = (
+    "There's no catch-up material for {session} yet. I'll send it as soon as {therapist} adds it."
+)
+ALERT_TALK = "💬 {patient} would like to talk with you (after missing {session})."
+MATERIAL_HEADER = "📚 Catch-up for {session}:"
+MATERIAL_LINK = "• {title}: {url}"
+MATERIAL_FILE = "• {title} (file: send /catchup to get it)"
+CAUGHT_UP = "Done, I've caught up"
+CAUGHT_UP_REPLY = "Well done! ✅ I've noted that you caught up on {session}."
+CAUGHT_UP_ALREADY = "You've already caught up on that one. ✅"
+CATCHUP_NONE = "You haven't missed any sessions recently. 🙌"
+CATCHUP_HEADER = "Sessions you missed recently:"
+CATCHUP_ITEM_DONE = "✅ {session} — caught up"
+CATCHUP_ITEM_OPEN = "▫️ {session}"
+CATCHUP_ITEM_NO_MATERIAL = "   (no material yet)"

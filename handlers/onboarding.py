@@ -186,6 +186,7 @@ async def receive_timezone(update: Update, context: BotContext) -> int | None:
     if person is None:
         await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
         return ConversationHandler.END
+    await context.notifier.replan([person.id])
     await query.edit_message_text(f"🕒 {timezones.label(zone)}")
     therapist = await people.get_person(context.db, person.therapist_id)
     agenda = await week_agenda(context.db, person, now, context.config.program.timezone)

@@ -277,6 +277,10 @@ CASE
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
       AND (t.status = 'absent' OR (x.kind = 'checkin' AND t.status IN ('confirmed', 'present'))))
     THEN 'attendance already known'
+  WHEN x.kind IN ('material', 'followup') AND NOT EXISTS (SELECT 1 FROM attendance t
+      WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
+      AND t.status = 'absent')
+    THEN 'no longer absent'
   WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND NOT EXISTS (SELECT 1 FROM series s
       WHERE s.id = oc.series_id AND (s.patient_id = x.patient_id OR s.group_id IN
       (SELECT m.group_id FROM group_members m WHERE m.patient_id = x.patient_id)))

@@ -357,3 +357,8 @@ async def led_occurrence(db: Database, therapist_id: int, occurrence_id: int) ->
         (occurrence_id, therapist_id),
     )
     return _occurrence(row) if row else None
+
+
+async def series_title(db: Database, series_id: str) -> str | None:
+    row = await db.fetch_one("SELECT title FROM series WHERE id = ?", (series_id,))
+    return row[0] if row else None

@@ -6,6 +6,7 @@ plays a person who sends texts and presses buttons by their label.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,11 +22,15 @@ from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import IssuedInvite, issue_invite
+from bot.notifier import Notifier
 from bot.schedule import parse_schedule
 from bot.scheduling import import_schedule
 from bot.understanding import MessageReader
 from storage.db import Database
 from storage.records import ImportSummary, PersonRole
+
+# PTB 22 warns on every RetryAfter otherwise (the app sets it too, on import).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK)
@@ -72,8 +77,15 @@ class BotHarness:
     clock: FakeClock
     config: Config
 
+    @property
+    def notifier(self) -> Notifier:
+        return self.application.bot_data["services"].notifier
+
     def user(self, user_id: int, name: str, **kwargs: object) -> ChatUser:
-        return ChatUser(self.api, self.application, user_id, name, **kwargs)
+        """A person whose every update is followed by the outbox's wake-up, as in real time."""
+        return ChatUser(
+            self.api, self.application, user_id, name, after_update=self.notifier.run_due, **kwargs
+        )
 
     async def invite(self, role: PersonRole, handle: str, **kwargs: object) -> IssuedInvite:
         return await issue_invite(
@@ -110,7 +122,9 @@ async def start_bot(
 ) -> AsyncIterator[BotHarness]:
     """Run the real application on ``config`` against a fake Bot API (a new one by default)."""
     api = api or FakeBotApi(username="iop_test_bot", now=clock.now)
-    async with running(config, clock, FakeRequest(api), reader) as application:
+    async with running(
+        config, clock, FakeRequest(api), reader, simulated_time=True
+    ) as application:
         db = application.bot_data["services"].db
         yield BotHarness(api, application, db, clock, config)
 

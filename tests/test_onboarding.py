@@ -20,7 +20,7 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
     assert "/schedule" in replies[-1].text
     person = await people.find_by_telegram_id(bot.db, 501)
     assert person is not None and person.role is PersonRole.THERAPIST
-    assert bot.api.commands["chat:501"] == ["today", "attendance", "schedule", "help"]
+    assert bot.api.commands["chat:501"] == ["today", "attendance", "materials", "schedule", "help"]
 
 
 async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> None:
@@ -44,7 +44,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
     person = await people.find_by_telegram_id(bot.db, 777)
     assert person.timezone == "America/Los_Angeles"
     assert await people.list_groups_of(bot.db, person.id) == ["Evening Group A"]
-    assert bot.api.commands["chat:777"] == ["schedule", "absent", "help"]
+    assert bot.api.commands["chat:777"] == ["schedule", "absent", "catchup", "help"]
 
 
 async def test_declining_consent_stores_nothing_and_keeps_the_link_usable(bot: BotHarness) -> None:

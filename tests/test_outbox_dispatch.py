@@ -411,8 +411,9 @@ async def test_rows_due_to_one_chat_go_as_one_message(clinic: Clinic) -> None:
     await clinic.replan()
     await clinic.at(MONDAY_9AM)
     alex = clinic.people[ALEX]
+    # A notice (not catch-up material: that only goes to patients marked absent).
     material = Planned(
-        NotificationKind.MATERIAL, await clinic.occurrence_id("2026-11-30"), person_key(alex.id),
+        NotificationKind.NOTICE, await clinic.occurrence_id("2026-11-30"), person_key(alex.id),
         "reading", ALEX, alex.id, None, alex.id, None, MONDAY_6PM - timedelta(hours=1), None,
         json.dumps({"text": "📎 Tonight's reading: https://files.example/reading.pdf"}),
     )  # fmt: skip

@@ -17,10 +17,16 @@ FIELDS = ("intent", "date", "session_kind", "reason")
 # Set a little below what the rules reach on each set, so a regression shows up. The held-out
 # sets were written apart from the corpus, then the rules were generalised (heldout_3 was
 # measured once, untouched, as the honest estimate: intent 0.74, date 0.89, reason 0.82).
+# heldout_4 (other voices, 70 indirect crisis messages) measured untouched: intent 0.64, date
+# 0.86, reason 0.82, crisis recall 19/70; then crisis detection became structural (`crisis`).
+# heldout_5, written after that and measured untouched: intent 0.60, date 0.93, reason 0.92,
+# crisis recall 4/23. Reasons in heldout_4 stay low: many name two plausible categories.
 SETS = {
     "messages.jsonl": {"intent": 0.97, "date": 0.97, "session_kind": 0.95, "reason": 0.93},
     "heldout_2.jsonl": {"intent": 0.98, "date": 0.98, "session_kind": 0.98, "reason": 0.97},
     "heldout_3.jsonl": {"intent": 0.98, "date": 0.97, "session_kind": 0.98, "reason": 0.97},
+    "heldout_4.jsonl": {"intent": 0.98, "date": 0.97, "session_kind": 0.98, "reason": 0.83},
+    "heldout_5.jsonl": {"intent": 0.96, "date": 0.96, "session_kind": 0.98, "reason": 0.93},
 }
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -308,6 +314,23 @@ def test_someone_else_failing_is_not_a_miss(reader: MessageReader) -> None:
         "i keep thinking everyone would be fine without me",
         "quiero desaparecer",
         "la neta ya no le veo sentido a nada",
+        # Indirect wording, one per component of `crisis`: goodbye, give-away, means at hand,
+        # position, hopelessness, self-harm, substance danger, safety, a parent about their child.
+        "thank you all for everything. this is the last time you'll hear from me",
+        "told my sister she can have my car. I've made up my mind",
+        "there's a rope in the garage and I keep looking at it",
+        "been sitting on the bridge for an hour",
+        "nobody would even notice if I was gone",
+        "the urge to cut is really bad and I've got the blade out",
+        "picked up again after 90 days and I can't stop",
+        "mixed my pills with vodka and my heart is racing",
+        "I did something stupid",
+        "I don't trust myself tonight",
+        "This is Jake's mom. He told me tonight he doesn't want to be alive anymore",
+        "hice una estupidez, me tomé todo el frasco",
+        "le regalé mis cosas a mi hermana, ya no las voy a necesitar",
+        "ngl im so done w life fr",
+        "lowkey thinking about unaliving myself",
     ],
 )
 def test_crisis_wins(reader: MessageReader, text: str) -> None:
@@ -332,6 +355,30 @@ def test_crisis_wins(reader: MessageReader, text: str) -> None:
         "my cousin tried to kill himself, I need to be with family tonight, can't come",
         "I have my pills ready for the week",
         "the kids are fine without me for an hour, I'll be there",
+        # Idioms, someone else's crisis, the group topic, 12-step words used ordinarily.
+        "I'm dying to know what tomorrow's topic is lol",
+        "I'll be there, just gotta kill some time after work first",
+        "shoot me a text when the zoom link is up",
+        "overdid it at the gym, everything hurts lol but I'll be at group tonight",
+        "is the relapse prevention worksheet due thursday?",
+        "I'm done with this week lol. see y'all monday",
+        "my best friend says she wants to kill herself, I'll miss group to stay with her",
+        "my friend is in a really dark place and talking about ending it, how can I help her?",
+        "in psychoed we talked about overdose and narcan, can I get the handout?",
+        "lol I'd rather die than do another icebreaker but fine, I'll come",
+        "I'm not suicidal or anything, just exhausted. Can I skip tonight?",
+        "I slipped on the ice and hurt my back, can't drive to group tomorrow",
+        "picked up an extra shift so I can't come wednesday",
+        "30 days clean today!!! see you all tonight",
+        "Last session today! I graduate IOP, thank you all for everything",
+        "Thanks for everything this week everyone, have a great weekend!",
+        "the veterans group trip to the gun range runs late Thursday, I'll miss group",
+        "my son broke his arm jumping off the dock, we'll miss family session tonight",
+        "giving away my old couch if anyone wants it, text me",
+        "laughing so hard I could die 😂 see you tomorrow",
+        "the topic tonight was grief and suicide loss, thank you for holding space",
+        "mi prima intentó suicidarse, estoy con ella en el hospital, hoy no puedo ir",
+        "me está matando el tráfico, voy tarde",
     ],
 )
 def test_scary_words_are_not_a_crisis(reader: MessageReader, text: str) -> None:

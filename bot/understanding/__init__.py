@@ -6,11 +6,16 @@ millisecond. Date words are resolved against the patient's local "now"; see `dat
 
 Choices made where the wording is ambiguous:
 
-- Crisis language wins over every other intent, indirect wording included ("thinking of ending
-  things", "everyone would be fine without me", "saving up my meds", "ya no le veo sentido a
-  nada"). Scary words about someone else ("my brother relapsed"), figures of speech ("traffic
-  is killing me"), a breakup ("ending things with him") and taking meds as prescribed ("took all
-  my meds this morning") are not a crisis.
+- Crisis language wins over every other intent, indirect wording included. It is read by
+  meaning components combined by rules (see `crisis`): ending/death words with a wish frame,
+  hopelessness, a means with a quantity or at hand, self-harm, substance use with danger,
+  "not safe", farewells (one strong sign or two weak ones). Scary words about someone else
+  ("my brother relapsed", "my friend wants to kill herself": `other`, forwardable), idioms
+  ("traffic is killing me", "dying to know", "rather die than"), the group's topic ("relapse
+  prevention worksheet", "talked about overdose"), a breakup, negation ("I'm not suicidal") and
+  meds as prescribed are not a crisis; a parent writing about their own child is. Recall wins:
+  a false alarm only shows the crisis line. "right now" in a crisis names no session date.
+- "that monday" points back to a date named earlier, so it is not a second session date.
 - A weekday alone follows the tense of its clause: future -> the next one (today included),
   past -> the last one. In the past tense, today's weekday means today from noon on (the
   session may be over) and a week ago before noon. "last X" is strictly before today; "next X"
@@ -33,8 +38,10 @@ Choices made where the wording is ambiguous:
   tonight" -> today).
 - `session_kind` is the first kind named outright; "my therapist/counselor" means `individual`
   only when no kind is named ("my counselor said I could switch to support group" -> support).
-  "monday's class" / "the class" is the session (kind None), not school. "I'll try to make it"
-  is a confirmation.
+  "monday's class" / "the class" is the session (kind None), not school. "I'll try to make it",
+  "I will be present", "so I can make group" are confirmations; "idk if I can come" is an
+  absence; "went to X instead of group" and "I apologise for not attending" admit a miss;
+  "my hearing got moved to friday" moves something else, not the session.
 - No date named: `late` means today (lateness is about now), "on my way"/"logging on" means
   today, anything else is None.
 - `reason` is read only for absences, lateness and reschedules. Keywords decide it; a relative
@@ -53,7 +60,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.kinds import Reason, SessionKind
-from bot.understanding import rules
+from bot.understanding import crisis, rules
 from bot.understanding.dates import Mention, MonthDayReader, Tense, find_mentions, resolve
 from bot.understanding.text import normalize
 
@@ -211,19 +218,8 @@ def _reason_implies_absence(norm: str) -> bool:
 
 
 def _is_crisis(norm: str) -> bool:
-    """Return True for crisis language about the patient themself."""
-    for match in rules.CRISIS_FIRST_PERSON.finditer(norm):
-        clause_start = max(
-            (m.end() for m in rules.CLAUSE_SPLIT.finditer(norm, 0, match.start())), default=0
-        )
-        before = norm[clause_start : match.start()]
-        others = [m.end() for m in rules.CRISIS_NOT_SELF.finditer(before)]
-        selves = [m.end() for m in rules.CRISIS_FIRST_PERSON_MARK.finditer(before)]
-        # "my brother relapsed": the nearest subject before the words is someone else.
-        if others and (not selves or max(others) > max(selves)):
-            continue
-        return True
-    return False
+    """Return True for crisis language about the patient themself (see `crisis`)."""
+    return crisis.is_crisis(norm, rules.CRISIS_FIRST_PERSON)
 
 
 def _text_tense(norm: str) -> Tense:
@@ -243,6 +239,9 @@ def _session_date(
     local_now: dt.datetime,
 ) -> dt.date | None:
     today = local_now.date()
+    if intent is Intent.CRISIS:
+        # "I can't keep myself safe right now" is about the moment, not a session's day.
+        mentions = [m for m in mentions if norm[m.start : m.end] != "right now"]
     if not mentions:
         if intent is Intent.LATE or (
             intent is Intent.ATTEND_CONFIRM and rules.NOW_WORDS.search(norm)
@@ -284,6 +283,10 @@ def _narrow(
     resolved: list[tuple[Mention, dt.date | None]],
 ) -> list[tuple[Mention, dt.date | None]]:
     """Keep the dates about the session this message is about, when several are named."""
+    if len(resolved) > 1:
+        # "court on the 14th so I'll miss group that monday": "that" points back to a date.
+        named = [(m, d) for m, d in resolved if not norm[: m.start].endswith("that ")]
+        resolved = named or resolved
     if len(resolved) > 1 and intent in _CONTRARY:
         # "i'll miss thursday. wednesday i'll be there": a date with the opposite intent's words
         # is about another session.

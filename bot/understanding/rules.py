@@ -149,6 +149,8 @@ CRISIS_FIRST_PERSON_MARK = re.compile(r"\b(?:i|i'm|i've|me|myself|my ?self|yo|me
 
 # --- intents -----------------------------------------------------------------------------------
 RESCHEDULE = _rx(
+    r"\b(?:move|push|bump|shift|switch) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)(?:'s)?\b",
     r"\breschedul\w*|\bre-schedul\w*",
     r"\b(?:move|moving|switch|swap|(?<!clocks )(?<!clock )(?<!time )change|push|bump|shift) "
     r"(?:my|the|our|it|this|that|to|"
@@ -159,14 +161,17 @@ RESCHEDULE = _rx(
     r"forward)\b",
     r"\b(?:can|could) (?:i|we) (?:do|come|switch|join|go|attend) [^.?!]{0,25}\binstead\b",
     r"\binstead of\b|\bin place of\b",
-    r"\b(?:moved|pushed|bumped|shifted|switched|changed) (?:to|back|up)\b",
+    r"(?<!got )(?<!was )(?<!been )\b(?:moved|pushed|bumped|shifted|switched|changed) "
+    r"(?:to|back|up)\b",
     r"\b(?:make[- ]?up|makeup) (?:session|class|group)\b",
     r"\bcambiar\b|\breprogramar\b|\breagendar\b|\bmover (?:mi|la|el)\b|\bposponer\b",
     r"\b(?:otro|otra) (?:dia|hora|horario|fecha)\b|\ben vez de\b|\ben lugar de\b",
     r"\bpasar (?:mi|la|el) (?:cita|sesion|grupo)\b",
 )
 MISSED = _rx(
-    r"\bmissed\b(?! (?:the (?:start|beginning|first)|a few minutes|(?:my|the) (?:bus|train|"
+    r"\bno alcance a (?:llegar|ir|conectarme|entrar)\b",
+    r"\bmissed\b(?! (?:(?:two|three|four|\d+|a few|several|some) (?:already|sessions|times|"
+    r"groups)|the (?:start|beginning|first)|a few minutes|(?:my|the) (?:bus|train|"
     r"ride|flight|connection|call|text|message)))",
     r"\b(?:didn't|couldn't|wasn't able to|never) (?:make it|come|show|attend|go|log ?(?:in|on)|"
     r"join|get on|call in|get there|make)\b",
@@ -175,6 +180,11 @@ MISSED = _rx(
     r"(?:session|group|appointment|individual|meeting|class|psychoed))\b",
     r"\b(?:slept through|overslept|fell asleep|passed out)\b",
     r"\bsorry (?:about|for) (?:missing|yesterday|last night|not (?:coming|being|making|showing))",
+    r"\b(?:sorry|apologi[sz]e|apologies|excuse) (?:for )?(?:not|my) (?:attending|joining|"
+    r"absence|being there|showing up)\b",
+    r"\b(?:went|stayed|was|did)\b[^.!?]{0,40}\binstead of (?:going to |coming to )?(?:the )?"
+    r"(?:group|session|class)\b",
+    r"\b(?:yesterday|last night|ayer)\b[^.!?]{0,20}\bi (?:not|no|don't) (?:go|come|attend)\b",
     r"\bfalte\b|\bno (?:pude|fui|asisti|llegue|me conecte|me presente)\b",
     r"\bse me olvido\b|\bme quede dormid[oa]\b|\bme (?:perdi|perdi)\b|\bperdi (?:la|el|mi)\b",
     r"\bme dormi\b|\bolvide (?:la|el|mi|que)\b|\bno me pude (?:conectar|unir|presentar)\b",
@@ -197,6 +207,10 @@ MISSED = _rx(
     r"miercoles|jueves|viernes|sabado|domingo|yesterday|last night|ayer|anoche)\b",
 )
 LATE = _rx(
+    r"\b(?:\d+|a few|a couple of) minutes (?:out|away)\b",
+    r"\b(?:may|might|will|could|i'll|going to) (?:arrive|get there|be there|log on) (?:a few|"
+    r"\d+|a couple of|some) minutes (?:after|late|behind)\b|\b(?:join|be there|log on|get on)"
+    r" as soon as\b",
     r"\brunning (?:late|behind|a bit behind|a little behind|\d+(?: minutes)? (?:late|behind))\b",
     r"\b(?:me (?:re)?conecto|llego|entro|estoy ahi|me uno) en (?:\d+|unos|cinco|diez|quince)"
     r"(?: (?:minutos|min))?\b",
@@ -230,6 +244,8 @@ NEGATED_ABSENCE = re.compile(
     r"cancel(?:l?ing)?)\b|\bno (?:voy a faltar|faltare|pienso faltar)\b"
 )
 UPCOMING = _rx(
+    r"\b(?:idk|not sure|don't know|unsure) (?:if|whether) i (?:can|could|will|'ll) (?:make|"
+    r"come|be there|attend|join)\b",
     r"\bcan't (?:make|come|attend|go|do|join|be|log|get|show|call|stay|participate|sit|"
     r"handle|tonight|today|tomorrow)\b",
     r"\b(?:won't|wont) (?:be (?:able|there|at|in|on|coming|joining|attending|making)|make|come|"
@@ -264,6 +280,10 @@ UPCOMING_WEAK = _rx(
     r"\bno (?:group|session|individual|therapy|psychoed|class)\b(?: for me)?",
 )
 CONFIRM = _rx(
+    r"\b(?:i'll|will|we'll|i|we) (?:both |all |also |definitely )?be (?:there|present)\b"
+    r"(?! (?:late|in \d))",
+    r"\bso (?:that )?i can (?:make|come|attend|be there|join)\b|\bi'll bring (?:it|them|"
+    r"my|the)\b[^.!?]{0,20}\b(?:tonight|tomorrow|to (?:group|session|class))\b",
     r"\b(?:i'll|will|i'm going to|going to|gonna|i can|i should) be there\b",
     r"\b(?:i'll|will|i can|i should|going to) (?:make it|attend|join|come|log on|be on)\b",
     r"\b(?:see you|see ya|see y'all|see everyone)\b|\bcan't wait (?:for|to see|to join)\b",
@@ -324,7 +344,7 @@ STRONG_FUTURE = re.compile(
     r"manana|proximo|que viene|vamos a|planning|plan to)\b"
 )
 CLAUSE_SPLIT = re.compile(
-    r"[.!?;,\n]+|\s+-+\s+|\b(?:but|pero|so|because|porque|and|y|although|though|then|"
+    r"[.!?;,\n]+|\s+-+\s+|\b(?:but|pero|so|because|porque|and|y(?!')|although|though|then|"
     r"asi que|entonces|since|ya que)\b"
 )
 
@@ -342,7 +362,9 @@ MOVE_DESTINATION = re.compile(
     MOVE_VERB.pattern + r"[^,;]*?\b(?:to|till|until|into|para|al|hasta)\b"
 )
 PROPOSAL = re.compile(
-    r"\b(?:maybe|works?|would work|better|how about|what about|instead|possible|available|"
+    r"\b(?:maybe|works|(?:would|does|could|will|might|don't|doesn't) work|work for (?:me|you|"
+    r"us)|better|"
+    r"how about|what about|instead|possible|available|"
     r"open|free|or|quizas|tal vez|mejor|puede ser|funciona)\b"
 )
 NEW_TIME_AFTER = re.compile(

@@ -72,6 +72,11 @@ _TOKEN_MAP: dict[str, str] = {
     "l8": "late",
     "l8r": "later",
     "omw": "on my way",
+    "ima": "i'm going to",
+    "imma": "i'm going to",
+    "resched": "reschedule",
+    "rs": "reschedule",
+    "frm": "from",
     "sry": "sorry",
     "srry": "sorry",
     "sory": "sorry",
@@ -160,6 +165,9 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(on|this|next|last|till|until|by) sun\b", r"\1 sunday"),
         (r"\b(\d+)\s*(?:mins?|minutes?|m)\b", r"\1 minutes"),
         (r"\b(\d+)\s*(?:hrs?|hours?)\b", r"\1 hours"),
+        # "b there n 5": texting "be" and "in" only where no other reading fits.
+        (r"\bb (?=there|late|on time)", "be "),
+        (r"\b(be there|join|on) n (?=\d)", r"\1 in "),
         (r"\bsick (?:and|&|n) tired\b", "tired"),
         # Spanish "mañana" is both "tomorrow" and "morning".
         (r"\bpasado manana\b", "pasado_manana"),

@@ -38,6 +38,7 @@ from bot.absence import (
     match_session,
     session_label,
 )
+from bot.aftercare import after_absence
 from bot.agenda import person_zone
 from bot.context import BotContext
 from bot.kinds import Reason
@@ -311,6 +312,7 @@ async def _record(
     )
     zone = patient_zone(context, patient)
     therapist = await therapist_name(context, patient)
+    await after_absence(context.db, context.notifier, context.config, patient, occurrence, now)
     if not is_new:
         await update.effective_message.reply_text(
             texts.ABSENCE_ALREADY_REPORTED.format(session=session_label(occurrence, zone))
@@ -350,6 +352,8 @@ async def _record(
             lead=describe_lead(lead),
             misses=misses,
         ),
+        patient_id=patient.id,
+        tag=f"absence:{absence.id}",
     )
 
 

@@ -65,6 +65,8 @@ async def check_crisis(update: Update, context: BotContext) -> None:
             context,
             care_team(patient),
             lambda _: texts.ALERT_CRISIS.format(patient=patient.name, text=quote(message.text)),
+            patient_id=patient.id,
+            tag=f"crisis:{update.update_id}",
         )
     raise ApplicationHandlerStop
 
@@ -117,6 +119,8 @@ async def _late(update: Update, context: BotContext, understanding: Understandin
         lambda z: texts.ALERT_LATE.format(
             patient=patient.name, late=late, session=staff_session(occurrence, z)
         ),
+        patient_id=patient.id,
+        tag=f"late:{update.update_id}",
     )
 
 
@@ -144,6 +148,7 @@ async def _attending(update: Update, context: BotContext, understanding: Underst
             await message.reply_text(texts.TOO_LATE_TO_WITHDRAW.format(session=label))
             return
         await absences.withdraw_absence(context.db, patient.id, occurrence.id, now)
+        await context.notifier.replan([patient.id])
         await message.reply_text(
             texts.WITHDRAWN.format(therapist=await therapist_name(context, patient), session=label)
         )
@@ -153,6 +158,8 @@ async def _attending(update: Update, context: BotContext, understanding: Underst
             lambda z: texts.ALERT_WITHDRAWN.format(
                 patient=patient.name, session=staff_session(occurrence, z)
             ),
+            patient_id=patient.id,
+            tag=f"withdrawn:{update.update_id}",
         )
         return
     await absences.record_attendance(
@@ -185,7 +192,9 @@ async def _reschedule(update: Update, context: BotContext, understanding: Unders
             patient=patient.name, session=staff_session(occurrence, z), text=text
         )
 
-    await alert_staff(context, team, render)
+    await alert_staff(
+        context, team, render, patient_id=patient.id, tag=f"reschedule:{update.update_id}"
+    )
 
 
 async def _not_understood(
@@ -228,5 +237,7 @@ async def forward_note(update: Update, context: BotContext) -> None:
         context,
         care_team(patient),
         lambda _: texts.ALERT_NOTE.format(patient=patient.name, text=quote(text)),
+        patient_id=patient.id,
+        tag=f"note:{note_id}",
     )
     await query.edit_message_text(texts.FORWARDED.format(therapist=therapist))

@@ -13,11 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts, timezones
 from bot.absence import session_label
+from bot.aftercare import after_absence
 from bot.agenda import person_zone
 from bot.context import BotContext
 from bot.roles import Role
 from bot.scheduling import local_day_bounds
 from handlers.access import for_roles
+from storage import people
 from storage import roster as roster_store
 from storage import schedule as schedule_store
 from storage.records import AttendanceStatus, Occurrence
@@ -36,18 +38,18 @@ _NEXT = {
 }
 
 
-def _zone(context: BotContext) -> ZoneInfo:
+def therapist_zone(context: BotContext) -> ZoneInfo:
     return person_zone(context.actor.person, context.config.program.timezone)
 
 
-def _title(occurrence: Occurrence, zone: ZoneInfo) -> str:
+def titled(occurrence: Occurrence, zone: ZoneInfo) -> str:
     label = session_label(occurrence, zone)
     return f"{label} ({occurrence.group_name})" if occurrence.group_name else label
 
 
 @for_roles(Role.THERAPIST)
 async def show_today(update: Update, context: BotContext) -> None:
-    zone = _zone(context)
+    zone = therapist_zone(context)
     today = context.clock.now().astimezone(zone).date()
     start, end = local_day_bounds(today, today, zone)
     sessions = await schedule_store.therapist_occurrences(
@@ -58,7 +60,7 @@ async def show_today(update: Update, context: BotContext) -> None:
         return
     blocks = [texts.TODAY_HEADER.format(zone_label=timezones.label(zone.key))]
     for occurrence in sessions:
-        lines = [f"\n{_title(occurrence, zone)}"]
+        lines = [f"\n{titled(occurrence, zone)}"]
         entries = await roster_store.roster(context.db, occurrence.id)
         for entry in entries:
             reason = f" ({entry.absence_reason})" if entry.absence_reason else ""
@@ -79,7 +81,7 @@ async def show_today(update: Update, context: BotContext) -> None:
 async def choose_session(update: Update, context: BotContext) -> None:
     """/attendance: the therapist's started sessions of the last two weeks, newest first."""
     now = context.clock.now()
-    zone = _zone(context)
+    zone = therapist_zone(context)
     sessions = await schedule_store.therapist_occurrences(
         context.db, context.actor.person.id, now - LOOK_BACK, now
     )
@@ -88,7 +90,7 @@ async def choose_session(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.ATTENDANCE_NONE)
         return
     rows = [
-        [InlineKeyboardButton(_title(o, zone)[:60], callback_data=f"{OPEN_PREFIX}{o.id}")]
+        [InlineKeyboardButton(titled(o, zone)[:60], callback_data=f"{OPEN_PREFIX}{o.id}")]
         for o in reversed(started[-8:])
     ]
     await update.effective_message.reply_text(
@@ -138,7 +140,7 @@ async def press(update: Update, context: BotContext) -> None:
         if occurrence:
             await query.answer()
             await query.message.reply_text(
-                texts.MARK_HEADER.format(session=_title(occurrence, _zone(context))),
+                texts.MARK_HEADER.format(session=titled(occurrence, therapist_zone(context))),
                 reply_markup=await _marking_keyboard(context, occurrence),
             )
         return
@@ -158,14 +160,18 @@ async def press(update: Update, context: BotContext) -> None:
     entries = {e.patient_id: e for e in await roster_store.roster(context.db, occurrence.id)}
     current = entries[patient_id].status
     new = _NEXT.get(current, AttendanceStatus.PRESENT)
+    now = context.clock.now()
     await roster_store.mark(
         context.db,
         occurrence_id=occurrence.id,
         patient_id=patient_id,
         status=new,
         therapist_id=context.actor.person.id,
-        now=context.clock.now(),
+        now=now,
     )
+    if new is AttendanceStatus.ABSENT:
+        patient = await people.get_person(context.db, patient_id)
+        await after_absence(context.db, context.notifier, context.config, patient, occurrence, now)
     await query.answer(f"{entries[patient_id].name}: {new.value}")
     await query.edit_message_reply_markup(await _marking_keyboard(context, occurrence))
 
@@ -180,4 +186,6 @@ async def _saved_text(context: BotContext, occurrence: Occurrence) -> str:
         else:
             unmarked += 1
     counts = texts.MARK_COUNTS.format(unmarked=unmarked, **counted)
-    return texts.MARK_SAVED.format(session=_title(occurrence, _zone(context)), counts=counts)
+    return texts.MARK_SAVED.format(
+        session=titled(occurrence, therapist_zone(context)), counts=counts
+    )

@@ -37,7 +37,8 @@ CREATE TABLE reminder_preferences (
 -- before anything is sent, and the scheduler only wakes the dispatcher at min(due_at).
 --
 -- kind:           reminder | checkin | buddy_nudge (planned from the schedule),
---                 staff_alert | material | notice (enqueued by events; never re-planned)
+--                 staff_alert | material | followup | notice (enqueued by events; never
+--                 re-planned; material and followup go only while the patient is absent)
 -- recipient_key:  'p:<people.id>' or 'b:<buddies.id>'; exactly one of person_id / buddy_id
 -- patient_id:     the patient the row is about (absence and enrolment checks at send time)
 -- variant:        tells apart rows with the same kind, occurrence and recipient:
@@ -52,7 +53,7 @@ CREATE TABLE reminder_preferences (
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('reminder', 'checkin', 'buddy_nudge', 'staff_alert',
-        'material', 'notice')),
+        'material', 'followup', 'notice')),
     occurrence_id INTEGER REFERENCES occurrences(id),
     recipient_key TEXT NOT NULL,
     person_id INTEGER REFERENCES people(id),

@@ -1,0 +1,72 @@
+"""The one door to the outbox for handlers, jobs and the CLI.
+
+Handlers never send alerts themselves: they enqueue rows here, and the dispatcher sends
+them (merged, rate-limited, retried, recorded). After every change the single wake-up job
+is moved to the next due row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.config import RemindersConfig
+from bot.dispatcher import Dispatcher, DispatchReport, OutboxWakeup, replan
+from bot.outbox import NotificationKind, Planned, person_key
+from storage import outbox as outbox_store
+from storage.db import Database
+
+
+def staff_alert(
+    *, therapist_id: int, chat_id: int, patient_id: int | None, tag: str, text: str, now: datetime
+) -> Planned:
+    """An alert for one therapist; ``tag`` makes it unique (the same event alerts once)."""
+    return Planned(
+        kind=NotificationKind.STAFF_ALERT,
+        occurrence_id=None,
+        recipient_key=person_key(therapist_id),
+        variant=tag,
+        chat_id=chat_id,
+        person_id=therapist_id,
+        buddy_id=None,
+        patient_id=patient_id,
+        session_starts_at=None,
+        due_at=now,
+        expires_at=None,
+        payload=json.dumps({"text": text}, ensure_ascii=False),
+    )
+
+
+class Notifier:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        reminders: RemindersConfig,
+        dispatcher: Dispatcher,
+        wakeup: OutboxWakeup,
+    ) -> None:
+        self._db, self._clock, self._reminders = db, clock, reminders
+        self.dispatcher = dispatcher
+        self._wakeup = wakeup
+
+    async def start(self) -> None:
+        """After a restart: put in-flight rows back, re-plan everyone, wake at the next row."""
+        await self.dispatcher.start()
+        await self.replan()
+
+    async def replan(self, patient_ids: Iterable[int] | None = None) -> None:
+        """Re-derive reminders, check-ins and nudges (everyone, or just these patients)."""
+        ids = frozenset(patient_ids) if patient_ids is not None else None
+        await replan(self._db, self._reminders, self._clock.now(), ids)
+        await self._wakeup.refresh(self._db)
+
+    async def enqueue(self, rows: Sequence[Planned]) -> None:
+        if rows:
+            await outbox_store.enqueue(self._db, rows, self._clock.now())
+            await self._wakeup.refresh(self._db)
+
+    async def run_due(self) -> DispatchReport:
+        return await self.dispatcher.run_due()

@@ -1,0 +1,226 @@
+"""/materials: pick a session, choose this one or the whole series, send links or files.
+
+```mermaid
+stateDiagram-v2
+    [*] --> PICK: /materials
+    PICK --> SCOPE: a session
+    SCOPE --> RECEIVE: this session only / every session of the series
+    RECEIVE --> RECEIVE: a link or a file (stored at once)
+    RECEIVE --> [*]: /done (patients who missed it get it)
+```
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import timedelta
+from enum import IntEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import texts
+from bot.aftercare import deliver_new_material
+from bot.context import BotContext
+from bot.roles import Role
+from handlers.access import for_roles
+from handlers.therapist.attendance import therapist_zone, titled
+from storage import materials as material_store
+from storage import schedule as schedule_store
+from storage.materials import MaterialTarget
+
+NAME = "materials"
+PICK_PREFIX = "mt:o:"
+SCOPE_ONE = "mt:one"
+SCOPE_SERIES = "mt:all"
+LOOK_BACK = timedelta(days=14)
+URL = re.compile(r"https?://\S+")
+
+
+class Materials(IntEnum):
+    PICK = 1
+    SCOPE = 2
+    RECEIVE = 3
+
+
+@for_roles(Role.THERAPIST)
+async def start(update: Update, context: BotContext) -> int:
+    now = context.clock.now()
+    sessions = await schedule_store.therapist_occurrences(
+        context.db, context.actor.person.id, now - LOOK_BACK, now + timedelta(days=1)
+    )
+    if not sessions:
+        await update.effective_message.reply_text(texts.MATERIALS_NONE)
+        return ConversationHandler.END
+    zone = therapist_zone(context)
+    rows = [
+        [InlineKeyboardButton(titled(o, zone)[:60], callback_data=f"{PICK_PREFIX}{o.id}")]
+        for o in sorted(sessions, key=lambda o: o.starts_at, reverse=True)[:8]
+    ]
+    await update.effective_message.reply_text(
+        texts.MATERIALS_PICK, reply_markup=InlineKeyboardMarkup(rows)
+    )
+    return Materials.PICK
+
+
+@for_roles(Role.THERAPIST)
+async def pick(update: Update, context: BotContext) -> int | None:
+    query = update.callback_query
+    occurrence = await schedule_store.led_occurrence(
+        context.db, context.actor.person.id, int(query.data.removeprefix(PICK_PREFIX))
+    )
+    if occurrence is None:
+        await query.answer(texts.MARK_NOT_YOURS, show_alert=True)
+        return None
+    await query.answer()
+    await material_store.set_target(
+        context.db,
+        context.actor.person.id,
+        MaterialTarget(occurrence.id, None),
+        context.clock.now(),
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.MATERIALS_THIS_ONE, callback_data=SCOPE_ONE)],
+            [
+                InlineKeyboardButton(
+                    texts.MATERIALS_ALL.format(title=occurrence.title)[:60],
+                    callback_data=SCOPE_SERIES,
+                )
+            ],
+        ]
+    )
+    await query.edit_message_text(
+        texts.MATERIALS_SCOPE.format(title=occurrence.title), reply_markup=keyboard
+    )
+    return Materials.SCOPE
+
+
+@for_roles(Role.THERAPIST)
+async def choose_scope(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await query.answer()
+    therapist_id = context.actor.person.id
+    target = await material_store.get_target(context.db, therapist_id)
+    occurrence = target and await schedule_store.led_occurrence(
+        context.db, therapist_id, target.occurrence_id or 0
+    )
+    if occurrence is None:
+        await query.edit_message_text(texts.BUTTON_EXPIRED)
+        return ConversationHandler.END
+    if query.data == SCOPE_SERIES:
+        target = MaterialTarget(None, occurrence.series_id)
+        label = texts.MATERIALS_TARGET_SERIES.format(title=occurrence.title)
+    else:
+        label = titled(occurrence, therapist_zone(context))
+    await material_store.set_target(context.db, therapist_id, target, context.clock.now())
+    await query.edit_message_text(texts.MATERIALS_ASK.format(target=label))
+    return Materials.RECEIVE
+
+
+@for_roles(Role.THERAPIST)
+async def receive_link(update: Update, context: BotContext) -> int:
+    text = update.effective_message.text
+    links = URL.findall(text)
+    if not links:
+        await update.effective_message.reply_text(texts.MATERIALS_NOT_A_LINK)
+        return Materials.RECEIVE
+    title = URL.sub("", text).strip().splitlines()
+    return await _store(update, context, title[0][:200] if title else "Link", links[0], None)
+
+
+@for_roles(Role.THERAPIST)
+async def receive_file(update: Update, context: BotContext) -> int:
+    document = update.effective_message.document
+    title = update.effective_message.caption or document.file_name or "File"
+    return await _store(update, context, title[:200], None, document.file_id)
+
+
+async def ask_for_a_file(update: Update, context: BotContext) -> int:
+    await update.effective_message.reply_text(texts.MATERIALS_SEND_AS_FILE)
+    return Materials.RECEIVE
+
+
+async def _store(
+    update: Update, context: BotContext, title: str, url: str | None, file_id: str | None
+) -> int:
+    therapist_id = context.actor.person.id
+    target = await material_store.get_target(context.db, therapist_id)
+    if target is None:
+        await update.effective_message.reply_text(texts.BUTTON_EXPIRED)
+        return ConversationHandler.END
+    await material_store.add_material(
+        context.db,
+        target,
+        title=title,
+        url=url,
+        file_id=file_id,
+        added_by=therapist_id,
+        now=context.clock.now(),
+    )
+    await update.effective_message.reply_text(texts.MATERIALS_STORED.format(title=title))
+    return Materials.RECEIVE
+
+
+@for_roles(Role.THERAPIST)
+async def done(update: Update, context: BotContext) -> int:
+    therapist_id = context.actor.person.id
+    target = await material_store.get_target(context.db, therapist_id)
+    added = await material_store.added_since(context.db, therapist_id, target) if target else []
+    await material_store.clear_target(context.db, therapist_id)
+    if not added:
+        await update.effective_message.reply_text(texts.MATERIALS_DONE_EMPTY)
+        return ConversationHandler.END
+    items = "\n".join(f"• {m.title} ({'link' if m.url else 'file'})" for m in added)
+    await update.effective_message.reply_text(
+        texts.MATERIALS_DONE.format(
+            count=len(added), target=await _label(context, target), items=items
+        )
+    )
+    await deliver_new_material(
+        context.db, context.notifier, context.config, target, added, context.clock.now()
+    )
+    return ConversationHandler.END
+
+
+async def _label(context: BotContext, target: MaterialTarget) -> str:
+    if target.series_id is not None:
+        title = await schedule_store.series_title(context.db, target.series_id)
+        return texts.MATERIALS_TARGET_SERIES.format(title=title)
+    occurrence = await schedule_store.led_occurrence(
+        context.db, context.actor.person.id, target.occurrence_id
+    )
+    return titled(occurrence, therapist_zone(context))
+
+
+def build_handler() -> ConversationHandler:
+    message = filters.UpdateType.MESSAGE
+    # per_message=False on purpose: the buttons belong to the therapist's one open upload.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("materials", start, message)],
+            states={
+                Materials.PICK: [CallbackQueryHandler(pick, pattern=rf"^{PICK_PREFIX}\d+$")],
+                Materials.SCOPE: [
+                    CallbackQueryHandler(choose_scope, pattern=f"^({SCOPE_ONE}|{SCOPE_SERIES})$")
+                ],
+                Materials.RECEIVE: [
+                    CommandHandler("done", done, message),
+                    MessageHandler(message & filters.TEXT & ~filters.COMMAND, receive_link),
+                    MessageHandler(message & filters.Document.ALL, receive_file),
+                    MessageHandler(message & ~filters.COMMAND, ask_for_a_file),
+                ],
+            },
+            fallbacks=[CommandHandler(["done", "cancel"], done, message)],
+            name=NAME,
+            persistent=True,
+        )
