@@ -37,6 +37,7 @@ from bot.understanding import MessageReader
 from handlers import common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import conversation as patient_conversation
+from handlers.patient import reminders
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials
@@ -75,8 +76,10 @@ def build_application(
         .token(telegram.token or PLACEHOLDER_TOKEN)
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(db))
-        .rate_limiter(AIORateLimiter(max_retries=3))
     )
+    if not simulated_time:
+        # Telegram's limits (30/s overall, 20/min per group); 429s are waited out and retried.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if telegram.base_url:
         builder = builder.base_url(telegram.base_url)
     if request is not None:
@@ -157,6 +160,10 @@ def register_handlers(application: Application) -> None:
             CommandHandler("attendance", attendance.choose_session, message),
             CallbackQueryHandler(attendance.press, pattern=attendance.MARK_PATTERN),
             CallbackQueryHandler(forward_note, pattern=FORWARD_PATTERN),
+            CallbackQueryHandler(
+                reminders.coming_or_late, pattern=reminders.CONFIRM_OR_LATE_PATTERN
+            ),
+            CallbackQueryHandler(reminders.how_late, pattern=reminders.LATE_MINUTES_PATTERN),
             # Catch-alls last, so every update gets an answer.
             MessageHandler(message & filters.COMMAND, common.unknown_command),
             MessageHandler(message, common.unsupported_media),

@@ -140,6 +140,8 @@ class PlanPatient:
     name: str
     chat_id: int
     timezone: str | None
+    # Reminders that fell due before someone joined were never owed to them.
+    registered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,8 @@ def plan_notifications(
             if leads not in windows:
                 windows[leads] = _reminder_windows(start, leads, now)
             for variant, due, expires in windows[leads]:
+                if patient.registered_at is not None and due < patient.registered_at:
+                    continue
                 planned.append(
                     Planned(
                         NotificationKind.REMINDER,

@@ -324,3 +324,12 @@ CATCHUP_HEADER = "Sessions you missed recently:"
 CATCHUP_ITEM_DONE = "✅ {session} — caught up"
 CATCHUP_ITEM_OPEN = "▫️ {session}"
 CATCHUP_ITEM_NO_MATERIAL = "   (no material yet)"
+
+# --- patients: reminder buttons and settings
+
+REMINDER_ANSWER_COMING = "✔️ You'll be there"
+REMINDER_ANSWER_LATE = "✔️ Running late"
+HOW_LATE = "Roughly how late will you be?"
+LATE_CHOICES = {"5": "About 5 min", "15": "About 15 min", "30": "About 30 min", "0": "Not sure"}
+SESSION_CANCELLED = "That session was cancelled, so there's nothing to do. 🙂"
+SESSION_OVER = "That session is already over."

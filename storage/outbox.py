@@ -94,13 +94,19 @@ async def load_plan_inputs(
     scope = "" if patient_ids is None else " AND id IN (SELECT value FROM json_each(?))"
     scope_args = () if patient_ids is None else (_json_ids(patient_ids),)
     patient_rows = await db.fetch_all(
-        "SELECT id, name, chat_id, timezone FROM people WHERE role = 'patient'"
+        "SELECT id, name, chat_id, timezone, registered_at FROM people WHERE role = 'patient'"
         " AND telegram_id IS NOT NULL AND chat_id IS NOT NULL AND unreachable_at IS NULL"
         f"{scope}",
         scope_args,
     )
     patients = {
-        row["id"]: PlanPatient(row["id"], row["name"], row["chat_id"], row["timezone"])
+        row["id"]: PlanPatient(
+            row["id"],
+            row["name"],
+            row["chat_id"],
+            row["timezone"],
+            from_db(row["registered_at"]) if row["registered_at"] else None,
+        )
         for row in patient_rows
     }
     buddies: dict[int, list[PlanBuddy]] = {}

@@ -148,9 +148,10 @@ async def register(
         **kwargs,  # type: ignore[arg-type]
     )  # fmt: skip
     check = await people.check_invite(db, hash_code(invite.code), telegram_id, clock.now())
+    # They joined a week ago: reminders due since then are owed to them (downtime catch-up).
     person = await people.register(
         db, invite_id=check.invite_id, telegram_id=telegram_id, chat_id=telegram_id,
-        timezone=zone, now=clock.now(), consented=True,
+        timezone=zone, now=clock.now() - timedelta(days=7), consented=True,
     )  # fmt: skip
     assert person is not None
     return person

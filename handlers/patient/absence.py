@@ -152,6 +152,16 @@ async def _offer(
     return Absence.PICK
 
 
+async def ask_about_session(update: Update, context: BotContext, occurrence: Occurrence) -> int:
+    """Start a report for a known session (a reminder's "Can't make it"): ask why."""
+    patient = context.actor.person
+    now = context.clock.now()
+    kind = AbsenceKind.MISSED if occurrence.starts_at <= now else AbsenceKind.UPCOMING
+    draft = AbsenceDraft(patient.id, kind, None, None, None, occurrence.id)
+    await absences.start_draft(context.db, draft, now)
+    return await _after_session_chosen(update, context, draft, occurrence)
+
+
 @for_roles(Role.PATIENT)
 async def start_absent_command(update: Update, context: BotContext) -> int:
     """/absent: the same report with buttons only."""

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from handlers.patient import absence, messages
+from handlers.patient import absence, messages, reminders
 
 NAME = "patient-messages"
 
@@ -29,6 +29,7 @@ def build_handler() -> ConversationHandler:
         return ConversationHandler(
             entry_points=[
                 MessageHandler(text, messages.read_message),
+                CallbackQueryHandler(reminders.cant_make_it, pattern=reminders.ABSENT_PATTERN),
                 CommandHandler("absent", absence.start_absent_command, filters.UpdateType.MESSAGE),
             ],
             states={
@@ -51,6 +52,7 @@ def build_handler() -> ConversationHandler:
             },
             fallbacks=[
                 CommandHandler("cancel", absence.cancel, filters.UpdateType.MESSAGE),
+                CallbackQueryHandler(reminders.cant_make_it, pattern=reminders.ABSENT_PATTERN),
                 CommandHandler("absent", absence.start_absent_command, filters.UpdateType.MESSAGE),
             ],
             name=NAME,

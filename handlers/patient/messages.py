@@ -26,7 +26,7 @@ from handlers.patient.absence import (
     therapist_name,
 )
 from storage import absences
-from storage.records import AttendanceStatus
+from storage.records import AttendanceStatus, Occurrence
 
 FORWARD_PREFIX = "fwd:"
 FORWARD_PATTERN = rf"^{FORWARD_PREFIX}\d+$"
@@ -92,27 +92,33 @@ async def read_message(update: Update, context: BotContext) -> int:
 async def _late(update: Update, context: BotContext, understanding: Understanding) -> None:
     patient = context.actor.person
     zone = patient_zone(context, patient)
-    now = context.clock.now()
     occurrence = next_session(
-        await patient_sessions(context, patient), on=understanding.date, now=now, zone=zone
+        await patient_sessions(context, patient),
+        on=understanding.date,
+        now=context.clock.now(),
+        zone=zone,
     )
     if occurrence is None:
         await update.effective_message.reply_text(texts.NO_UPCOMING_SESSION.format(when=" today"))
         return
-    minutes = understanding.late_minutes
+    text = await record_late(update, context, occurrence, understanding.late_minutes)
+    await update.effective_message.reply_text(text)
+
+
+async def record_late(
+    update: Update, context: BotContext, occurrence: Occurrence, minutes: int | None
+) -> str:
+    """Record a late notice, tell the care team; returns the reply for the patient."""
+    patient = context.actor.person
     await absences.record_attendance(
-        context.db, patient.id, occurrence.id, AttendanceStatus.LATE, now, late_minutes=minutes
+        context.db,
+        patient.id,
+        occurrence.id,
+        AttendanceStatus.LATE,
+        context.clock.now(),
+        late_minutes=minutes,
     )
     late = f"about {minutes} minutes" if minutes else texts.LATE_SOME
-    template = texts.LATE_RECORDED_WITH_LINK if occurrence.link else texts.LATE_RECORDED
-    await update.effective_message.reply_text(
-        template.format(
-            therapist=await therapist_name(context, patient),
-            late=late,
-            session=session_label(occurrence, zone),
-            link=occurrence.link,
-        )
-    )
     await alert_staff(
         context,
         care_team(patient, occurrence.therapist_id),
@@ -121,6 +127,13 @@ async def _late(update: Update, context: BotContext, understanding: Understandin
         ),
         patient_id=patient.id,
         tag=f"late:{update.update_id}",
+    )
+    template = texts.LATE_RECORDED_WITH_LINK if occurrence.link else texts.LATE_RECORDED
+    return template.format(
+        therapist=await therapist_name(context, patient),
+        late=late,
+        session=session_label(occurrence, patient_zone(context, patient)),
+        link=occurrence.link,
     )
 
 
@@ -137,35 +150,42 @@ async def _attending(update: Update, context: BotContext, understanding: Underst
         ]
     reported = [o for o in upcoming if await absences.live_absence(context.db, patient.id, o.id)]
     occurrence = min(reported or upcoming, key=lambda o: o.starts_at, default=None)
-    message = update.effective_message
     if occurrence is None:
         when = f" on {understanding.date:%A %-d %B}" if understanding.date else ""
-        await message.reply_text(texts.NO_UPCOMING_SESSION.format(when=when))
+        await update.effective_message.reply_text(texts.NO_UPCOMING_SESSION.format(when=when))
         return
-    label = session_label(occurrence, zone)
-    if reported:
-        if occurrence.starts_at <= now:
-            await message.reply_text(texts.TOO_LATE_TO_WITHDRAW.format(session=label))
-            return
-        await absences.withdraw_absence(context.db, patient.id, occurrence.id, now)
-        await context.notifier.replan([patient.id])
-        await message.reply_text(
-            texts.WITHDRAWN.format(therapist=await therapist_name(context, patient), session=label)
-        )
-        await alert_staff(
-            context,
-            care_team(patient, occurrence.therapist_id),
-            lambda z: texts.ALERT_WITHDRAWN.format(
-                patient=patient.name, session=staff_session(occurrence, z)
-            ),
-            patient_id=patient.id,
-            tag=f"withdrawn:{update.update_id}",
-        )
-        return
-    await absences.record_attendance(
-        context.db, patient.id, occurrence.id, AttendanceStatus.CONFIRMED, now
+    await update.effective_message.reply_text(
+        await confirm_attendance(update, context, occurrence)
     )
-    await message.reply_text(texts.ATTENDANCE_CONFIRMED.format(session=label))
+
+
+async def confirm_attendance(update: Update, context: BotContext, occurrence: Occurrence) -> str:
+    """The patient will come: withdraw a live report (telling the care team) or record it.
+
+    Returns the reply for the patient.
+    """
+    patient = context.actor.person
+    now = context.clock.now()
+    label = session_label(occurrence, patient_zone(context, patient))
+    if await absences.live_absence(context.db, patient.id, occurrence.id) is None:
+        await absences.record_attendance(
+            context.db, patient.id, occurrence.id, AttendanceStatus.CONFIRMED, now
+        )
+        return texts.ATTENDANCE_CONFIRMED.format(session=label)
+    if occurrence.starts_at <= now:
+        return texts.TOO_LATE_TO_WITHDRAW.format(session=label)
+    await absences.withdraw_absence(context.db, patient.id, occurrence.id, now)
+    await context.notifier.replan([patient.id])
+    await alert_staff(
+        context,
+        care_team(patient, occurrence.therapist_id),
+        lambda z: texts.ALERT_WITHDRAWN.format(
+            patient=patient.name, session=staff_session(occurrence, z)
+        ),
+        patient_id=patient.id,
+        tag=f"withdrawn:{update.update_id}",
+    )
+    return texts.WITHDRAWN.format(therapist=await therapist_name(context, patient), session=label)
 
 
 async def _reschedule(update: Update, context: BotContext, understanding: Understanding) -> None:

@@ -1,0 +1,201 @@
+"""Reminders and check-ins end to end: outbox, fake clock, fake Bot API, restarts, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.fake_telegram import ChatUser, InjectedError
+from bot.understanding import MessageReader
+from storage import people
+from storage.records import PersonRole
+from tests.conftest import NEW_YORK, BotHarness, onboard_patient, start_bot
+
+MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
+MONDAY_6PM = datetime(2026, 11, 30, 18, 0, tzinfo=NEW_YORK)
+
+
+async def clinic(bot: BotHarness, zone: str = "✅ Eastern time") -> tuple[ChatUser, ChatUser]:
+    lee, alex = await bot.clinic()
+    therapist = bot.user(501, "Dr. Lee")
+    await therapist.send(f"/start {lee.code}")
+    patient = bot.user(777, "Alex")
+    await onboard_patient(bot, patient, alex.code, zone)
+    return therapist, patient
+
+
+async def at(bot: BotHarness, moment: datetime) -> None:
+    """Let time pass to ``moment``; the outbox wakes up as the scheduler would."""
+    bot.clock.set(moment)
+    await bot.notifier.run_due()
+
+
+def reminders(user: ChatUser) -> list[str]:
+    return [m.text for m in user.inbox if m.text.startswith("⏰ Reminder")]
+
+
+async def test_reminder_an_hour_before_with_buttons(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+
+    await at(bot, MONDAY_5PM)
+
+    assert patient.last.text == "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+    assert patient.last.labels == ["I'll be there", "Can't make it", "Running late"]
+    # They joined at 9 am: the 24h reminder fell due before that and was never owed.
+    assert reminders(patient) == [patient.last.text]
+
+
+async def test_reminder_shows_the_patients_own_time(bot: BotHarness) -> None:
+    _, patient = await clinic(bot, zone="Pacific time")
+
+    await at(bot, MONDAY_5PM)
+
+    assert patient.last.text.startswith("⏰ Reminder: Group Therapy today at 3:00 pm")
+
+
+async def test_ill_be_there_confirms_and_skips_the_check_in(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    jo_invite = await bot.invite(
+        PersonRole.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
+    )
+    jo = bot.user(778, "Jo")
+    await onboard_patient(bot, jo, jo_invite.code, "✅ Eastern time")
+    await at(bot, MONDAY_5PM)
+
+    replies = await patient.press("I'll be there")
+    await at(bot, MONDAY_6PM)
+
+    assert replies[-1].text == "Great, see you at Group Therapy, Mon 30 Nov, 6:00 pm! 😊"
+    assert "✔️ You'll be there" in reminders(patient)[-1]
+    assert "starts now" not in patient.last.text
+    assert jo.last.text == "Group Therapy starts now — join here: https://video.example/evening-a"
+
+
+async def test_cant_make_it_goes_into_the_absence_dialog(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await at(bot, MONDAY_5PM)
+
+    question = await patient.press("Can't make it")
+    await patient.press("Work")
+
+    assert "share why" in question[-1].text
+    assert therapist.last.text.startswith("🔔 Absence reported: Alex R. can't make it")
+    assert "Reported 1 hour ahead." in therapist.last.text
+    await at(bot, MONDAY_6PM)
+    assert "starts now" not in patient.last.text  # no check-in after an absence
+
+
+async def test_running_late_asks_how_late_and_tells_the_therapist(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await at(bot, MONDAY_5PM)
+
+    choices = await patient.press("Running late")
+    assert choices[-1].text == "Roughly how late will you be?"
+    done = await patient.press("About 15 min")
+
+    assert "about 15 minutes late" in done[-1].text
+    assert therapist.last.text.startswith("⏰ Alex R. will be about 15 minutes late")
+
+
+async def test_buttons_for_cancelled_or_foreign_sessions_change_nothing(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    await at(bot, MONDAY_5PM)
+    monday = await bot.db.fetch_one("SELECT id FROM occurrences WHERE local_date = '2026-11-30'")
+    await bot.db.fetch_one("SELECT 1")  # the schedule is changed by an admin:
+    async with bot.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE occurrences SET status = 'cancelled' WHERE id = ?", (monday[0],)
+        )
+
+    await patient.press("I'll be there")
+    assert "cancelled" in bot.api.callback_answers[-1]
+    await patient.press_data("r:c:999999")
+    assert "expired" in bot.api.callback_answers[-1]
+    rows = await bot.db.fetch_all("SELECT * FROM attendance")
+    assert rows == []
+
+
+async def test_a_cancelled_session_gets_no_reminder(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    async with bot.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE occurrences SET status = 'cancelled' WHERE local_date = '2026-11-30'"
+        )
+
+    await at(bot, MONDAY_5PM)
+
+    assert reminders(patient) == []
+
+
+async def test_downtime_catch_up_and_stale_skip(
+    config: Config, clock: FakeClock, reader: MessageReader
+) -> None:
+    async with start_bot(config, clock, reader) as bot:
+        _, patient = await clinic(bot)
+        api = bot.api
+    clock.set(MONDAY_5PM + timedelta(minutes=30))  # down through the 5 pm reminder
+    async with start_bot(config, clock, reader, api) as bot:
+        await bot.notifier.run_due()
+    sent_late = reminders(patient)
+    clock.set(datetime(2026, 12, 2, 18, 30, tzinfo=NEW_YORK))  # down through Wednesday's
+    async with start_bot(config, clock, reader, api) as bot:
+        await bot.notifier.run_due()
+
+    assert sent_late == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 30 minutes)."]
+    # Wednesday's session had started: nothing about it; Thursday's 24h reminder is still due.
+    assert reminders(patient)[1:] == ["⏰ Reminder: Group Therapy tomorrow at 6:00 pm."]
+    skipped = await _count(config, clock, reader, api, "skipped")
+    assert skipped >= 1
+
+
+async def _count(config, clock, reader, api, status: str) -> int:
+    async with start_bot(config, clock, reader, api) as bot:
+        row = await bot.db.fetch_one("SELECT count(*) FROM outbox WHERE status = ?", (status,))
+    return row[0]
+
+
+async def test_restart_sends_nothing_twice(
+    config: Config, clock: FakeClock, reader: MessageReader
+) -> None:
+    async with start_bot(config, clock, reader) as bot:
+        _, patient = await clinic(bot)
+        await at(bot, MONDAY_5PM)
+        api = bot.api
+    async with start_bot(config, clock, reader, api) as bot:
+        await bot.notifier.run_due()
+        await at(bot, MONDAY_5PM + timedelta(minutes=1))
+
+    assert len(reminders(patient)) == 1
+
+
+async def test_429_is_retried_and_nothing_is_lost(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    bot.api.inject_error(
+        "sendMessage", InjectedError(429, "Too Many Requests: retry after 5", retry_after=5)
+    )
+
+    await at(bot, MONDAY_5PM)
+    assert reminders(patient) == []
+    await at(bot, MONDAY_5PM + timedelta(seconds=6))
+
+    assert reminders(patient) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]
+
+
+async def test_a_patient_who_blocked_the_bot_is_marked_and_the_therapist_told_once(
+    bot: BotHarness,
+) -> None:
+    therapist, patient = await clinic(bot)
+    blocked = InjectedError(403, "Forbidden: bot was blocked by the user")
+    bot.api.inject_error("sendMessage", blocked)
+
+    await at(bot, MONDAY_5PM)
+    await at(bot, MONDAY_6PM)
+    await at(bot, datetime(2026, 12, 2, 17, 0, tzinfo=NEW_YORK))
+
+    person = await people.find_by_telegram_id(bot.db, 777)
+    row = await bot.db.fetch_one("SELECT unreachable_at FROM people WHERE id = ?", (person.id,))
+    assert row[0] is not None
+    alerts = [m.text for m in therapist.inbox if "can't be reached" in m.text]
+    assert len(alerts) == 1 and "Alex" in alerts[0]
+    assert reminders(patient) == []
