@@ -34,10 +34,10 @@ from bot.roles import Role
 from bot.scheduling import HORIZON, extend_occurrences
 from bot.telegram_sender import TelegramSender
 from bot.understanding import MessageReader
-from handlers import common, onboarding
+from handlers import buddies, common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import conversation as patient_conversation
-from handlers.patient import reminders
+from handlers.patient import reminders, settings
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials
@@ -156,6 +156,12 @@ def register_handlers(application: Application) -> None:
             patient_conversation.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
+            CommandHandler("settings", settings.show_settings, message),
+            CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),
+            CommandHandler("buddy", buddies.show_buddies, message),
+            CallbackQueryHandler(buddies.patient_presses, pattern=buddies.PATIENT_PATTERN),
+            CallbackQueryHandler(buddies.answer, pattern=buddies.ANSWER_PATTERN),
+            CommandHandler("stop", buddies.stop, message),
             CommandHandler("today", attendance.show_today, message),
             CommandHandler("attendance", attendance.choose_session, message),
             CallbackQueryHandler(attendance.press, pattern=attendance.MARK_PATTERN),

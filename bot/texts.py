@@ -18,6 +18,8 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("schedule", "Your sessions in the next 7 days"),
         ("absent", "Tell your care team you'll miss a session"),
         ("catchup", "Material for sessions you missed"),
+        ("settings", "When I remind you"),
+        ("buddy", "Invite a friend to get reminder nudges"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -27,7 +29,10 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("schedule", "Sessions you lead in the next 7 days"),
         ("help", "What I can do"),
     ),
-    Role.BUDDY: (("help", "What I can do"),),
+    Role.BUDDY: (
+        ("stop", "Stop the reminders"),
+        ("help", "What I can do"),
+    ),
 }
 
 PRIVATE_ONLY = "Hi! I only talk in private chats. Please message me directly: @{username}"
@@ -333,3 +338,64 @@ HOW_LATE = "Roughly how late will you be?"
 LATE_CHOICES = {"5": "About 5 min", "15": "About 15 min", "30": "About 30 min", "0": "Not sure"}
 SESSION_CANCELLED = "That session was cancelled, so there's nothing to do. 🙂"
 SESSION_OVER = "That session is already over."
+
+# --- patients: reminder settings
+
+SETTINGS = (
+    "When should I remind you before each session? Tap to turn a reminder on or off.\n"
+    "Now: {current}"
+)
+SETTINGS_NONE = "no reminders"
+SETTINGS_DEFAULT = "Use the clinic's usual times"
+SETTINGS_DONE = "Done"
+SETTINGS_SAVED = "Saved. I'll remind you: {current}. 🙂"
+SETTINGS_SAVED_NONE = (
+    "Saved: no reminders for now. You can turn them back on any time with /settings."
+)
+LEAD_LABELS = {"48h": "2 days before", "24h": "1 day before", "3h": "3 hours before",
+               "1h": "1 hour before", "30m": "30 minutes before"}  # fmt: skip
+
+# --- reminder buddies (anything a buddy can see: no clinical words, ever)
+
+BUDDY_INTRO = (
+    "A reminder buddy is a friend or family member who gets a short nudge before your "
+    "sessions, like: “Reminder: {first} has an appointment at 6:00 pm today.” Nothing else: "
+    "never what it's for, never whether you went. Either of you can stop it any time."
+)
+BUDDY_ACTIVE = "Your buddies now: {names}."
+BUDDY_NONE = "You have no reminder buddy yet."
+BUDDY_INVITE = "Invite a buddy"
+BUDDY_STOP = "Stop reminders for {name}"
+BUDDY_FORWARD_THIS = (
+    "Forward the next message to the person you'd like as your buddy. "
+    "The link works once, for {days} days."
+)
+BUDDY_INVITATION = (
+    "Hi! {first} would like you as their reminder buddy: you'd get a short message before "
+    "their appointments. Tap to say yes or no: {link}"
+)
+BUDDY_OFFER = (
+    "Hi! 👋 {first} invited you to be their reminder buddy.\n\n"
+    "You'd get a short message before each of their appointments, like:\n"
+    "“Reminder: {first} has an appointment at 6:00 pm today.”\n\n"
+    "Nothing else. You can stop any time with /stop."
+)
+BUDDY_YES = "Yes, I'll help"
+BUDDY_NO = "No, thanks"
+BUDDY_ACCEPTED = (
+    "Thank you! 💙 You'll get a short reminder before {first}'s appointments. Send /stop any time."
+)
+BUDDY_DECLINED = "No problem. You won't get any messages about this."
+BUDDY_LINK_NOT_FOR_YOU = (
+    "This link is for a friend or family member who doesn't use this bot yet. "
+    "Please forward it to them. 🙂"
+)
+BUDDY_LINK_USED = "This link has already been used or has expired. Ask for a new one if you like."
+BUDDY_STOPPED = "Done. You won't get any more reminders. Thank you for being there! 💙"
+BUDDY_NOTHING_TO_STOP = "You aren't getting any reminders from me."
+BUDDY_ENDED_BY_PATIENT = "{first} has turned off the reminders. Thank you for being there! 💙"
+BUDDY_ONLY_REMINDERS = "I only send the reminders you agreed to. Send /stop to stop them."
+PATIENT_BUDDY_ACCEPTED = "{name} said yes: they'll get a short reminder before your sessions. 💙"
+PATIENT_BUDDY_DECLINED = "{name} said no thanks to the reminders. That's okay!"
+PATIENT_BUDDY_STOPPED = "{name} has stopped the reminders."
+PATIENT_BUDDY_ENDED = "Okay, {name} won't get any more reminders."

@@ -36,9 +36,13 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def free_text(update: Update, context: BotContext) -> None:
+    """Text from anyone but a patient (patients' messages are read and understood)."""
     role = context.actor.role
     if role is Role.UNKNOWN:
         await update.effective_message.reply_text(texts.UNKNOWN_USER)
+        return
+    if role is Role.BUDDY:
+        await update.effective_message.reply_text(texts.BUDDY_ONLY_REMINDERS)
         return
     await update.effective_message.reply_text(
         texts.FREE_TEXT_STAFF.format(commands=texts.command_list(role))

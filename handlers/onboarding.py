@@ -34,6 +34,7 @@ from bot.agenda import week_agenda
 from bot.context import BotContext
 from bot.invites import CODE_PATTERN, hash_code
 from bot.roles import Role
+from handlers import buddies
 from handlers.common import set_commands_for
 from storage import people
 from storage.records import InviteCheck, InviteStatus, PersonRole
@@ -65,6 +66,9 @@ async def start(update: Update, context: BotContext) -> int:
             )
         return ConversationHandler.END
     code = context.args[0]
+    if code.startswith(buddies.LINK_PREFIX) and CODE_PATTERN.match(code):
+        await buddies.open_link(update, context, code)
+        return ConversationHandler.END
     user = update.effective_user
     check = InviteCheck(InviteStatus.UNKNOWN, None, None)
     if CODE_PATTERN.match(code):

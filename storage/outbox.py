@@ -708,3 +708,9 @@ async def active_buddies(db: Database) -> list[Buddy]:
         f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE status = 'active' ORDER BY id"
     )
     return [_buddy(row) for row in rows]
+
+
+async def buddy_code_hash(db: Database, buddy_id: int) -> str | None:
+    """The stored hash of a buddy link's code (to check the secret in a button)."""
+    row = await db.fetch_one("SELECT code_hash FROM buddies WHERE id = ?", (buddy_id,))
+    return row[0] if row else None

@@ -44,7 +44,14 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
     person = await people.find_by_telegram_id(bot.db, 777)
     assert person.timezone == "America/Los_Angeles"
     assert await people.list_groups_of(bot.db, person.id) == ["Evening Group A"]
-    assert bot.api.commands["chat:777"] == ["schedule", "absent", "catchup", "help"]
+    assert bot.api.commands["chat:777"] == [
+        "schedule",
+        "absent",
+        "catchup",
+        "settings",
+        "buddy",
+        "help",
+    ]
 
 
 async def test_declining_consent_stores_nothing_and_keeps_the_link_usable(bot: BotHarness) -> None:

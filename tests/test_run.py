@@ -68,6 +68,6 @@ def test_run_polls_answers_and_stops_cleanly(tmp_path: Path, signum: int) -> Non
     assert answered, stderr
     assert "open the personal invite link" in api.messages_to(42)[0].text
     assert process.returncode == 0, stderr
-    assert "stopped cleanly" in stderr
+    assert "stopped cleanly" in stderr, stderr
     assert "123456:TEST-token" not in stderr  # the token never reaches the log
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr, stderr

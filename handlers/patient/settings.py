@@ -1,0 +1,78 @@
+"""/settings: which reminders a patient gets before each session (toggle buttons)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.context import BotContext
+from bot.durations import parse_duration
+from bot.outbox import lead_label
+from bot.roles import Role
+from handlers.access import for_roles
+from storage import outbox as outbox_store
+
+TOGGLE_PREFIX = "st:t:"
+DEFAULT = "st:default"
+DONE = "st:done"
+PATTERN = rf"^(st:t:({'|'.join(texts.LEAD_LABELS)})|{DEFAULT}|{DONE})$"
+
+
+async def _current(context: BotContext) -> tuple[timedelta, ...]:
+    own = await outbox_store.reminder_lead_times(context.db, context.actor.person.id)
+    return own if own is not None else context.config.reminders.lead_times
+
+
+def _describe(leads: tuple[timedelta, ...]) -> str:
+    if not leads:
+        return texts.SETTINGS_NONE
+    return ", ".join(texts.LEAD_LABELS.get(lead_label(lead), lead_label(lead)) for lead in leads)
+
+
+def _keyboard(leads: tuple[timedelta, ...]) -> InlineKeyboardMarkup:
+    chosen = {lead_label(lead) for lead in leads}
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{'✅' if key in chosen else '▫️'} {label}", callback_data=f"{TOGGLE_PREFIX}{key}"
+            )
+        ]
+        for key, label in texts.LEAD_LABELS.items()
+    ]
+    rows.append([InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=DEFAULT)])
+    rows.append([InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=DONE)])
+    return InlineKeyboardMarkup(rows)
+
+
+@for_roles(Role.PATIENT)
+async def show_settings(update: Update, context: BotContext) -> None:
+    leads = await _current(context)
+    await update.effective_message.reply_text(
+        texts.SETTINGS.format(current=_describe(leads)), reply_markup=_keyboard(leads)
+    )
+
+
+@for_roles(Role.PATIENT)
+async def change_setting(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    await query.answer()
+    patient_id = context.actor.person.id
+    now = context.clock.now()
+    if query.data == DONE:
+        leads = await _current(context)
+        saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
+        await query.edit_message_text(saved if leads else texts.SETTINGS_SAVED_NONE)
+        return
+    if query.data == DEFAULT:
+        await outbox_store.clear_reminder_lead_times(context.db, patient_id)
+    else:
+        lead = parse_duration(query.data.removeprefix(TOGGLE_PREFIX))
+        leads = set(await _current(context)) ^ {lead}
+        await outbox_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
+    await context.notifier.replan([patient_id])
+    leads = await _current(context)
+    await query.edit_message_text(
+        texts.SETTINGS.format(current=_describe(leads)), reply_markup=_keyboard(leads)
+    )
