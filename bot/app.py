@@ -84,6 +84,10 @@ def build_application(
         builder = builder.base_url(telegram.base_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # On shutdown the updater calls getUpdates once more while the long poll may still
+        # hold the only connection; a second one avoids a pool timeout (and its traceback).
+        builder = builder.get_updates_connection_pool_size(2)
     application = builder.build()
     wakeup = OutboxWakeup(_no_wakeup if simulated_time else _wakeup_job(application, clock))
     # A simulated clock stands still while the dispatcher waits: it must not wait.

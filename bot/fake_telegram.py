@@ -405,9 +405,7 @@ class ChatUser:
             "chat_instance": str(self.chat_id),
             "data": data,
         }
-        if on is not None:
-            query["message"] = {
-                **self.api._message_json(on),
-                "chat": {"id": self.chat_id, "type": self.chat_type},
-            }
+        # A button always sits on a message in this chat; a forged press gets a blank one.
+        message = self.api._message_json(on) if on else {"message_id": 0, "date": 0, "text": ""}
+        query["message"] = {**message, "chat": {"id": self.chat_id, "type": self.chat_type}}
         return await self.feed({"callback_query": query})
