@@ -24,6 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import texts
+from bot.catchup import CAUGHT_UP_PATTERN, FOLLOWUP_PATTERN
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext, Services
@@ -36,8 +37,8 @@ from bot.telegram_sender import TelegramSender
 from bot.understanding import MessageReader
 from handlers import buddies, common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
+from handlers.patient import catchup, reminders, settings
 from handlers.patient import conversation as patient_conversation
-from handlers.patient import reminders, settings
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials
@@ -160,6 +161,9 @@ def register_handlers(application: Application) -> None:
             patient_conversation.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
+            CommandHandler("catchup", catchup.list_catchup, message),
+            CallbackQueryHandler(catchup.followup_choice, pattern=FOLLOWUP_PATTERN),
+            CallbackQueryHandler(catchup.caught_up, pattern=CAUGHT_UP_PATTERN),
             CommandHandler("settings", settings.show_settings, message),
             CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),
             CommandHandler("buddy", buddies.show_buddies, message),

@@ -15,6 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
+from bot.dispatcher import replan
 from bot.errors import ConfigError, IopBotError
 from bot.invites import issue_invite
 from bot.schedule import load_schedule_file
@@ -212,7 +213,10 @@ async def _schedule_import(config: Config, file: Path) -> int:
     spec = load_schedule_file(file, config.program.timezone)
     db = await Database.open(config.storage.path)
     try:
-        summary = await import_schedule(db, spec, datetime.now(UTC))
+        now = datetime.now(UTC)
+        summary = await import_schedule(db, spec, now)
+        # Reminders follow the new schedule; a running bot sends them within a minute.
+        await replan(db, config.reminders, now)
     finally:
         await db.close()
     print(

@@ -37,6 +37,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.config import RemindersConfig
 from bot.durations import parse_duration
 
@@ -562,14 +563,14 @@ def reminder_payload(session: PlanSession, zone: str) -> str:
     occurrence_id = session.occurrence_id
     return json.dumps(
         {
-            "text": REMINDER.format(title=session.title),
+            "text": texts.REMINDER.format(title=session.title),
             "when": _when(session.starts_at, zone),
             "tag": f"{session.title}, {format_clock(session.starts_at.astimezone(_zone(zone)))}",
             "buttons": [
                 [
-                    _button(BUTTON_CONFIRM, CONFIRM_PREFIX, occurrence_id),
-                    _button(BUTTON_ABSENT, ABSENT_PREFIX, occurrence_id),
-                    _button(BUTTON_LATE, LATE_PREFIX, occurrence_id),
+                    _button(texts.BUTTON_CONFIRM, CONFIRM_PREFIX, occurrence_id),
+                    _button(texts.BUTTON_ABSENT, ABSENT_PREFIX, occurrence_id),
+                    _button(texts.BUTTON_LATE, LATE_PREFIX, occurrence_id),
                 ]
             ],
         },
@@ -579,15 +580,15 @@ def reminder_payload(session: PlanSession, zone: str) -> str:
 
 def checkin_payload(session: PlanSession, zone: str) -> str:
     occurrence_id = session.occurrence_id
-    template = CHECKIN_WITH_LINK if session.link else CHECKIN
+    template = texts.CHECKIN_WITH_LINK if session.link else texts.CHECKIN
     return json.dumps(
         {
             "text": template.format(title=session.title, link=session.link),
             "tag": f"{session.title}, {format_clock(session.starts_at.astimezone(_zone(zone)))}",
             "buttons": [
                 [
-                    _button(BUTTON_LATE, LATE_PREFIX, occurrence_id),
-                    _button(BUTTON_ABSENT, ABSENT_PREFIX, occurrence_id),
+                    _button(texts.BUTTON_LATE, LATE_PREFIX, occurrence_id),
+                    _button(texts.BUTTON_ABSENT, ABSENT_PREFIX, occurrence_id),
                 ]
             ],
         },
@@ -598,7 +599,10 @@ def checkin_payload(session: PlanSession, zone: str) -> str:
 def buddy_payload(patient_name: str, start: datetime, zone: str) -> str:
     """No title, kind, link or buttons: a buddy learns only that there is an appointment."""
     return json.dumps(
-        {"text": BUDDY_NUDGE.format(name=first_name(patient_name)), "when": _when(start, zone)},
+        {
+            "text": texts.BUDDY_NUDGE.format(name=first_name(patient_name)),
+            "when": _when(start, zone),
+        },
         separators=_COMPACT,
     )
 
@@ -619,26 +623,7 @@ def staff_alert_unreachable(
         None,
         now,
         None,
-        json.dumps({"text": STAFF_UNREACHABLE.format(name=patient_name)}, separators=_COMPACT),
+        json.dumps(
+            {"text": texts.STAFF_UNREACHABLE.format(name=patient_name)}, separators=_COMPACT
+        ),
     )
-
-
-# --- texts (to move into bot/texts.py) -------------------------------------------------------
-# {when} and {until} are filled in at send time (render_text). Buddy texts must never name
-# the session, its kind, the clinic or anything clinical (42 CFR Part 2).
-
-REMINDER = "⏰ Reminder: {title} {{when}}{{until}}."
-BUTTON_CONFIRM = "I'll be there"
-BUTTON_ABSENT = "Can't make it"
-BUTTON_LATE = "Running late"
-CHECKIN = "{title} is starting now. We'd love to see you there! 💙"
-CHECKIN_WITH_LINK = "{title} starts now — join here: {link}"
-BUDDY_NUDGE = (
-    "👋 Reminder: {name} has an appointment {{when}}.\n\n"
-    "Send /stop if you'd rather not get these reminders."
-)
-STAFF_UNREACHABLE = (
-    "⚠️ {name} can't be reached on Telegram any more (they may have blocked the bot). "
-    "Reminders to them are paused; please contact them another way."
-)
-# --- end of texts ------------------------------------------------------------------------------

@@ -399,3 +399,22 @@ PATIENT_BUDDY_ACCEPTED = "{name} said yes: they'll get a short reminder before y
 PATIENT_BUDDY_DECLINED = "{name} said no thanks to the reminders. That's okay!"
 PATIENT_BUDDY_STOPPED = "{name} has stopped the reminders."
 PATIENT_BUDDY_ENDED = "Okay, {name} won't get any more reminders."
+
+# --- outbox: reminders, check-ins, buddy nudges, staff notices
+# {when} and {until} are filled in at send time (render_text). Buddy texts must never name
+# the session, its kind, the clinic or anything clinical (42 CFR Part 2).
+
+REMINDER = "⏰ Reminder: {title} {{when}}{{until}}."
+BUTTON_CONFIRM = "I'll be there"
+BUTTON_ABSENT = "Can't make it"
+BUTTON_LATE = "Running late"
+CHECKIN = "{title} is starting now. We'd love to see you there! 💙"
+CHECKIN_WITH_LINK = "{title} starts now — join here: {link}"
+BUDDY_NUDGE = (
+    "👋 Reminder: {name} has an appointment {{when}}.\n\n"
+    "Send /stop if you'd rather not get these reminders."
+)
+STAFF_UNREACHABLE = (
+    "⚠️ {name} can't be reached on Telegram any more (they may have blocked the bot). "
+    "Reminders to them are paused; please contact them another way."
+)

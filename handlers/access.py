@@ -57,6 +57,9 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
     if person is None and user and await outbox_store.buddy_links_of(context.db, user.id):
         context.actor = Actor(Role.BUDDY)
         return
+    if person is not None and person.unreachable_at is not None:
+        await people.mark_reachable(context.db, person.id)
+        await context.notifier.replan([person.id])
     context.actor = Actor.of(person)
 
 

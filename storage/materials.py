@@ -114,16 +114,13 @@ async def missed_sessions(db: Database, patient_id: int, now: datetime) -> list[
     return missed
 
 
-async def absent_patients(
-    db: Database, target: MaterialTarget, now: datetime
-) -> list[tuple[int, int]]:
-    """(patient, occurrence) pairs marked absent at past sessions the target covers."""
+async def absent_patients(db: Database, target: MaterialTarget) -> list[tuple[int, int]]:
+    """(patient, occurrence) pairs marked absent at the sessions the target covers."""
     rows = await db.fetch_all(
         "SELECT a.patient_id, a.occurrence_id FROM attendance a"
         " JOIN occurrences o ON o.id = a.occurrence_id"
-        " WHERE a.status = 'absent' AND o.starts_at <= ?"
-        " AND (o.id = ? OR o.series_id = ?)",
-        (to_db(now), target.occurrence_id, target.series_id),
+        " WHERE a.status = 'absent' AND (o.id = ? OR o.series_id = ?)",
+        (target.occurrence_id, target.series_id),
     )
     return [(row[0], row[1]) for row in rows]
 

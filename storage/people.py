@@ -12,7 +12,7 @@ from storage.timestamps import from_db_optional, to_db
 
 _PERSON_COLUMNS = (
     "p.id, p.handle, p.role, p.name, p.therapist_id, p.telegram_id, p.chat_id, p.timezone,"
-    " p.registered_at"
+    " p.registered_at, p.unreachable_at"
 )
 
 
@@ -27,6 +27,7 @@ def _person(row: sqlite3.Row) -> Person:
         chat_id=row["chat_id"],
         timezone=row["timezone"],
         registered_at=from_db_optional(row["registered_at"]),
+        unreachable_at=from_db_optional(row["unreachable_at"]),
     )
 
 
@@ -210,3 +211,9 @@ async def register(
             f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
         ) as cursor:
             return _person(await cursor.fetchone())
+
+
+async def mark_reachable(db: Database, person_id: int) -> None:
+    """They wrote to the bot again, so they unblocked it: reminders may resume."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET unreachable_at = NULL WHERE id = ?", (person_id,))

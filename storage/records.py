@@ -25,6 +25,8 @@ class Person:
     chat_id: int | None
     timezone: str | None
     registered_at: datetime | None
+    # Set when Telegram said they blocked the bot; cleared when they write again.
+    unreachable_at: datetime | None = None
 
     @property
     def is_registered(self) -> bool:

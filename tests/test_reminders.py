@@ -199,3 +199,16 @@ async def test_a_patient_who_blocked_the_bot_is_marked_and_the_therapist_told_on
     alerts = [m.text for m in therapist.inbox if "can't be reached" in m.text]
     assert len(alerts) == 1 and "Alex" in alerts[0]
     assert reminders(patient) == []
+
+
+async def test_a_blocked_patient_who_writes_again_gets_reminders_again(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    bot.api.inject_error(
+        "sendMessage", InjectedError(403, "Forbidden: bot was blocked by the user")
+    )
+    await at(bot, MONDAY_5PM)
+
+    await patient.send("/schedule")
+    await at(bot, datetime(2026, 12, 2, 17, 0, tzinfo=NEW_YORK))
+
+    assert reminders(patient) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]

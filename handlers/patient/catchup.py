@@ -1,0 +1,157 @@
+"""After a missed session: the follow-up's buttons, "Done, I've caught up" and /catchup.
+
+Every press is re-checked: the session must be one of the patient's own and they must be
+marked absent for it.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.absence import session_label
+from bot.catchup import CAUGHT_UP_PREFIX, FOLLOWUP_PREFIX, material_text
+from bot.context import BotContext
+from bot.roles import Role
+from handlers.access import for_roles
+from handlers.notify import alert_staff, care_team
+from handlers.patient.absence import patient_zone, staff_session, therapist_name
+from storage import materials as material_store
+from storage import schedule as schedule_store
+from storage.materials import Material
+from storage.records import Occurrence
+
+
+async def _missed(update: Update, context: BotContext, occurrence_id: int) -> Occurrence | None:
+    patient_id = context.actor.person.id
+    occurrence = await schedule_store.patient_occurrence(context.db, patient_id, occurrence_id)
+    if occurrence is None or not await material_store.was_absent(
+        context.db, patient_id, occurrence_id
+    ):
+        await update.callback_query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return None
+    return occurrence
+
+
+def _caught_up_button(occurrence_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.CAUGHT_UP, callback_data=f"{CAUGHT_UP_PREFIX}{occurrence_id}"
+                )
+            ]
+        ]
+    )
+
+
+async def send_material(
+    update: Update, context: BotContext, occurrence: Occurrence, materials: list[Material]
+) -> None:
+    """The links as one message with "Done, I've caught up"; files as documents."""
+    chat_id = update.effective_chat.id
+    label = session_label(occurrence, patient_zone(context, context.actor.person))
+    await context.bot.send_message(
+        chat_id, material_text(label, materials), reply_markup=_caught_up_button(occurrence.id)
+    )
+    for material in materials:
+        if material.file_id:
+            await context.bot.send_document(chat_id, material.file_id, caption=material.title)
+
+
+@for_roles(Role.PATIENT)
+async def followup_choice(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    choice, occurrence_id = query.data.removeprefix(FOLLOWUP_PREFIX).split(":")
+    occurrence = await _missed(update, context, int(occurrence_id))
+    if occurrence is None:
+        return
+    await query.answer()
+    patient = context.actor.person
+    label = session_label(occurrence, patient_zone(context, patient))
+    therapist = await therapist_name(context, patient)
+    picked = {"m": texts.FOLLOWUP_MATERIAL, "t": texts.FOLLOWUP_TALK, "o": texts.FOLLOWUP_OKAY}
+    await query.edit_message_text(f"{query.message.text}\n\n✔️ {picked[choice]}")
+    if choice == "o":
+        await query.message.reply_text(texts.FOLLOWUP_OKAY_REPLY)
+    elif choice == "t":
+        await alert_staff(
+            context,
+            care_team(patient, occurrence.therapist_id),
+            lambda z: texts.ALERT_TALK.format(
+                patient=patient.name, session=staff_session(occurrence, z)
+            ),
+            patient_id=patient.id,
+            tag=f"talk:{update.update_id}",
+        )
+        await query.message.reply_text(texts.FOLLOWUP_TALK_REPLY.format(therapist=therapist))
+    else:
+        materials = await material_store.materials_for(context.db, occurrence.id)
+        if materials:
+            await send_material(update, context, occurrence, materials)
+        else:
+            await query.message.reply_text(
+                texts.FOLLOWUP_NO_MATERIAL.format(session=label, therapist=therapist)
+            )
+
+
+@for_roles(Role.PATIENT)
+async def caught_up(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    occurrence = await _missed(update, context, int(query.data.removeprefix(CAUGHT_UP_PREFIX)))
+    if occurrence is None:
+        return
+    new = await material_store.mark_caught_up(
+        context.db, context.actor.person.id, occurrence.id, context.clock.now()
+    )
+    if not new:
+        await query.answer(texts.CAUGHT_UP_ALREADY, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    label = session_label(occurrence, patient_zone(context, context.actor.person))
+    await query.message.reply_text(texts.CAUGHT_UP_REPLY.format(session=label))
+
+
+@for_roles(Role.PATIENT)
+async def list_catchup(update: Update, context: BotContext) -> None:
+    """/catchup: recent missed sessions, their material, and what is done."""
+    patient = context.actor.person
+    missed = await material_store.missed_sessions(context.db, patient.id, context.clock.now())
+    message = update.effective_message
+    if not missed:
+        await message.reply_text(texts.CATCHUP_NONE)
+        return
+    zone = patient_zone(context, patient)
+    lines, rows = [texts.CATCHUP_HEADER], []
+    for item in missed:
+        start = item.starts_at.astimezone(zone)
+        label = f"{item.title}, {start:%a %-d %b}"
+        template = texts.CATCHUP_ITEM_DONE if item.caught_up else texts.CATCHUP_ITEM_OPEN
+        lines.append(template.format(session=label))
+        for material in item.materials:
+            if material.url:
+                lines.append(
+                    "   " + texts.MATERIAL_LINK.format(title=material.title, url=material.url)
+                )
+            else:
+                lines.append("   " + texts.MATERIAL_FILE.format(title=material.title))
+        if not item.materials:
+            lines.append(texts.CATCHUP_ITEM_NO_MATERIAL)
+        elif not item.caught_up:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        f"✔️ {label}"[:60], callback_data=f"{CAUGHT_UP_PREFIX}{item.occurrence_id}"
+                    )
+                ]
+            )
+    await message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
+    for item in missed:
+        for material in item.materials:
+            if material.file_id and not item.caught_up:
+                await context.bot.send_document(
+                    message.chat_id, material.file_id, caption=material.title
+                )
