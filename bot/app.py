@@ -100,7 +100,7 @@ def build_application(
         wakeup=wakeup,
         **(unpaced if simulated_time else {}),
     )
-    notifier = Notifier(db, clock, config.reminders, dispatcher, wakeup)
+    notifier = Notifier(db, clock, config.reminders, config.program.timezone, dispatcher, wakeup)
     application.bot_data[SERVICES] = Services(config, db, clock, reader, notifier)
     register_handlers(application)
     return application

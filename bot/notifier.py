@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
-from bot.dispatcher import Dispatcher, DispatchReport, OutboxWakeup, replan
+from bot.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
 from bot.outbox import NotificationKind, Planned, person_key
+from bot.prompts import attendance_prompts
 from storage import outbox as outbox_store
+from storage import roster
 from storage.db import Database
 
 
@@ -45,10 +48,12 @@ class Notifier:
         db: Database,
         clock: Clock,
         reminders: RemindersConfig,
+        program_zone: ZoneInfo,
         dispatcher: Dispatcher,
         wakeup: OutboxWakeup,
     ) -> None:
         self._db, self._clock, self._reminders = db, clock, reminders
+        self._program_zone = program_zone
         self.dispatcher = dispatcher
         self._wakeup = wakeup
 
@@ -58,9 +63,17 @@ class Notifier:
         await self.replan()
 
     async def replan(self, patient_ids: Iterable[int] | None = None) -> None:
-        """Re-derive reminders, check-ins and nudges (everyone, or just these patients)."""
+        """Re-derive reminders, check-ins and nudges (everyone, or just these patients).
+
+        A full re-plan also queues the therapists' end-of-session attendance prompts.
+        """
+        now = self._clock.now()
         ids = frozenset(patient_ids) if patient_ids is not None else None
-        await replan(self._db, self._reminders, self._clock.now(), ids)
+        await replan(self._db, self._reminders, now, ids)
+        if ids is None:
+            ending = await roster.sessions_ending(self._db, now, now + PLAN_HORIZON)
+            prompts = attendance_prompts(ending, self._program_zone)
+            await outbox_store.enqueue(self._db, prompts, now)
         await self._wakeup.refresh(self._db)
 
     async def enqueue(self, rows: Sequence[Planned]) -> None:

@@ -418,3 +418,8 @@ STAFF_UNREACHABLE = (
     "⚠️ {name} can't be reached on Telegram any more (they may have blocked the bot). "
     "Reminders to them are paused; please contact them another way."
 )
+
+# --- therapists: prompts and reports
+
+ATTENDANCE_PROMPT = "📝 {session} has ended. Mark who was there?"
+ATTENDANCE_PROMPT_BUTTON = "Mark attendance"

@@ -124,6 +124,7 @@ async def _register_therapist(update: Update, context: BotContext, check: Invite
     if person is None:
         await update.effective_message.reply_text(texts.INVITE_USED)
         return ConversationHandler.END
+    await context.notifier.replan()  # their end-of-session attendance prompts
     await set_commands_for(context, chat.id, Role.THERAPIST)
     await update.effective_message.reply_text(
         texts.THERAPIST_WELCOME.format(

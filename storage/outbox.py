@@ -283,6 +283,8 @@ CASE
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
       AND (t.status = 'absent' OR (x.kind = 'checkin' AND t.status IN ('confirmed', 'present'))))
     THEN 'attendance already known'
+  WHEN x.kind = 'notice' AND x.occurrence_id IS NOT NULL AND oc.status IS NOT 'scheduled'
+    THEN 'session cancelled'
   WHEN x.kind IN ('material', 'followup') AND NOT EXISTS (SELECT 1 FROM attendance t
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
       AND t.status = 'absent')

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from storage.db import Database
 from storage.records import AttendanceStatus
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 # The patients of an occurrence: its group's members, or its one patient.
 _MEMBERS = """
@@ -115,3 +115,33 @@ async def audit_log(db: Database, occurrence_id: int) -> list[AuditEntry]:
         (occurrence_id,),
     )
     return [AuditEntry(*tuple(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class EndingSession:
+    occurrence_id: int
+    title: str
+    group_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    therapist_id: int
+    therapist_chat_id: int
+    therapist_timezone: str | None
+
+
+async def sessions_ending(db: Database, start: datetime, end: datetime) -> list[EndingSession]:
+    """Scheduled sessions ending in ``[start, end)`` whose therapist has joined."""
+    rows = await db.fetch_all(
+        "SELECT o.id, s.title, g.name, o.starts_at, o.ends_at, t.id, t.chat_id, t.timezone"
+        " FROM occurrences o JOIN series s ON s.id = o.series_id"
+        " JOIN people t ON t.id = s.therapist_id LEFT JOIN groups g ON g.id = s.group_id"
+        " WHERE o.status = 'scheduled' AND o.ends_at >= ? AND o.ends_at < ?"
+        " AND t.chat_id IS NOT NULL ORDER BY o.ends_at",
+        (to_db(start), to_db(end)),
+    )
+    return [
+        EndingSession(
+            row[0], row[1], row[2], from_db(row[3]), from_db(row[4]), row[5], row[6], row[7]
+        )
+        for row in rows
+    ]

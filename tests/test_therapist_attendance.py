@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.fake_telegram import ChatUser
 from storage import roster
 from storage.records import PersonRole
-from tests.conftest import BotHarness, onboard_patient
+from tests.conftest import NEW_YORK, BotHarness, onboard_patient
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser]:
@@ -86,3 +86,29 @@ async def test_patients_cannot_use_therapist_commands(bot: BotHarness) -> None:
     for command in ("/today", "/attendance"):
         replies = await alex.send(command)
         assert "isn't something I can do for you" in replies[-1].text
+
+
+async def test_the_therapist_is_prompted_when_a_session_ends(bot: BotHarness) -> None:
+    therapist, _, _ = await clinic(bot)
+
+    bot.clock.set(datetime(2026, 11, 30, 21, 0, tzinfo=NEW_YORK))
+    await bot.notifier.run_due()
+
+    assert therapist.last.text == (
+        "📝 Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A) has ended. Mark who was there?"
+    )
+    sheet = await therapist.press("Mark attendance")
+    assert sheet[-1].labels == ["▫️ Alex R.", "▫️ Jo P.", "Done"]
+
+
+async def test_no_prompt_for_a_cancelled_session(bot: BotHarness) -> None:
+    therapist, _, _ = await clinic(bot)
+    async with bot.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE occurrences SET status = 'cancelled' WHERE local_date = '2026-11-30'"
+        )
+
+    bot.clock.set(datetime(2026, 11, 30, 21, 0, tzinfo=NEW_YORK))
+    await bot.notifier.run_due()
+
+    assert not [m for m in therapist.inbox if m.text.startswith("📝")]

@@ -1,0 +1,45 @@
+"""The "mark attendance" prompt a therapist gets when a session they lead ends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.outbox import NotificationKind, Planned, person_key
+from bot.scheduling import format_clock
+from storage.roster import EndingSession
+
+OPEN_PREFIX = "at:open:"  # the attendance sheet's button (handlers.therapist.attendance)
+VARIANT = "attendance"
+
+
+def attendance_prompts(sessions: Sequence[EndingSession], fallback: ZoneInfo) -> list[Planned]:
+    rows = []
+    for session in sessions:
+        zone = ZoneInfo(session.therapist_timezone) if session.therapist_timezone else fallback
+        start = session.starts_at.astimezone(zone)
+        label = f"{session.title}, {start:%a %-d %b}, {format_clock(start)}"
+        if session.group_name:
+            label += f" ({session.group_name})"
+        button = {"text": texts.ATTENDANCE_PROMPT_BUTTON,
+                  "callback_data": f"{OPEN_PREFIX}{session.occurrence_id}"}  # fmt: skip
+        payload = {"text": texts.ATTENDANCE_PROMPT.format(session=label), "buttons": [[button]]}
+        rows.append(
+            Planned(
+                kind=NotificationKind.NOTICE,
+                occurrence_id=session.occurrence_id,
+                recipient_key=person_key(session.therapist_id),
+                variant=VARIANT,
+                chat_id=session.therapist_chat_id,
+                person_id=session.therapist_id,
+                buddy_id=None,
+                patient_id=None,
+                session_starts_at=session.starts_at,
+                due_at=session.ends_at,
+                expires_at=None,
+                payload=json.dumps(payload, ensure_ascii=False),
+            )
+        )
+    return rows
