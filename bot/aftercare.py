@@ -14,6 +14,7 @@ from bot.agenda import person_zone
 from bot.catchup import followup_row, material_row
 from bot.config import Config
 from bot.notifier import Notifier
+from bot.risk import check_risk
 from storage import materials as material_store
 from storage import people
 from storage import schedule as schedule_store
@@ -58,6 +59,7 @@ async def after_absence(
         )
     await notifier.enqueue(rows)
     await notifier.replan([patient.id])
+    await check_risk(db, notifier, config.policy, patient, now)
 
 
 async def deliver_new_material(

@@ -31,6 +31,7 @@ from bot.context import SERVICES, BotContext, Services
 from bot.dispatcher import Dispatcher, OutboxWakeup
 from bot.notifier import Notifier
 from bot.persistence import SqlitePersistence
+from bot.risk import check_risk
 from bot.roles import Role
 from bot.scheduling import HORIZON, extend_occurrences
 from bot.telegram_sender import TelegramSender
@@ -41,7 +42,9 @@ from handlers.patient import catchup, reminders, settings
 from handlers.patient import conversation as patient_conversation
 from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
 from handlers.schedule import show_schedule
-from handlers.therapist import attendance, materials
+from handlers.therapist import attendance, materials, patients, reports
+from storage import people
+from storage import risk as risk_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -171,6 +174,10 @@ def register_handlers(application: Application) -> None:
             CallbackQueryHandler(buddies.answer, pattern=buddies.ANSWER_PATTERN),
             CommandHandler("stop", buddies.stop, message),
             CommandHandler("today", attendance.show_today, message),
+            CommandHandler("patient", patients.show_patient, message),
+            CallbackQueryHandler(patients.pick_patient, pattern=patients.PICK_PATTERN),
+            CommandHandler("report", reports.ask_period, message),
+            CallbackQueryHandler(reports.send_report, pattern=reports.PERIOD_PATTERN),
             CommandHandler("attendance", attendance.choose_session, message),
             CallbackQueryHandler(attendance.press, pattern=attendance.MARK_PATTERN),
             CallbackQueryHandler(forward_note, pattern=FORWARD_PATTERN),
@@ -193,6 +200,12 @@ async def _extend_and_replan_job(context: BotContext) -> None:
     now = context.clock.now()
     added = await extend_occurrences(context.db, now, now + HORIZON)
     await context.notifier.replan()
+    # Absences reported ahead count once their session has passed.
+    for patient_id in await risk_store.patients_with_recent_misses(
+        context.db, now - EXTEND_EVERY * 2, now
+    ):
+        patient = await people.get_person(context.db, patient_id)
+        await check_risk(context.db, context.notifier, context.config.policy, patient, now)
     log.info("extended occurrences (%d added) and re-planned notifications", added)
 
 

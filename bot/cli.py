@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.attendance_report import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
 from bot.dispatcher import replan
 from bot.errors import ConfigError, IopBotError
@@ -62,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     lister = schedule_commands.add_parser("list", help="print occurrences")
     lister.add_argument("--from", dest="first", type=_iso_date, help="first date (default today)")
     lister.add_argument("--to", dest="last", type=_iso_date, help="last date (default +6 days)")
+
+    report = commands.add_parser("report", help="attendance export or chart")
+    report_kinds = report.add_subparsers(dest="report", required=True, parser_class=_Parser)
+    attendance = report_kinds.add_parser("attendance", help="attendance per patient and session")
+    attendance.add_argument("--from", dest="first", type=_iso_date, help="default: 29 days ago")
+    attendance.add_argument("--to", dest="last", type=_iso_date, help="default: today")
+    attendance.add_argument("--format", choices=["csv", "png"], default="csv")
+    attendance.add_argument("--out", type=Path, help="file to write (default: stdout for csv)")
 
     backup = commands.add_parser(
         "backup", help="copy the database to a new file, even while running"
@@ -125,6 +134,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_invite(config, args))
     if args.command == "backup":
         return asyncio.run(_backup(config, args.target))
+    if args.command == "report":
+        return asyncio.run(_report(config, args))
     if args.action == "import":
         return asyncio.run(_schedule_import(config, args.file))
     return asyncio.run(_schedule_list(config, args.first, args.last))
@@ -194,6 +205,35 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
     print(f"code: {invite.code}")
     if not config.telegram.bot_username:
         print(f"(set [telegram] bot_username in {config.source} to get a complete link)")
+    return 0
+
+
+async def _report(config: Config, args: argparse.Namespace) -> int:
+    zone = config.program.timezone
+    now = datetime.now(UTC)
+    last = args.last or now.astimezone(zone).date()
+    first = args.first or last - timedelta(days=29)
+    if last < first:
+        raise IopBotError(f"--to {last} is before --from {first}")
+    if args.format == "png" and args.out is None:
+        raise IopBotError("--format png needs --out FILE.png")
+    db = await Database.open(config.storage.path)
+    try:
+        report = await build_report(db, first, last, zone, now, chart=args.format == "png")
+    finally:
+        await db.close()
+    if args.out is None:
+        sys.stdout.write(report.csv)
+        return 0
+    try:
+        if args.format == "png":
+            args.out.write_bytes(report.png)
+        else:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                out.write(report.csv)
+    except OSError as error:
+        raise IopBotError(f"cannot write {args.out} ({error})") from None
+    print(f"Wrote {args.out}: attendance {first} to {last}, {report.rows} rows.")
     return 0
 
 

@@ -159,16 +159,17 @@ class FakeBotApi:
         return self._message_json(sent)
 
     def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        sent = Sent(
-            int(params["chat_id"]),
-            self.next_message_id(),
-            params.get("caption") or "",
-            [],
-            "document",
-        )
+        return self._send_file(params, "document")
+
+    def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file(params, "photo")
+
+    def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
+        caption = params.get("caption") or ""
+        sent = Sent(int(params["chat_id"]), self.next_message_id(), caption, [], kind)
         self.messages.append(sent)
         self.activity.append(sent)
-        self._log_bot(sent, f"[document] {sent.text}")
+        self._log_bot(sent, f"[{kind}] {sent.text}")
         return self._message_json(sent)
 
     def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:

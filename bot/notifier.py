@@ -8,7 +8,8 @@ is moved to the next due row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,10 @@ from bot.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeu
 from bot.outbox import NotificationKind, Planned, person_key
 from bot.prompts import attendance_prompts
 from storage import outbox as outbox_store
-from storage import roster
+from storage import people, roster
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 def staff_alert(
@@ -75,6 +78,40 @@ class Notifier:
             prompts = attendance_prompts(ending, self._program_zone)
             await outbox_store.enqueue(self._db, prompts, now)
         await self._wakeup.refresh(self._db)
+
+    async def alert(
+        self,
+        therapist_ids: Iterable[int],
+        render: Callable[[ZoneInfo], str],
+        *,
+        patient_id: int | None,
+        tag: str,
+    ) -> int:
+        """Queue an alert for each therapist who has joined, in their own time zone.
+
+        ``tag`` names the event (``absence:42``): one alert per event and therapist, even if
+        what caused it is processed again after a crash. Returns how many were queued.
+        """
+        now = self._clock.now()
+        rows = []
+        for therapist_id in sorted(set(therapist_ids)):
+            therapist = await people.get_person(self._db, therapist_id)
+            if therapist.chat_id is None:
+                log.warning("therapist %s has not joined; alert not delivered", therapist_id)
+                continue
+            zone = ZoneInfo(therapist.timezone) if therapist.timezone else self._program_zone
+            rows.append(
+                staff_alert(
+                    therapist_id=therapist_id,
+                    chat_id=therapist.chat_id,
+                    patient_id=patient_id,
+                    tag=tag,
+                    text=render(zone),
+                    now=now,
+                )
+            )
+        await self.enqueue(rows)
+        return len(rows)
 
     async def enqueue(self, rows: Sequence[Planned]) -> None:
         if rows:

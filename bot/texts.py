@@ -26,6 +26,8 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("today", "Today's sessions and who is coming"),
         ("attendance", "Mark attendance for a session"),
         ("materials", "Add catch-up material (recordings, readings)"),
+        ("patient", "One patient's attendance: /patient NAME"),
+        ("report", "Attendance report (CSV and chart)"),
         ("schedule", "Sessions you lead in the next 7 days"),
         ("help", "What I can do"),
     ),
@@ -423,3 +425,34 @@ STAFF_UNREACHABLE = (
 
 ATTENDANCE_PROMPT = "📝 {session} has ended. Mark who was there?"
 ATTENDANCE_PROMPT_BUTTON = "Mark attendance"
+
+RISK_CONSECUTIVE = (
+    "⚠️ {patient} has missed {value} sessions in a row. It may be a good moment to reach out."
+)
+RISK_INSURANCE = (
+    "⚠️ {patient} has missed {value} sessions in the last {days} days. "
+    "Insurance coverage may be at risk."
+)
+PATIENT_USAGE = "Send /patient followed by a name, e.g. /patient Alex"
+PATIENT_NOT_FOUND = "I couldn't find a patient called “{query}” in your caseload."
+PATIENT_WHICH = "Which one?"
+PATIENT_SUMMARY = (
+    "📋 {name} ({handle})\n"
+    "Last 30 days: {a30} attended, {m30} missed, {u30} not marked{r30}\n"
+    "Last 90 days: {a90} attended, {m90} missed, {u90} not marked{r90}\n"
+    "Missed in a row: {streak}\n"
+    "Missed and not caught up yet: {open}\n"
+    "{flags}"
+)
+PATIENT_NO_FLAGS = "No risk flags."
+PATIENT_FLAGS = "Flags: {flags}"
+FLAG_LABELS = {
+    "consecutive_misses": "⚠️ misses in a row",
+    "insurance_window": "⚠️ insurance: misses in {days} days",
+}
+
+REPORT_PICK = "Which period should the attendance report cover?"
+REPORT_PERIODS = {"7": "Last 7 days", "28": "Last 4 weeks", "91": "Last 13 weeks"}
+REPORT_CAPTION_CSV = "Attendance {first} to {last}: {rows} rows (one per patient and session)."
+REPORT_CAPTION_PNG = "Attendance rate per week, {first} to {last}."
+REPORT_EMPTY = "No sessions of your caseload between {first} and {last}."

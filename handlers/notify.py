@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
-from bot.notifier import staff_alert
-from storage import people
 from storage.records import Person
-
-log = logging.getLogger(__name__)
 
 QUOTE_LIMIT = 1000  # keep alerts well under Telegram's 4,096 characters
 
@@ -34,29 +29,5 @@ async def alert_staff(
     patient_id: int | None,
     tag: str,
 ) -> int:
-    """Queue the alert for each registered therapist, rendered in their own time zone.
-
-    ``tag`` names the event (e.g. ``absence:42``): the outbox sends one alert per event and
-    therapist, even if the update that caused it is processed again after a crash.
-    """
-    now = context.clock.now()
-    fallback = context.config.program.timezone
-    rows = []
-    for therapist_id in sorted(set(therapist_ids)):
-        therapist = await people.get_person(context.db, therapist_id)
-        if therapist.chat_id is None:
-            log.warning("therapist %s has not joined; alert not delivered", therapist_id)
-            continue
-        zone = ZoneInfo(therapist.timezone) if therapist.timezone else fallback
-        rows.append(
-            staff_alert(
-                therapist_id=therapist_id,
-                chat_id=therapist.chat_id,
-                patient_id=patient_id,
-                tag=tag,
-                text=render(zone),
-                now=now,
-            )
-        )
-    await context.notifier.enqueue(rows)
-    return len(rows)
+    """Queue the alert for the care team (see ``Notifier.alert``)."""
+    return await context.notifier.alert(therapist_ids, render, patient_id=patient_id, tag=tag)

@@ -217,3 +217,15 @@ async def mark_reachable(db: Database, person_id: int) -> None:
     """They wrote to the bot again, so they unblocked it: reminders may resume."""
     async with db.transaction() as conn:
         await conn.execute("UPDATE people SET unreachable_at = NULL WHERE id = ?", (person_id,))
+
+
+async def caseload(db: Database, therapist_id: int) -> list[Person]:
+    """Patients whose therapist this is, or who attend sessions this therapist leads."""
+    rows = await db.fetch_all(
+        f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.role = 'patient' AND"
+        " (p.therapist_id = ? OR p.id IN (SELECT patient_id FROM series WHERE therapist_id = ?)"
+        " OR p.id IN (SELECT m.patient_id FROM group_members m JOIN series s"
+        " ON s.group_id = m.group_id WHERE s.therapist_id = ?)) ORDER BY p.name, p.id",
+        (therapist_id, therapist_id, therapist_id),
+    )
+    return [_person(row) for row in rows]

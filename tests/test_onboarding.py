@@ -20,7 +20,9 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
     assert "/schedule" in replies[-1].text
     person = await people.find_by_telegram_id(bot.db, 501)
     assert person is not None and person.role is PersonRole.THERAPIST
-    assert bot.api.commands["chat:501"] == ["today", "attendance", "materials", "schedule", "help"]
+    assert bot.api.commands["chat:501"] == [
+        "today", "attendance", "materials", "patient", "report", "schedule", "help"
+    ]
 
 
 async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> None:

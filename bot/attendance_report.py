@@ -1,0 +1,48 @@
+"""The attendance report for a period: CSV for billing and insurance, PNG chart per group."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.reports import build_report_rows, render_chart, render_csv, weekly_rates
+from bot.scheduling import local_day_bounds
+from storage import reports as report_store
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    first: date
+    last: date
+    rows: int
+    csv: str
+    png: bytes
+
+    @property
+    def filename(self) -> str:
+        return f"attendance-{self.first}-to-{self.last}"
+
+
+async def build_report(
+    db: Database,
+    first: date,
+    last: date,
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    therapist_id: int | None = None,
+    chart: bool = True,
+) -> AttendanceReport:
+    """Query once, render CSV (and the chart) off the event loop: both are CPU-bound."""
+    start, end = local_day_bounds(first, last, zone)
+    records = await report_store.attendance_records(db, start, end, now, therapist_id=therapist_id)
+    rows = build_report_rows(records)
+    csv_text = await asyncio.to_thread(render_csv, rows)
+    png = b""
+    if chart:
+        title = f"Attendance rate per week, {first} to {last}"
+        png = await asyncio.to_thread(render_chart, weekly_rates(rows), title)
+    return AttendanceReport(first, last, len(rows), csv_text, png)

@@ -1,0 +1,41 @@
+"""Risk flags: alert a patient's therapist once when a flag goes up, not on every miss."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import texts
+from bot.config import PolicyConfig
+from bot.notifier import Notifier
+from bot.reports import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from storage import reports as report_store
+from storage import risk as risk_store
+from storage.db import Database
+from storage.records import Person
+
+
+async def check_risk(
+    db: Database, notifier: Notifier, policy: PolicyConfig, patient: Person, now: datetime
+) -> None:
+    """Re-evaluate one patient's flags; the therapist hears about each crossing once."""
+    marks = await report_store.patient_marks(db, patient.id, now)
+    summary = patient_summary(marks, now, insurance_window_days=policy.insurance_window_days)
+    previous = frozenset(RiskFlag(flag) for flag in await risk_store.get_flags(db, patient.id))
+    flags, crossings = risk_crossings(
+        previous, summary.risk_inputs, RiskThresholds.from_policy(policy)
+    )
+    await risk_store.set_flags(db, patient.id, [flag.value for flag in flags], now)
+    for crossing in crossings:
+        if crossing.flag is RiskFlag.CONSECUTIVE_MISSES:
+            text = texts.RISK_CONSECUTIVE.format(patient=patient.name, value=crossing.value)
+        else:
+            text = texts.RISK_INSURANCE.format(
+                patient=patient.name, value=crossing.value, days=policy.insurance_window_days
+            )
+        stamp = f"{now:%Y%m%dT%H%M%S}"
+        await notifier.alert(
+            [patient.therapist_id] if patient.therapist_id else [],
+            lambda _, text=text: text,
+            patient_id=patient.id,
+            tag=f"risk:{crossing.flag.value}:{patient.id}:{stamp}",
+        )

@@ -1,0 +1,92 @@
+"""/patient NAME: one patient's attendance summary, for patients in the caller's caseload.
+
+A name outside the caseload gets the same answer as a name that does not exist, so the
+command cannot be used to learn who else is in treatment; refusals are logged (no names).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.context import BotContext
+from bot.reports import patient_summary
+from bot.roles import Role
+from handlers.access import for_roles
+from storage import people
+from storage import reports as report_store
+from storage import risk as risk_store
+from storage.records import Person
+
+log = logging.getLogger(__name__)
+
+PICK_PREFIX = "pt:"
+PICK_PATTERN = r"^pt:\d+$"
+
+
+def _rate(rate: float | None) -> str:
+    return "" if rate is None else f" ({rate:.0%})"
+
+
+async def _summary_text(context: BotContext, patient: Person) -> str:
+    now = context.clock.now()
+    policy = context.config.policy
+    marks = await report_store.patient_marks(context.db, patient.id, now)
+    summary = patient_summary(marks, now, insurance_window_days=policy.insurance_window_days)
+    flags = await risk_store.get_flags(context.db, patient.id)
+    labels = [
+        texts.FLAG_LABELS[flag].format(days=policy.insurance_window_days) for flag in sorted(flags)
+    ]
+    d30, d90 = summary.last_30_days, summary.last_90_days
+    flag_line = texts.PATIENT_FLAGS.format(flags=", ".join(labels)) if labels else None
+    return texts.PATIENT_SUMMARY.format(
+        name=patient.name,
+        handle=patient.handle,
+        a30=d30.attended, m30=d30.missed, u30=d30.unmarked, r30=_rate(d30.rate),
+        a90=d90.attended, m90=d90.missed, u90=d90.unmarked, r90=_rate(d90.rate),
+        streak=summary.consecutive_misses,
+        open=await risk_store.uncaught_misses(context.db, patient.id, now),
+        flags=flag_line or texts.PATIENT_NO_FLAGS,
+    )  # fmt: skip
+
+
+@for_roles(Role.THERAPIST)
+async def show_patient(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await message.reply_text(texts.PATIENT_USAGE)
+        return
+    wanted = query.casefold()
+    matches = [
+        p
+        for p in await people.caseload(context.db, context.actor.person.id)
+        if wanted in p.name.casefold() or wanted == p.handle
+    ]
+    if not matches:
+        log.info("/patient found no match in the caller's caseload")
+        await message.reply_text(texts.PATIENT_NOT_FOUND.format(query=query[:60]))
+        return
+    if len(matches) == 1:
+        await message.reply_text(await _summary_text(context, matches[0]))
+        return
+    rows = [
+        [InlineKeyboardButton(f"{p.name} ({p.handle})"[:60], callback_data=f"{PICK_PREFIX}{p.id}")]
+        for p in matches[:10]
+    ]
+    await message.reply_text(texts.PATIENT_WHICH, reply_markup=InlineKeyboardMarkup(rows))
+
+
+@for_roles(Role.THERAPIST)
+async def pick_patient(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    patient_id = int(query.data.removeprefix(PICK_PREFIX))
+    caseload = {p.id: p for p in await people.caseload(context.db, context.actor.person.id)}
+    if patient_id not in caseload:
+        log.info("refused a /patient button outside the caller's caseload")
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(await _summary_text(context, caseload[patient_id]))

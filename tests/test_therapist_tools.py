@@ -1,0 +1,115 @@
+"""/patient, risk alerts once per crossing, /report in the chat and `iop-bot report`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from bot.cli import main
+from bot.fake_telegram import ChatUser
+from storage.records import PersonRole
+from tests.conftest import NEW_YORK, BotHarness, onboard_patient
+
+DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
+
+
+async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser]:
+    lee, alex = await bot.clinic()
+    therapist = bot.user(501, "Dr. Lee")
+    await therapist.send(f"/start {lee.code}")
+    patient = bot.user(777, "Alex")
+    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
+    return therapist, patient
+
+
+async def mark(bot: BotHarness, therapist: ChatUser, day: int, presses: int) -> None:
+    """After the group on ``day`` (Nov/Dec 2026), tap Alex ``presses`` times (1 = present)."""
+    bot.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=NEW_YORK) + timedelta(days=day))
+    await bot.notifier.run_due()
+    await therapist.send("/attendance")
+    sheet = await therapist.press(therapist.last.labels[0])
+    for _ in range(presses):
+        label = next(lbl for lbl in sheet[-1].labels if "Alex" in lbl)
+        await therapist.press(label)
+
+
+def risk_alerts(therapist: ChatUser) -> list[str]:
+    return [m.text for m in therapist.inbox if m.text.startswith("⚠️")]
+
+
+async def test_consecutive_misses_alert_once_per_crossing(bot: BotHarness) -> None:
+    therapist, _ = await clinic(bot)
+
+    await mark(bot, therapist, 0, 3)  # Mon: absent
+    assert risk_alerts(therapist) == []
+    await mark(bot, therapist, 2, 3)  # Wed: absent -> 2 in a row
+    assert risk_alerts(therapist) == [
+        "⚠️ Alex R. has missed 2 sessions in a row. It may be a good moment to reach out."
+    ]
+    await mark(bot, therapist, 3, 3)  # Thu: absent -> 3 in a row, 3 in 30 days
+    assert len([a for a in risk_alerts(therapist) if "in a row" in a]) == 1
+    assert risk_alerts(therapist)[-1] == (
+        "⚠️ Alex R. has missed 3 sessions in the last 30 days. Insurance coverage may be at risk."
+    )
+    await mark(bot, therapist, 7, 1)  # next Mon: present, the streak ends
+    await mark(bot, therapist, 9, 3)  # Wed: absent
+    await mark(bot, therapist, 10, 3)  # Thu: absent -> a new crossing
+    assert len([a for a in risk_alerts(therapist) if "in a row" in a]) == 2
+
+
+async def test_patient_summary_for_the_caseload_only(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await mark(bot, therapist, 0, 1)  # present
+    await mark(bot, therapist, 2, 3)  # absent
+    kim = await bot.invite(PersonRole.THERAPIST, "kim", name="Dr. Kim")
+    other = bot.user(502, "Dr. Kim")
+    await other.send(f"/start {kim.code}")
+
+    text = (await therapist.send("/patient alex"))[-1].text
+    refused = (await other.send("/patient Alex"))[-1].text
+    patient_tries = (await patient.send("/patient Alex"))[-1].text
+
+    assert text.startswith("📋 Alex R. (alex)")
+    assert "Last 30 days: 1 attended, 1 missed, 0 not marked (50%)" in text
+    assert "Missed in a row: 1" in text and "Missed and not caught up yet: 1" in text
+    assert refused == "I couldn't find a patient called “Alex” in your caseload."
+    assert "isn't something I can do for you" in patient_tries
+    await other.press_data("pt:2")
+    assert "expired" in bot.api.callback_answers[-1]
+
+
+async def test_report_in_the_chat(bot: BotHarness) -> None:
+    therapist, _ = await clinic(bot)
+    await mark(bot, therapist, 0, 1)
+
+    await therapist.send("/report")
+    sent = await therapist.press("Last 7 days")
+
+    document, chart = sent[-2], sent[-1]
+    assert (document.kind, chart.kind) == ("document", "photo")
+    assert document.text.startswith("Attendance 2026-11-24 to 2026-11-30: 1 rows")
+
+
+@time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)
+def test_cli_report_attendance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IOP_BOT_CONFIG", raising=False)
+    main(["init"])
+    main(["schedule", "import", str(DEMO_SCHEDULE)])
+    capsys.readouterr()
+
+    assert main(["report", "attendance", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:4] == ["date", "start", "session_id", "title"]
+
+    assert main(["report", "attendance", "--format", "png", "--out", "chart.png"]) == 0
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert main(["report", "attendance", "--format", "png"]) == 1
+    assert "--format png needs --out" in capsys.readouterr().err
