@@ -28,6 +28,7 @@ from bot.catchup import CAUGHT_UP_PATTERN, FOLLOWUP_PATTERN
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext, Services
+from bot.digest import weekly_digest
 from bot.dispatcher import Dispatcher, OutboxWakeup
 from bot.notifier import Notifier
 from bot.persistence import SqlitePersistence
@@ -209,18 +210,30 @@ async def _extend_and_replan_job(context: BotContext) -> None:
     log.info("extended occurrences (%d added) and re-planned notifications", added)
 
 
-async def _on_startup(application: Application, services: Services) -> None:
+async def _digest_job(context: BotContext) -> None:
+    await weekly_digest(context.db, context.notifier, context.config, context.clock.now())
+
+
+async def _on_startup(application: Application, services: Services, simulated_time: bool) -> None:
     commands = [BotCommand(name, text) for name, text in texts.COMMANDS[Role.UNKNOWN]]
     await application.bot.set_my_commands(commands)
     now = services.clock.now()
     await extend_occurrences(services.db, now, now + HORIZON)
     await services.notifier.start()
-    application.job_queue.run_repeating(
+    if simulated_time:
+        return  # the caller moves the clock and runs what falls due
+    jobs = application.job_queue
+    jobs.run_repeating(
         _extend_and_replan_job, interval=EXTEND_EVERY, first=EXTEND_EVERY, name="extend"
     )
-    application.job_queue.run_repeating(
+    jobs.run_repeating(
         _look_for_new_rows, interval=LOOK_FOR_NEW_ROWS, first=LOOK_FOR_NEW_ROWS, name="look"
     )
+    reports = services.config.reports
+    if reports.digest_day is not None:
+        at = reports.digest_time.replace(tzinfo=services.config.program.timezone)
+        # PTB counts days from Sunday (0); Python's weekday() from Monday (0).
+        jobs.run_daily(_digest_job, time=at, days=((reports.digest_day + 1) % 7,), name="digest")
 
 
 @asynccontextmanager
@@ -243,7 +256,7 @@ async def running(
             config, db, clock, reader, request, simulated_time=simulated_time
         )
         async with application:
-            await _on_startup(application, application.bot_data[SERVICES])
+            await _on_startup(application, application.bot_data[SERVICES], simulated_time)
             await application.start()
             try:
                 yield application

@@ -71,6 +71,13 @@ class SafetyConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    # The weekly digest for therapists: weekday (0 = Monday) and local time; None = off.
+    digest_day: int | None = 0
+    digest_time: time = time(8, 0)
+
+
+@dataclass(frozen=True)
 class InvitesConfig:
     expire_after: timedelta = timedelta(days=14)
 
@@ -85,6 +92,7 @@ class Config:
     policy: PolicyConfig = PolicyConfig()
     safety: SafetyConfig = SafetyConfig()
     invites: InvitesConfig = InvitesConfig()
+    reports: ReportsConfig = ReportsConfig()
 
 
 # --- value converters: each takes the raw TOML value, returns the typed one or raises ValueError
@@ -165,6 +173,18 @@ def _quiet_hours(value: Any) -> tuple[time, time]:
     return _clock_time(value[0]), _clock_time(value[1])
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_or_off(value: Any) -> int | None:
+    text = _string(value).strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    if text[:3] not in _WEEKDAYS or len(text) < 3:
+        raise ValueError(f'{value!r} is not a weekday like "mon" (or "off")')
+    return _WEEKDAYS.index(text[:3])
+
+
 def _path(value: Any) -> Path:
     return Path(_nonempty_string(value)).expanduser()
 
@@ -199,6 +219,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     ),
     "safety": (SafetyConfig, {"crisis_text": _nonempty_string}),
     "invites": (InvitesConfig, {"expire_after": _duration}),
+    "reports": (ReportsConfig, {"digest_day": _weekday_or_off, "digest_time": _clock_time}),
 }
 
 

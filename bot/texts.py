@@ -456,3 +456,11 @@ REPORT_PERIODS = {"7": "Last 7 days", "28": "Last 4 weeks", "91": "Last 13 weeks
 REPORT_CAPTION_CSV = "Attendance {first} to {last}: {rows} rows (one per patient and session)."
 REPORT_CAPTION_PNG = "Attendance rate per week, {first} to {last}."
 REPORT_EMPTY = "No sessions of your caseload between {first} and {last}."
+
+DIGEST = (
+    "🗓️ Your week, {first} to {last}\n"
+    "Sessions: {sessions} · attended {attended}, missed {missed}, not marked {unmarked}{rate}\n"
+    "Absences by reason: {reasons}\n"
+    "Patients at risk: {risk}"
+)
+DIGEST_NONE = "none"

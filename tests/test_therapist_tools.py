@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from bot.cli import main
+from bot.digest import weekly_digest
 from bot.fake_telegram import ChatUser
 from storage.records import PersonRole
 from tests.conftest import NEW_YORK, BotHarness, onboard_patient
@@ -113,3 +114,26 @@ def test_cli_report_attendance(
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert main(["report", "attendance", "--format", "png"]) == 1
     assert "--format png needs --out" in capsys.readouterr().err
+
+
+async def test_weekly_digest(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await patient.send("can't make it wednesday, work")
+    await patient.press("Yes, that's the one")
+    await mark(bot, therapist, 0, 1)  # Mon present
+    await mark(bot, therapist, 3, 1)  # Thu present
+
+    monday = datetime(2026, 12, 7, 8, 0, tzinfo=NEW_YORK)
+    bot.clock.set(monday)
+    await weekly_digest(bot.db, bot.notifier, bot.config, monday)
+    await bot.notifier.run_due()
+    await weekly_digest(bot.db, bot.notifier, bot.config, monday)  # once per week
+    await bot.notifier.run_due()
+
+    digests = [m.text for m in therapist.inbox if m.text.startswith("🗓️")]
+    assert digests == [
+        "🗓️ Your week, Mon 30 Nov to Sun 6 Dec\n"
+        "Sessions: 3 · attended 2, missed 1, not marked 0 (67%)\n"
+        "Absences by reason: work 1\n"
+        "Patients at risk: none"
+    ]
