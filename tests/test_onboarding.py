@@ -21,7 +21,13 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
     person = await people.find_by_telegram_id(bot.db, 501)
     assert person is not None and person.role is PersonRole.THERAPIST
     assert bot.api.commands["chat:501"] == [
-        "today", "attendance", "materials", "patient", "report", "schedule", "help"
+        "today",
+        "attendance",
+        "materials",
+        "patient",
+        "report",
+        "schedule",
+        "help",
     ]
 
 
