@@ -1,6 +1,7 @@
 """`iop-bot demo`: a scripted week at a demo clinic, through the real handlers, offline.
 
-A throw-away database, a fake clock and an in-process fake Bot API: no token, no network.
+A throw-away database, a simulated clock and an in-process fake Bot API: no token, no
+network. Whenever the clock moves, the outbox sends what fell due, as the scheduler would.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 from bot.app import running
 from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
+from bot.context import SERVICES
+from bot.digest import weekly_digest
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
 from bot.schedule import load_schedule_file
@@ -28,97 +31,144 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=ZONE)  # a Monday morning
 
 def run_demo(out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="iop-bot-demo-") as folder:
-        asyncio.run(_play(Path(folder), out))
+        out.write(asyncio.run(_play(Path(folder))))
 
 
 def demo_config(folder: Path) -> Config:
     return Config(
         source=folder / "demo.toml",
-        telegram=TelegramConfig(bot_username="iop_demo_bot"),
+        telegram=TelegramConfig(bot_username="riverside_notes_bot"),
         storage=StorageConfig(path=folder / "demo.sqlite3"),
         program=ProgramConfig(name="Riverside Evening IOP", timezone=ZONE),
     )
 
 
-async def _play(folder: Path, out: TextIO) -> None:
+async def _play(folder: Path) -> str:
     config = demo_config(folder)
     clock = FakeClock(START)
-    api = FakeBotApi(username="iop_demo_bot", now=clock.now)
+    api = FakeBotApi(username="riverside_notes_bot", now=clock.now)
 
-    def scene(title: str) -> None:
-        local = clock.now().astimezone(ZONE)
-        api.note("")
-        api.note(f"── {local:%a %-d %b %Y, %-I:%M %p} ({ZONE.key}) · {title}")
+    async with running(config, clock, FakeRequest(api), simulated_time=True) as application:
+        services = application.bot_data[SERVICES]
+        db, notifier = services.db, services.notifier
 
-    async with running(config, clock, FakeRequest(api)) as application:
-        db = application.bot_data["services"].db
+        def scene(title: str) -> None:
+            local = clock.now().astimezone(ZONE)
+            api.note("")
+            api.note(f"── {local:%a %-d %b, %-I:%M %p}" + (f" · {title}" if title else ""))
+
+        async def at(day: int, hour: int, minute: int, title: str) -> None:
+            """Let time pass to that day of the week (0 = Monday) and time, waking the outbox
+            at each due row on the way, as the scheduler would."""
+            target = START.replace(hour=hour, minute=minute) + timedelta(days=day)
+            while (due := await notifier.dispatcher.next_due_at()) is not None and due < target:
+                clock.set(max(due, clock.now()))
+                before = len(api.transcript)
+                scene("")
+                await notifier.run_due()
+                if len(api.transcript) == before + 2:  # only withdrawn rows: say nothing
+                    del api.transcript[before:]
+            clock.set(target)
+            scene(title)
+            await notifier.run_due()
+
+        def person(user_id: int, name: str, **kwargs: object) -> ChatUser:
+            return ChatUser(
+                api, application, user_id, name, after_update=notifier.run_due, **kwargs
+            )
+
         now = clock.now()
         valid_for = config.invites.expire_after
         lee = await issue_invite(
             db, role=PersonRole.THERAPIST, now=now, valid_for=valid_for, handle="lee",
             name="Dr. Lee",
         )  # fmt: skip
-        spec = load_schedule_file(DEMO_SCHEDULE, ZONE)
-        await import_schedule(db, spec, now)
+        await import_schedule(db, load_schedule_file(DEMO_SCHEDULE, ZONE), now)
         alex = await issue_invite(
             db, role=PersonRole.PATIENT, now=now, valid_for=valid_for, handle="alex",
             name="Alex R.", therapist="lee", groups=("evening-a",),
         )  # fmt: skip
-        api.note("The admin ran `iop-bot invite` for Dr. Lee and Alex and imported the schedule.")
+        api.note("The admin imported the schedule and ran `iop-bot invite` for Dr. Lee and Alex.")
 
-        therapist = ChatUser(api, application, 501, "Dr. Lee")
-        patient = ChatUser(api, application, 777, "Alex")
-        stranger = ChatUser(api, application, 999, "Sam")
-        group_chat = ChatUser(api, application, 777, "Alex", chat_id=-100123, chat_type="group")
+        therapist = person(501, "Dr. Lee")
+        patient = person(777, "Alex")
+        buddy = person(888, "Sam")
+        stranger = person(999, "Jordan")
+        group_chat = person(777, "Alex", chat_id=-100123, chat_type="group")
 
-        scene("the therapist joins")
+        await at(0, 9, 0, "Dr. Lee opens their invite link")
         await therapist.send(f"/start {lee.code}")
 
-        scene("the patient opens their invite")
+        await at(0, 9, 5, "Alex opens theirs: consent, time zone, enrolled")
         await patient.send(f"/start {alex.code}")
         await patient.press("Yes, that's okay")
         await patient.press("✅ Eastern time")
 
-        clock.advance(timedelta(hours=3))
-        scene("the patient checks the week")
-        await patient.send("/schedule")
-        await patient.send_sticker()
+        await at(0, 9, 15, "Alex invites a reminder buddy; Sam says yes")
+        await patient.send("/buddy")
+        invitation = (await patient.press("Invite a buddy"))[-1].text
+        await buddy.send("/start " + invitation.rsplit("start=", 1)[1])
+        await buddy.press("Yes, I'll help")
 
-        scene("the therapist checks the week")
-        await therapist.send("/schedule")
+        await at(0, 16, 0, "two hours before group: Sam's nudge (no clinical words)")
+        await at(0, 17, 0, "one hour before group: Alex's reminder")
+        await patient.press("I'll be there")
 
-        clock.advance(timedelta(hours=23))
-        scene("the patient can't make Thursday")
+        await at(0, 21, 0, "the group has ended: Dr. Lee marks attendance")
+        await therapist.press("Mark attendance")
+        await therapist.press("▫️ Alex R.")
+        await therapist.press("Done")
+
+        await at(1, 11, 0, "Alex can't make Thursday")
         await patient.send("cant make it thurs, double shift at work")
         await patient.press("Yes, that's the one")
 
-        clock.advance(timedelta(days=1, hours=2))
-        scene("plans change")
+        await at(2, 13, 0, "plans change")
         await patient.send("actually I can make it thursday after all")
 
-        clock.advance(timedelta(hours=21))
-        scene("a missed session, told the next morning")
-        await patient.send("sorry I missed yesterday's group")
-        await patient.press("Yes, that's the one")
+        await at(2, 17, 0, "Wednesday's reminder: Alex can't come after all")
+        await patient.press("Can't make it")
         await patient.press("Not feeling up to it")
 
-        clock.advance(timedelta(hours=7, minutes=45))
-        scene("running late")
+        await at(2, 23, 0, "two hours after the group: a caring follow-up")
+        await patient.press("Send me the catch-up material")
+
+        await at(3, 10, 0, "Dr. Lee adds the recording; Alex gets it and catches up")
+        await therapist.send("/materials")
+        await therapist.press(therapist.last.labels[1])
+        await therapist.press("This session only")
+        await therapist.send("Recording of Wednesday's group\nhttps://video.example/rec/wed")
+        await therapist.send("/done")
+        await patient.press("Done, I've caught up")
+
+        await at(3, 17, 45, "running late")
         await patient.send("running 15 min late tonight, bus is slow")
 
-        scene("something the bot can't place goes to a human")
+        await at(3, 18, 30, "something the bot can't place goes to a human")
         await patient.send("is there parking near the clinic?")
         await patient.press("Send this to my therapist")
 
-        scene("a message that sounds like a crisis always comes first")
-        await patient.send("I used again last night and I'm scared")
+        await at(4, 9, 0, "Dr. Lee looks at one patient and at the week")
+        await therapist.send("/patient alex")
+        await therapist.send("/today")
 
-        scene("things the bot must handle kindly")
+        await at(4, 22, 30, "a message that sounds like a crisis always comes first")
+        await patient.send("I used again tonight and I'm scared")
+
+        await at(5, 10, 0, "things the bot must handle kindly")
         await stranger.send("hello?")
         await stranger.send(f"/start {alex.code}")
         await group_chat.send("/schedule")
         await patient.edit("/start again")
+        await patient.send_sticker()
         await patient.press_data("consent:yes", label="an old button")
+        await buddy.send("how is Alex doing?")
 
-    out.write("iop-bot demo: a scripted week at a demo clinic (offline, fake Telegram)\n")
-    out.write("\n".join(api.transcript) + "\n")
+        await at(7, 8, 0, "Monday morning: the weekly digest")
+        await weekly_digest(db, notifier, config, clock.now())
+        await notifier.run_due()
+
+    header = (
+        "iop-bot demo: a scripted week at a demo clinic (offline, simulated clock, fake Telegram)"
+    )
+    return header + "\n" + "\n".join(api.transcript) + "\n"

@@ -281,7 +281,8 @@ CASE
     THEN 'absence reported'
   WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND EXISTS (SELECT 1 FROM attendance t
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
-      AND (t.status = 'absent' OR (x.kind = 'checkin' AND t.status IN ('confirmed', 'present'))))
+      AND (t.status = 'absent'
+      OR (x.kind = 'checkin' AND t.status IN ('confirmed', 'present', 'late'))))
     THEN 'attendance already known'
   WHEN x.kind = 'notice' AND x.occurrence_id IS NOT NULL AND oc.status IS NOT 'scheduled'
     THEN 'session cancelled'
