@@ -117,7 +117,8 @@ async def seed(path: Path, patients: int, starts_in: timedelta) -> datetime:
         await import_schedule(db, parse_schedule(raw, Path("bench.toml"), NEW_YORK), now)
     finally:
         await db.close()
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # They joined a week ago: the reminder due now is owed to them.
+    stamp = (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with sqlite3.connect(path) as conn:
         conn.execute(
             "UPDATE people SET telegram_id = 1, chat_id = 1, timezone = ?, registered_at = ?"

@@ -6,6 +6,7 @@ started, and the patient must belong to it. Each change is written to the audit 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,8 @@ from storage import people
 from storage import roster as roster_store
 from storage import schedule as schedule_store
 from storage.records import AttendanceStatus, Occurrence
+
+log = logging.getLogger(__name__)
 
 MARK_PREFIX = "at:"  # at:<occurrence>:<patient> toggles one patient
 OPEN_PREFIX = "at:open:"  # at:open:<occurrence> sends the marking message
@@ -123,6 +126,7 @@ async def _authorised(
         context.db, context.actor.person.id, occurrence_id
     )
     if occurrence is None:
+        log.info("refused an attendance button for a session the caller does not lead")
         await query.answer(texts.MARK_NOT_YOURS, show_alert=True)
         return None
     if occurrence.starts_at > context.clock.now():

@@ -12,6 +12,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from datetime import timedelta
@@ -36,6 +37,8 @@ from handlers.therapist.attendance import therapist_zone, titled
 from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import MaterialTarget
+
+log = logging.getLogger(__name__)
 
 NAME = "materials"
 PICK_PREFIX = "mt:o:"
@@ -78,6 +81,7 @@ async def pick(update: Update, context: BotContext) -> int | None:
         context.db, context.actor.person.id, int(query.data.removeprefix(PICK_PREFIX))
     )
     if occurrence is None:
+        log.info("refused a materials button for a session the caller does not lead")
         await query.answer(texts.MARK_NOT_YOURS, show_alert=True)
         return None
     await query.answer()
