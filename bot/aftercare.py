@@ -14,6 +14,7 @@ from bot.agenda import person_zone
 from bot.catchup import followup_row, material_row
 from bot.config import Config
 from bot.notifier import Notifier
+from bot.outbox import Planned
 from bot.risk import check_risk
 from storage import materials as material_store
 from storage import people
@@ -47,16 +48,7 @@ async def after_absence(
     ]
     materials = await material_store.materials_for(db, occurrence.id)
     if materials:
-        rows.append(
-            material_row(
-                patient_id=patient.id,
-                chat_id=patient.chat_id,
-                occurrence_id=occurrence.id,
-                session=session,
-                materials=materials,
-                due_at=max(now, occurrence.ends_at),
-            )
-        )
+        rows.append(_material(patient, occurrence, session, materials, now))
     await notifier.enqueue(rows)
     await notifier.replan([patient.id])
     await check_risk(db, notifier, config.policy, patient, now)
@@ -78,15 +70,24 @@ async def deliver_new_material(
         if patient.chat_id is None or occurrence is None:
             continue
         session = session_label(occurrence, person_zone(patient, config.program.timezone))
-        rows.append(
-            material_row(
-                patient_id=patient.id,
-                chat_id=patient.chat_id,
-                occurrence_id=occurrence.id,
-                session=session,
-                materials=materials,
-                due_at=max(now, occurrence.ends_at),
-            )
-        )
+        rows.append(_material(patient, occurrence, session, materials, now))
     await notifier.enqueue(rows)
     return len(rows)
+
+
+def _material(
+    patient: Person,
+    occurrence: Occurrence,
+    session: str,
+    materials: Sequence[Material],
+    now: datetime,
+) -> Planned:
+    """Material goes once the session is over (at once for a past one)."""
+    return material_row(
+        patient_id=patient.id,
+        chat_id=patient.chat_id,
+        occurrence_id=occurrence.id,
+        session=session,
+        materials=materials,
+        due_at=max(now, occurrence.ends_at),
+    )

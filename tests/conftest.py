@@ -101,6 +101,17 @@ class BotHarness:
         spec = parse_schedule(raw or SCHEDULE, Path("schedule.toml"), NEW_YORK)
         return await import_schedule(self.db, spec, self.clock.now())
 
+    async def joined_clinic(
+        self, zone_label: str = "✅ Eastern time"
+    ) -> tuple[ChatUser, ChatUser]:
+        """Dr. Lee and Alex invited and registered; returns their chats (therapist, patient)."""
+        lee, alex = await self.clinic()
+        therapist = self.user(501, "Dr. Lee")
+        await therapist.send(f"/start {lee.code}")
+        patient = self.user(777, "Alex")
+        await onboard_patient(self, patient, alex.code, zone_label)
+        return therapist, patient
+
     async def clinic(self) -> tuple[IssuedInvite, IssuedInvite]:
         """Dr. Lee and Alex invited, the evening group imported; returns their invites."""
         lee = await self.invite(PersonRole.THERAPIST, "lee", name="Dr. Lee")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.fake_telegram import ChatUser
 from storage import outbox as outbox_store
-from tests.conftest import NEW_YORK, BotHarness, onboard_patient
+from tests.conftest import NEW_YORK, BotHarness
 
 MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
 CLINICAL = re.compile(
@@ -17,12 +17,7 @@ CLINICAL = re.compile(
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser]:
-    lee, alex = await bot.clinic()
-    therapist = bot.user(501, "Dr. Lee")
-    await therapist.send(f"/start {lee.code}")
-    patient = bot.user(777, "Alex")
-    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
-    return therapist, patient
+    return await bot.joined_clinic()
 
 
 async def invite_buddy(patient: ChatUser) -> str:

@@ -5,19 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.fake_telegram import ChatUser
-from tests.conftest import NEW_YORK, BotHarness, onboard_patient
+from tests.conftest import NEW_YORK, BotHarness
 
 MONDAY_9PM = datetime(2026, 11, 30, 21, 0, tzinfo=NEW_YORK)
 FOLLOWUP_TIME = MONDAY_9PM + timedelta(hours=2)  # followup_after = 2h after the end
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser]:
-    lee, alex = await bot.clinic()
-    therapist = bot.user(501, "Dr. Lee")
-    await therapist.send(f"/start {lee.code}")
-    patient = bot.user(777, "Alex")
-    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
-    return therapist, patient
+    return await bot.joined_clinic()
 
 
 async def at(bot: BotHarness, moment: datetime) -> None:

@@ -17,12 +17,7 @@ MONDAY_6PM = datetime(2026, 11, 30, 18, 0, tzinfo=NEW_YORK)
 
 
 async def clinic(bot: BotHarness, zone: str = "✅ Eastern time") -> tuple[ChatUser, ChatUser]:
-    lee, alex = await bot.clinic()
-    therapist = bot.user(501, "Dr. Lee")
-    await therapist.send(f"/start {lee.code}")
-    patient = bot.user(777, "Alex")
-    await onboard_patient(bot, patient, alex.code, zone)
-    return therapist, patient
+    return await bot.joined_clinic(zone)
 
 
 async def at(bot: BotHarness, moment: datetime) -> None:

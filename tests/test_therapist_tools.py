@@ -14,18 +14,13 @@ from bot.cli import main
 from bot.digest import weekly_digest
 from bot.fake_telegram import ChatUser
 from storage.records import PersonRole
-from tests.conftest import NEW_YORK, BotHarness, onboard_patient
+from tests.conftest import NEW_YORK, BotHarness
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser]:
-    lee, alex = await bot.clinic()
-    therapist = bot.user(501, "Dr. Lee")
-    await therapist.send(f"/start {lee.code}")
-    patient = bot.user(777, "Alex")
-    await onboard_patient(bot, patient, alex.code, "✅ Eastern time")
-    return therapist, patient
+    return await bot.joined_clinic()
 
 
 async def mark(bot: BotHarness, therapist: ChatUser, day: int, presses: int) -> None:
