@@ -11,7 +11,7 @@ from bot.roles import Role
 # (command, description) per role: the /help text and the per-chat command menu.
 COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.UNKNOWN: (
-        ("start", "Start with the invite link from your clinic"),
+        ("start", "Start with your personal invite link"),
         ("help", "What I can do"),
     ),
     Role.PATIENT: (
@@ -40,21 +40,20 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
 PRIVATE_ONLY = "Hi! I only talk in private chats. Please message me directly: @{username}"
 
 START_WITHOUT_CODE = (
-    "Hi, I'm the assistant for {program}. 👋\n\n"
-    "To get started, please open the personal invite link your clinic sent you. "
-    "If you don't have one, ask your care team."
+    "Hi! 👋 To get started, please open the personal invite link you were sent. "
+    "If you don't have one, ask the person who told you about me."
 )
 WELCOME_BACK = "Welcome back, {name}! 😊 Here is what I can do:\n\n{commands}"
 
 INVITE_UNKNOWN = (
     "I couldn't find that invite. Please check you opened the whole link, "
-    "or ask your clinic for a new one."
+    "or ask whoever sent it for a new one."
 )
 INVITE_USED = (
     "This invite link has already been used. If that wasn't you, or you need a new one, "
-    "please ask your clinic."
+    "please ask whoever sent it."
 )
-INVITE_EXPIRED = "This invite link has expired. Please ask your clinic for a fresh one. 🙏"
+INVITE_EXPIRED = "This invite link has expired. Please ask whoever sent it for a fresh one. 🙏"
 INVITE_WRONG_ROLE = (
     "This link is for a {invite_role}, but you're already set up here as a {your_role}. "
     "Please ask your clinic for the right link."
@@ -108,9 +107,10 @@ INVITE_TAKEN_MEANWHILE = (
     "Sorry, this invite can't be used any more. Please ask your clinic for a new link."
 )
 
+# Strangers, would-be buddies and former buddies see these: nothing about a clinic or care.
 UNKNOWN_USER = (
     "Hi! I don't think we've met yet. 👋 To get started, please open the personal invite "
-    "link your clinic sent you."
+    "link you were sent."
 )
 NOT_FOR_YOUR_ROLE = "Sorry, that isn't something I can do for you. Try /help to see what I can do."
 UNKNOWN_COMMAND = "I don't know that command, sorry. Try /help to see what I can do."
@@ -129,7 +129,7 @@ EDITED_MESSAGE = (
 BUTTON_EXPIRED = "That button has expired. Try /help to see what you can do now."
 ERROR_APOLOGY = (
     "Sorry, something went wrong on my side. 😔 Please try again in a moment. "
-    "If it keeps happening, tell your care team this code: {reference}"
+    "If it keeps happening, mention this code when you ask for help: {reference}"
 )
 HELP_HEADER = "Here is what I can do:\n\n{commands}"
 
@@ -229,7 +229,7 @@ CRISIS_REPLY = (
     "You don't have to face it alone.\n\n{crisis_text}\n\n{therapist_line}"
 )
 CRISIS_THERAPIST_TOLD = "I've also let {therapist} know, so they can reach out to you."
-CRISIS_NO_THERAPIST = "Please also reach out to your care team or someone you trust."
+CRISIS_NO_THERAPIST = "Please also reach out to someone you trust."
 
 # --- alerts for therapists (their own patients only)
 

@@ -33,13 +33,15 @@ async def guard_private_chat(update: Update, context: BotContext) -> None:
     if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user:
         return
     in_a_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    if in_a_group and _asks_for_an_answer(update):
-        await context.bot.send_message(
-            chat.id, texts.PRIVATE_ONLY.format(username=context.bot.username)
-        )
-    if update.callback_query:
-        await update.callback_query.answer()
-    raise ApplicationHandlerStop
+    try:
+        if in_a_group and _asks_for_an_answer(update):
+            await context.bot.send_message(
+                chat.id, texts.PRIVATE_ONLY.format(username=context.bot.username)
+            )
+        if update.callback_query:
+            await update.callback_query.answer()
+    finally:
+        raise ApplicationHandlerStop  # even if the pointer could not be sent
 
 
 def _asks_for_an_answer(update: Update) -> bool:
@@ -57,7 +59,9 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
     if person is None and user and await outbox_store.buddy_links_of(context.db, user.id):
         context.actor = Actor(Role.BUDDY)
         return
-    if person is not None and person.unreachable_at is not None:
+    wrote = update.message is not None or update.callback_query is not None
+    if person is not None and person.unreachable_at is not None and wrote:
+        # They wrote to us, so they unblocked the bot (a status update alone proves nothing).
         await people.mark_reachable(context.db, person.id)
         await context.notifier.replan([person.id])
     context.actor = Actor.of(person)

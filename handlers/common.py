@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
@@ -66,18 +69,24 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log with a reference id (no message text, no names) and apologise to the user."""
+    """Log with a reference id (no message text, no names), apologise, and stop the update.
+
+    Stopping matters: later handler groups must not act on an update whose earlier step
+    failed half-way (a crisis reply sent but its alert not queued, a group-chat guard that
+    could not answer).
+    """
     reference = secrets.token_hex(4)
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("unhandled error ref=%s update_id=%s", reference, update_id, exc_info=context.error)
-    if not isinstance(update, Update):
-        return
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        return
-    try:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and chat.type == ChatType.PRIVATE:
         if update.callback_query:
-            await update.callback_query.answer()
-        await context.bot.send_message(chat.id, texts.ERROR_APOLOGY.format(reference=reference))
-    except Exception:
-        log.exception("could not send the apology for ref=%s", reference)
+            with contextlib.suppress(TelegramError):  # it may have been answered already
+                await update.callback_query.answer()
+        try:
+            await context.bot.send_message(
+                chat.id, texts.ERROR_APOLOGY.format(reference=reference)
+            )
+        except TelegramError:
+            log.exception("could not send the apology for ref=%s", reference)
+    raise ApplicationHandlerStop

@@ -56,8 +56,10 @@ async def start(update: Update, context: BotContext) -> int:
     actor = context.actor
     program = context.config.program.name
     if not context.args:
-        if actor.person is None:
-            await message.reply_text(texts.START_WITHOUT_CODE.format(program=program))
+        if actor.role is Role.BUDDY:
+            await message.reply_text(texts.BUDDY_ONLY_REMINDERS)
+        elif actor.person is None:
+            await message.reply_text(texts.START_WITHOUT_CODE)
         else:
             await message.reply_text(
                 texts.WELCOME_BACK.format(

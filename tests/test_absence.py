@@ -254,7 +254,7 @@ async def test_crisis_from_someone_unknown_still_gets_help(bot: BotHarness) -> N
     await bot.clinic()
     replies = await bot.user(900, "Sam").send("i relapsed and im scared i might overdose")
     assert "988" in replies[-1].text
-    assert "reach out to your care team" in replies[-1].text
+    assert "reach out to someone you trust" in replies[-1].text
 
 
 async def test_absent_command_works_with_buttons_only(bot: BotHarness) -> None:

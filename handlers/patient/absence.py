@@ -320,33 +320,13 @@ async def _record(
         lead_minutes=int(lead.total_seconds() // 60),
         now=now,
     )
-    zone = patient_zone(context, patient)
-    therapist = await therapist_name(context, patient)
+    # The care team's alert is queued before anything is said to the patient: if the reply
+    # fails, the alert still goes (and a second report finds it already queued, same tag).
     await after_absence(context.db, context.notifier, context.config, patient, occurrence, now)
-    if not is_new:
-        await update.effective_message.reply_text(
-            texts.ABSENCE_ALREADY_REPORTED.format(session=session_label(occurrence, zone))
-        )
-        return
-    template = (
-        texts.ABSENCE_RECORDED_MISSED
-        if absence.kind is AbsenceKind.MISSED
-        else texts.ABSENCE_RECORDED_UPCOMING
-    )
-    parts = [
-        template.format(
-            name=patient.name, therapist=therapist, session=session_label(occurrence, zone)
-        )
-    ]
-    note = absence_policy_note(lead, context.config.policy)
-    if note:
-        parts.append(note)
-    parts.append(texts.CATCH_UP_PROMISE)
-    await update.effective_message.reply_text("\n\n".join(parts))
     misses = await absences.count_misses(context.db, patient.id, now - timedelta(days=30), now)
-    reason_label = texts.REASON_LABELS.get(reason or "", texts.REASON_NOT_GIVEN).lower()
-    if reason_text:
-        reason_label += f" (“{reason_text[:200]}”)"
+    reason_label = texts.REASON_LABELS.get(absence.reason or "", texts.REASON_NOT_GIVEN).lower()
+    if absence.reason_text:
+        reason_label += f" (“{absence.reason_text[:200]}”)"
     alert = (
         texts.ALERT_ABSENCE_MISSED
         if absence.kind is AbsenceKind.MISSED
@@ -359,12 +339,34 @@ async def _record(
             patient=patient.name,
             session=staff_session(occurrence, therapist_zone),
             reason=reason_label,
-            lead=describe_lead(lead),
+            lead=describe_lead(timedelta(minutes=absence.lead_minutes)),
             misses=misses,
         ),
         patient_id=patient.id,
         tag=f"absence:{absence.id}",
     )
+    zone = patient_zone(context, patient)
+    if not is_new:
+        await update.effective_message.reply_text(
+            texts.ABSENCE_ALREADY_REPORTED.format(session=session_label(occurrence, zone))
+        )
+        return
+    template = (
+        texts.ABSENCE_RECORDED_MISSED
+        if absence.kind is AbsenceKind.MISSED
+        else texts.ABSENCE_RECORDED_UPCOMING
+    )
+    therapist = await therapist_name(context, patient)
+    parts = [
+        template.format(
+            name=patient.name, therapist=therapist, session=session_label(occurrence, zone)
+        )
+    ]
+    note = absence_policy_note(lead, context.config.policy)
+    if note:
+        parts.append(note)
+    parts.append(texts.CATCH_UP_PROMISE)
+    await update.effective_message.reply_text("\n\n".join(parts))
 
 
 def staff_session(occurrence: Occurrence, zone: ZoneInfo) -> str:

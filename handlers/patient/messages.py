@@ -55,11 +55,7 @@ async def check_crisis(update: Update, context: BotContext) -> None:
         line = texts.CRISIS_THERAPIST_TOLD.format(therapist=await therapist_name(context, patient))
     else:
         line = texts.CRISIS_NO_THERAPIST
-    await message.reply_text(
-        texts.CRISIS_REPLY.format(
-            crisis_text=context.config.safety.crisis_text, therapist_line=line
-        )
-    )
+    # The urgent alert is queued first: it must not depend on the reply getting through.
     if patient is not None:
         await alert_staff(
             context,
@@ -68,6 +64,11 @@ async def check_crisis(update: Update, context: BotContext) -> None:
             patient_id=patient.id,
             tag=f"crisis:{update.update_id}",
         )
+    await message.reply_text(
+        texts.CRISIS_REPLY.format(
+            crisis_text=context.config.safety.crisis_text, therapist_line=line
+        )
+    )
     raise ApplicationHandlerStop
 
 
@@ -203,7 +204,6 @@ async def _reschedule(update: Update, context: BotContext, understanding: Unders
             therapist=therapist, session=session_label(occurrence, zone)
         )
         team = care_team(patient, occurrence.therapist_id)
-    await update.effective_message.reply_text(reply)
 
     def render(z) -> str:
         if occurrence is None:
@@ -215,6 +215,7 @@ async def _reschedule(update: Update, context: BotContext, understanding: Unders
     await alert_staff(
         context, team, render, patient_id=patient.id, tag=f"reschedule:{update.update_id}"
     )
+    await update.effective_message.reply_text(reply)
 
 
 async def _not_understood(

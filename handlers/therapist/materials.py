@@ -179,18 +179,19 @@ async def done(update: Update, context: BotContext) -> int:
     therapist_id = context.actor.person.id
     target = await material_store.get_target(context.db, therapist_id)
     added = await material_store.added_since(context.db, therapist_id, target) if target else []
+    if added:
+        # Delivery is queued before the target is cleared or anything is said.
+        await deliver_new_material(
+            context.db, context.notifier, context.config, target, added, context.clock.now()
+        )
     await material_store.clear_target(context.db, therapist_id)
     if not added:
         await update.effective_message.reply_text(texts.MATERIALS_DONE_EMPTY)
         return ConversationHandler.END
     items = "\n".join(f"• {m.title} ({'link' if m.url else 'file'})" for m in added)
+    label = await _label(context, target)
     await update.effective_message.reply_text(
-        texts.MATERIALS_DONE.format(
-            count=len(added), target=await _label(context, target), items=items
-        )
-    )
-    await deliver_new_material(
-        context.db, context.notifier, context.config, target, added, context.clock.now()
+        texts.MATERIALS_DONE.format(count=len(added), target=label, items=items)
     )
     return ConversationHandler.END
 
@@ -225,6 +226,7 @@ def build_handler() -> ConversationHandler:
                 ],
             },
             fallbacks=[CommandHandler(["done", "cancel"], done, message)],
+            allow_reentry=True,
             name=NAME,
             persistent=True,
         )
