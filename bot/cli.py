@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import shutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -111,6 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IopBotError as error:
         print(f"iop-bot: {error}", file=sys.stderr)
         return FAILURE
+    except sqlite3.Error as error:
+        print(f"iop-bot: the database cannot be used ({error})", file=sys.stderr)
+        return FAILURE
+    except OSError as error:
+        print(f"iop-bot: {error.strerror or error} ({error.filename or 'file'})", file=sys.stderr)
+        return FAILURE
+    except OverflowError:
+        print("iop-bot: that date is too far away", file=sys.stderr)
+        return USAGE_ERROR
     except KeyboardInterrupt:
         return FAILURE
 

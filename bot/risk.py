@@ -24,7 +24,6 @@ async def check_risk(
     flags, crossings = risk_crossings(
         previous, summary.risk_inputs, RiskThresholds.from_policy(policy)
     )
-    await risk_store.set_flags(db, patient.id, [flag.value for flag in flags], now)
     for crossing in crossings:
         if crossing.flag is RiskFlag.CONSECUTIVE_MISSES:
             text = texts.RISK_CONSECUTIVE.format(patient=patient.name, value=crossing.value)
@@ -39,3 +38,6 @@ async def check_risk(
             patient_id=patient.id,
             tag=f"risk:{crossing.flag.value}:{patient.id}:{stamp}",
         )
+    # Flags are stored after their alerts are queued: a crash in between can repeat an
+    # alert, never lose one.
+    await risk_store.set_flags(db, patient.id, [flag.value for flag in flags], now)

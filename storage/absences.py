@@ -20,6 +20,7 @@ def _draft(row: sqlite3.Row) -> AbsenceDraft:
         parsed=row["parsed"],
         reason=row["reason"],
         occurrence_id=row["occurrence_id"],
+        created_at=from_db(row["created_at"]),
     )
 
 
@@ -181,7 +182,9 @@ async def _set_attendance(
         " updated_at) VALUES (?, ?, ?, ?, 'patient', ?)"
         " ON CONFLICT (patient_id, occurrence_id) DO UPDATE SET status = excluded.status,"
         " late_minutes = excluded.late_minutes, source = excluded.source,"
-        " updated_at = excluded.updated_at",
+        " updated_at = excluded.updated_at"
+        # What the therapist marked stands; their changes are audited, a patient's are not.
+        " WHERE attendance.source <> 'therapist'",
         (patient_id, occurrence_id, status.value, late_minutes, to_db(now)),
     )
 

@@ -41,17 +41,18 @@ class Database:
         await asyncio.to_thread(_create_private_file, path)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = sqlite3.Row
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 5000",
-        ):
-            await connection.execute(pragma)
         database = cls(connection, path)
         try:
+            for pragma in (
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 5000",
+            ):
+                await connection.execute(pragma)
             await database.migrate()
         except BaseException:
+            # Not a database, or a migration failed: never leave the worker thread running.
             await connection.close()
             raise
         _restrict_sidecar_files(path)

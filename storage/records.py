@@ -103,6 +103,7 @@ class AbsenceDraft:
     parsed: str | None
     reason: str | None
     occurrence_id: int | None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

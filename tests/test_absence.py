@@ -379,3 +379,30 @@ async def test_reason_dialog_survives_a_restart(
 
     assert rows == [("2026-11-30", "work", "upcoming")]
     assert status is AttendanceStatus.ABSENT
+
+
+async def test_an_old_why_question_does_not_swallow_a_new_message(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    await patient.send("I won't be able to make it")
+    await patient.press("Thu 3 Dec 6:00 pm · Group Therapy")  # asked why, never answered
+
+    bot.clock.set(datetime(2026, 12, 3, 17, 50, tzinfo=NEW_YORK))
+    replies = await patient.send("running 10 min late")
+
+    assert "about 10 minutes late to Group Therapy, Thu 3 Dec" in replies[-1].text
+    assert await live_absences(bot.db) == []
+    assert await attendance(bot.db) == [("2026-12-03", "late", 10)]
+
+
+async def test_a_therapists_mark_is_not_overwritten_by_the_patient(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    bot.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=NEW_YORK))
+    await therapist.send("/attendance")
+    await therapist.press(therapist.last.labels[0])
+    await therapist.press("▫️ Alex R.")  # present
+
+    await patient.send("sorry I missed group tonight")
+    await patient.press("Yes, that's the one")
+    await patient.press("Skip")
+
+    assert await attendance(bot.db) == [("2026-11-30", "present", None)]

@@ -183,3 +183,15 @@ def test_parse_jsonl_keeps_order_and_reports_bad_lines(
 def test_parse_with_a_bad_zone_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "parse", "hello", "--tz", "Mars/Base")
     assert code == 1 and "--tz 'Mars/Base' is not a time zone" in err
+
+
+def test_a_file_that_is_not_a_database_is_one_line(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "init")
+    (clinic_dir / "data" / "iop-bot.sqlite3").write_text("not a database")
+
+    code, _, err = run(capsys, "schedule", "list")
+
+    assert code == 1
+    assert err == "iop-bot: the database cannot be used (file is not a database)\n"

@@ -198,6 +198,11 @@ async def receive_confirmation(update: Update, context: BotContext) -> int:
     occurrence = await schedule_store.patient_occurrence(
         context.db, patient.id, draft.occurrence_id
     )
+    allowed = candidates(await patient_sessions(context, patient), draft.kind, context.clock.now())
+    if occurrence is None or occurrence.id not in {o.id for o in allowed}:
+        await absences.drop_draft(context.db, patient.id)
+        await query.edit_message_text(texts.BUTTON_EXPIRED)
+        return ConversationHandler.END
     await query.edit_message_reply_markup(None)
     return await _after_session_chosen(update, context, draft, occurrence)
 
@@ -205,14 +210,23 @@ async def receive_confirmation(update: Update, context: BotContext) -> int:
 @for_roles(Role.PATIENT)
 async def receive_pick(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    await query.answer()
     patient = context.actor.person
     draft = await absences.get_draft(context.db, patient.id)
     if draft is None:
+        await query.answer()
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
     zone = patient_zone(context, patient)
     now = context.clock.now()
+    occurrence = None
+    if query.data.startswith(PICK_PREFIX):
+        occurrence_id = int(query.data.removeprefix(PICK_PREFIX))
+        occurrence = await schedule_store.patient_occurrence(context.db, patient.id, occurrence_id)
+        allowed = candidates(await patient_sessions(context, patient), draft.kind, now)
+        if occurrence is None or occurrence.id not in {o.id for o in allowed}:
+            await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+            return Absence.PICK
+    await query.answer()  # once: Telegram refuses a second answer
     if query.data == PICK_NONE:
         await absences.drop_draft(context.db, patient.id)
         await query.edit_message_text(texts.PICK_GAVE_UP)
@@ -225,12 +239,6 @@ async def receive_pick(update: Update, context: BotContext) -> int:
         return await _offer(
             query.edit_message_text, texts.PICK_MISSED, options, AbsenceKind.MISSED, zone, context
         )
-    occurrence_id = int(query.data.removeprefix(PICK_PREFIX))
-    occurrence = await schedule_store.patient_occurrence(context.db, patient.id, occurrence_id)
-    allowed = candidates(await patient_sessions(context, patient), draft.kind, now)
-    if occurrence is None or occurrence.id not in {o.id for o in allowed}:
-        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-        return Absence.PICK
     await absences.set_draft_occurrence(context.db, patient.id, occurrence.id, draft.kind)
     await query.edit_message_text(f"✔️ {session_label(occurrence, zone)}")
     return await _after_session_chosen(update, context, draft, occurrence)

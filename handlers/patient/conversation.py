@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from datetime import timedelta
 
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -13,9 +15,31 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.context import BotContext
+from bot.understanding import Intent
 from handlers.patient import absence, messages, reminders
+from storage import absences
 
 NAME = "patient-messages"
+# A "why?" left unanswered this long is forgotten: later words are a new message.
+REASON_GOES_STALE = timedelta(hours=6)
+NEW_TOPICS = (Intent.LATE, Intent.ATTEND_CONFIRM, Intent.RESCHEDULE)
+
+
+async def reason_or_new_message(update: Update, context: BotContext) -> int:
+    """While asked why, words are the reason, unless they start something new or the
+    question is old: then the report in progress is dropped and the message read afresh."""
+    patient = context.actor.person
+    if patient is None:
+        return await messages.read_message(update, context)
+    draft = await absences.get_draft(context.db, patient.id)
+    understanding = messages.understand(update, context)
+    stale = draft is None or context.clock.now() - draft.created_at > REASON_GOES_STALE
+    new_absence = understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED)
+    if stale or understanding.intent in NEW_TOPICS or (new_absence and understanding.date):
+        await absences.drop_draft(context.db, patient.id)
+        return await messages.read_message(update, context)
+    return await absence.receive_reason_text(update, context)
 
 
 def build_handler() -> ConversationHandler:
@@ -47,7 +71,7 @@ def build_handler() -> ConversationHandler:
                     CallbackQueryHandler(
                         absence.receive_reason_button, pattern=absence.REASON_PATTERN
                     ),
-                    MessageHandler(text, absence.receive_reason_text),
+                    MessageHandler(text, reason_or_new_message),
                 ],
             },
             fallbacks=[

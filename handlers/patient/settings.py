@@ -65,6 +65,7 @@ async def change_setting(update: Update, context: BotContext) -> None:
         saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
         await query.edit_message_text(saved if leads else texts.SETTINGS_SAVED_NONE)
         return
+    before = await _current(context)
     if query.data == DEFAULT:
         await outbox_store.clear_reminder_lead_times(context.db, patient_id)
     else:
@@ -72,7 +73,8 @@ async def change_setting(update: Update, context: BotContext) -> None:
         leads = set(await _current(context)) ^ {lead}
         await outbox_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
     await context.notifier.replan([patient_id])
-    leads = await _current(context)
-    await query.edit_message_text(
-        texts.SETTINGS.format(current=_describe(leads)), reply_markup=_keyboard(leads)
-    )
+    after = await _current(context)
+    if after != before:  # Telegram refuses an edit that changes nothing
+        await query.edit_message_text(
+            texts.SETTINGS.format(current=_describe(after)), reply_markup=_keyboard(after)
+        )
