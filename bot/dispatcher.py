@@ -264,6 +264,12 @@ class Dispatcher:
             now = self._clock.now()
             claim = await store.claim_due(self._db, now, self._batch_size)
             report.skipped += claim.skipped
+            if claim.undeliverable_alerts:
+                log.error(
+                    "%d staff alert(s) not delivered: the therapist cannot be reached on"
+                    " Telegram (blocked the bot or never joined)",
+                    claim.undeliverable_alerts,
+                )
             if claim.send:
                 rows = {row.id: row for row in claim.send}
                 messages = merge_messages(claim.send, now)

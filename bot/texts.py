@@ -395,6 +395,7 @@ BUDDY_LINK_NOT_FOR_YOU = (
 BUDDY_LINK_USED = "This link has already been used or has expired. Ask for a new one if you like."
 BUDDY_STOPPED = "Done. You won't get any more reminders. Thank you for being there! 💙"
 BUDDY_NOTHING_TO_STOP = "You aren't getting any reminders from me."
+STOP_IS_FOR_BUDDIES = "To change or turn off your own reminders, use /settings. 🙂"
 BUDDY_ENDED_BY_PATIENT = "{first} has turned off the reminders. Thank you for being there! 💙"
 BUDDY_ONLY_REMINDERS = "I only send the reminders you agreed to. Send /stop to stop them."
 PATIENT_BUDDY_ACCEPTED = "{name} said yes: they'll get a short reminder before your sessions. 💙"

@@ -193,9 +193,12 @@ async def _secret_matches(context: BotContext, buddy: Buddy, secret: str) -> boo
     return row_hash is not None and _secret(row_hash) == secret
 
 
-@for_roles(Role.BUDDY)
 async def stop(update: Update, context: BotContext) -> None:
+    """/stop: end every link in which this person is the buddy (whatever else they are)."""
     links = await outbox_store.buddy_links_of(context.db, update.effective_user.id)
+    if not links and context.actor.role is Role.PATIENT:
+        await update.effective_message.reply_text(texts.STOP_IS_FOR_BUDDIES)
+        return
     now = context.clock.now()
     for link in links:
         if await outbox_store.end_buddy(context.db, link.id, BuddyEndedBy.BUDDY, now):

@@ -327,6 +327,8 @@ class Claim:
 
     send: list[OutboxRow]
     skipped: int
+    # Staff alerts withdrawn because their therapist cannot be reached: someone must know.
+    undeliverable_alerts: int = 0
 
 
 async def claim_due(db: Database, now: datetime, limit: int) -> Claim:
@@ -357,7 +359,8 @@ async def claim_due(db: Database, now: datetime, limit: int) -> Claim:
         replace(row, status=OutboxStatus.SENDING, attempts=row.attempts + 1)
         for row in selection.send
     ]
-    return Claim(claimed, len(selection.skip))
+    undeliverable = sum(1 for row, _ in selection.skip if row.kind is NotificationKind.STAFF_ALERT)
+    return Claim(claimed, len(selection.skip), undeliverable)
 
 
 async def next_due_at(db: Database) -> datetime | None:
