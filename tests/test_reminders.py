@@ -207,3 +207,59 @@ async def test_a_blocked_patient_who_writes_again_gets_reminders_again(bot: BotH
     await at(bot, datetime(2026, 12, 2, 17, 0, tzinfo=NEW_YORK))
 
     assert reminders(patient) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]
+
+
+async def test_reminders_keep_local_time_through_the_dst_week(bot: BotHarness) -> None:
+    bot.clock.set(datetime(2026, 10, 28, 9, 0, tzinfo=NEW_YORK))  # Wed before 1 Nov
+    _, patient = await clinic(bot)
+
+    def one_hour_reminders() -> list[str]:
+        return [text for text in reminders(patient) if text.endswith("(in 1 hour).")]
+
+    for moment in (
+        datetime(2026, 10, 29, 17, 0, tzinfo=NEW_YORK),  # Thu, EDT (UTC-4)
+        datetime(2026, 11, 2, 17, 0, tzinfo=NEW_YORK),  # Mon, EST (UTC-5)
+    ):
+        await at(bot, moment - timedelta(hours=23))  # the day before: the 24h reminder
+        before = len(one_hour_reminders())
+        await at(bot, moment - timedelta(minutes=1))
+        assert len(one_hour_reminders()) == before  # not a minute early (nor an hour)
+        await at(bot, moment)
+        assert one_hour_reminders()[before:] == [
+            "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+        ]
+
+
+async def test_buddy_nudges_keep_out_of_quiet_hours(bot: BotHarness) -> None:
+    early = {
+        "id": "early-support",
+        "kind": "support",
+        "title": "Morning Support Circle",
+        "group": "evening-a",
+        "weekdays": ["tue"],
+        "start": "08:30",
+        "duration": "1h",
+        "from": datetime(2026, 12, 1, tzinfo=NEW_YORK).date(),
+    }
+    _, patient = await clinic(bot)
+    from tests.conftest import SCHEDULE
+
+    await bot.import_schedule({**SCHEDULE, "series": [*SCHEDULE["series"], early]})
+    await bot.notifier.replan()
+    friend = bot.user(900, "Sam")
+    await patient.send("/buddy")
+    link = (await patient.press("Invite a buddy"))[-1].text.rsplit("start=", 1)[1]
+    await friend.send(f"/start {link}")
+    await friend.press("Yes, I'll help")
+
+    # 2h before 8:30 am is 6:30 am, inside quiet hours (21:00-08:00): it goes at 8:30 pm.
+    await at(bot, datetime(2026, 11, 30, 20, 29, tzinfo=NEW_YORK))
+    nudges_before = [m.text for m in friend.inbox if "8:30 am" in m.text]
+    await at(bot, datetime(2026, 11, 30, 20, 30, tzinfo=NEW_YORK))
+    nudges = [m.text for m in friend.inbox if "8:30 am" in m.text]
+
+    assert nudges_before == []
+    assert nudges == [
+        "👋 Reminder: Alex has an appointment tomorrow at 8:30 am.\n\n"
+        "Send /stop if you'd rather not get these reminders."
+    ]
