@@ -123,6 +123,8 @@ def _count(value: Any) -> int:
         raise ValueError(f"must be a whole number, not {_toml_type(value)}")
     if value < 0:
         raise ValueError(f"{value} must not be negative")
+    if value > 10_000:
+        raise ValueError(f"{value} is too large (at most 10000)")
     return value
 
 
@@ -156,15 +158,20 @@ def _durations(value: Any) -> tuple[timedelta, ...]:
     if not isinstance(value, list):
         raise ValueError(f'must be a list like ["24h", "1h"], not {_toml_type(value)}')
     durations = tuple(sorted({_duration(item) for item in value}, reverse=True))
+    if any(lead > timedelta(days=7) for lead in durations):
+        raise ValueError("reminders can be at most 7d before a session")
     return durations
 
 
 def _clock_time(value: Any) -> time:
     text = _string(value)
     try:
-        return time.fromisoformat(text)
+        parsed = time.fromisoformat(text)
     except ValueError:
         raise ValueError(f'{text!r} is not a time like "21:00"') from None
+    if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
+        raise ValueError(f'{text!r} must be a local time like "21:00" (no offset, no seconds)')
+    return parsed
 
 
 def _quiet_hours(value: Any) -> tuple[time, time]:
@@ -173,16 +180,17 @@ def _quiet_hours(value: Any) -> tuple[time, time]:
     return _clock_time(value[0]), _clock_time(value[1])
 
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _weekday_or_off(value: Any) -> int | None:
     text = _string(value).strip().lower()
     if text in ("", "off", "none"):
         return None
-    if text[:3] not in _WEEKDAYS or len(text) < 3:
+    matches = [n for n, day in enumerate(_WEEKDAYS) if len(text) >= 3 and day.startswith(text)]
+    if len(matches) != 1:
         raise ValueError(f'{value!r} is not a weekday like "mon" (or "off")')
-    return _WEEKDAYS.index(text[:3])
+    return matches[0]
 
 
 def _path(value: Any) -> Path:

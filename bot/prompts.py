@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -31,7 +32,8 @@ def attendance_prompts(sessions: Sequence[EndingSession], fallback: ZoneInfo) ->
                 kind=NotificationKind.NOTICE,
                 occurrence_id=session.occurrence_id,
                 recipient_key=person_key(session.therapist_id),
-                variant=VARIANT,
+                # A moved session gets a new prompt (the old one is withdrawn at send time).
+                variant=f"{VARIANT}:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M}",
                 chat_id=session.therapist_chat_id,
                 person_id=session.therapist_id,
                 buddy_id=None,

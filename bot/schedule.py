@@ -148,9 +148,9 @@ def _date(value: Any) -> date:
 
 
 def _local_datetime(value: Any) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is not None:
+    if not isinstance(value, datetime) or value.tzinfo is not None or value.second:
         raise ValueError(f"{value!r} must be a local date-time like 2026-12-10T17:00:00")
-    return value
+    return value.replace(microsecond=0)
 
 
 def _clock(value: Any) -> time:
@@ -159,8 +159,8 @@ def _clock(value: Any) -> time:
         parsed = time.fromisoformat(text)
     except ValueError:
         raise ValueError(f'{text!r} is not a time like "18:00"') from None
-    if parsed.tzinfo is not None:
-        raise ValueError(f"{text!r} must be a local time without an offset")
+    if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
+        raise ValueError(f'{text!r} must be a local time like "18:00" (no offset, no seconds)')
     return parsed
 
 
@@ -196,8 +196,8 @@ def _link(value: Any) -> str:
 
 
 def _capacity(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{value!r} must be a whole number of at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise ValueError(f"{value!r} must be a whole number from 1 to 10000")
     return value
 
 

@@ -12,7 +12,8 @@ from bot.errors import IopBotError
 def read_toml(path: Path, error: type[IopBotError], missing_hint: str = "") -> dict[str, Any]:
     """Parse ``path`` or raise ``error`` saying, in one line, what is wrong with the file."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: files saved by Windows editors often start with a byte-order mark.
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise error(f"{path}: not found{missing_hint}") from None
     except (OSError, UnicodeDecodeError) as problem:

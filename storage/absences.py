@@ -203,8 +203,8 @@ async def count_misses(db: Database, patient_id: int, start: datetime, end: date
     """Sessions starting in ``[start, end)`` that the patient missed or reported missing."""
     row = await db.fetch_one(
         "SELECT count(*) FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
-        " WHERE a.patient_id = ? AND a.status = 'absent' AND o.starts_at >= ?"
-        " AND o.starts_at < ?",
+        " WHERE a.patient_id = ? AND a.status = 'absent' AND o.status = 'scheduled'"
+        " AND o.starts_at >= ? AND o.starts_at < ?",
         (patient_id, to_db(start), to_db(end)),
     )
     return row[0]

@@ -284,8 +284,13 @@ CASE
       AND (t.status = 'absent'
       OR (x.kind = 'checkin' AND t.status IN ('confirmed', 'present', 'late'))))
     THEN 'attendance already known'
-  WHEN x.kind = 'notice' AND x.occurrence_id IS NOT NULL AND oc.status IS NOT 'scheduled'
+  WHEN x.kind IN ('notice', 'material', 'followup') AND x.occurrence_id IS NOT NULL
+      AND oc.status IS NOT 'scheduled'
     THEN 'session cancelled'
+  WHEN x.kind = 'notice' AND x.variant LIKE 'attendance:%'
+      AND (oc.starts_at IS NOT x.session_starts_at OR x.person_id IS NOT
+      (SELECT s.therapist_id FROM series s WHERE s.id = oc.series_id))
+    THEN 'session moved or handed over'
   WHEN x.kind IN ('material', 'followup') AND NOT EXISTS (SELECT 1 FROM attendance t
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
       AND t.status = 'absent')

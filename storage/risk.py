@@ -34,7 +34,8 @@ async def patients_with_recent_misses(db: Database, since: datetime, now: dateti
     rows = await db.fetch_all(
         "SELECT DISTINCT a.patient_id FROM attendance a"
         " JOIN occurrences o ON o.id = a.occurrence_id"
-        " WHERE a.status = 'absent' AND o.starts_at >= ? AND o.starts_at < ?",
+        " WHERE a.status = 'absent' AND o.status = 'scheduled'"
+        " AND o.starts_at >= ? AND o.starts_at < ?",
         (to_db(since), to_db(now)),
     )
     return [row[0] for row in rows]
@@ -45,7 +46,8 @@ async def uncaught_misses(db: Database, patient_id: int, now: datetime) -> int:
     row = await db.fetch_one(
         "SELECT count(*) FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
         " LEFT JOIN catchups c ON c.patient_id = a.patient_id AND c.occurrence_id = o.id"
-        " WHERE a.patient_id = ? AND a.status = 'absent' AND o.starts_at < ?"
+        " WHERE a.patient_id = ? AND a.status = 'absent' AND o.status = 'scheduled'"
+        " AND o.starts_at < ?"
         " AND c.patient_id IS NULL",
         (patient_id, to_db(now)),
     )

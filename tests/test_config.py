@@ -48,6 +48,11 @@ def test_token_from_the_environment_wins(tmp_path: Path) -> None:
         ("[telegram]\nbase_url = 'ftp://x'", "[telegram] base_url 'ftp://x' must start with http"),
         ("[reminders]\nbuddy_quiet_hours = ['9pm', '8am']", "buddy_quiet_hours '9pm' is not a"),
         ("storage = 3", "storage must be a [section] table"),
+        ("[reminders]\nbuddy_quiet_hours = ['21:00+05:00', '08:00']", "(no offset, no seconds)"),
+        ("[reminders]\nlead_times = ['30d']", "at most 7d before a session"),
+        ("[reminders]\nfollowup_after = '99999999999999d'", "is longer than 366 days"),
+        ("[policy]\nlate_cancel_hours = 99999999999999999999", "too large (at most 10000)"),
+        ("[reports]\ndigest_day = 'monkey'", "'monkey' is not a weekday"),
         ("[program\nname = 'x'", "not valid TOML"),
     ],
 )
@@ -82,3 +87,9 @@ def test_missing_config_says_how_to_create_it(
     code = main(["--config", str(tmp_path / "nope.toml"), "invite", "--role", "therapist"])
     assert code == 2
     assert "not found (run `iop-bot init` to create it)" in capsys.readouterr().err
+
+
+def test_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes("\ufeff[program]\nname = 'Riverside'\n".encode())
+    assert load_config(path, environ={}).program.name == "Riverside"

@@ -78,6 +78,9 @@ def _with(**changes: object) -> dict:
         ({**SCHEDULE, "group": SCHEDULE["group"] * 2}, "group id 'evening-a' is used twice"),
         ({**SCHEDULE, "series": [{"kind": "group"}]}, "series #1: id is missing"),
         ({**SCHEDULE, "holidays": []}, "holidays is not a known key"),
+        (_with(start="18:00:30"), "start '18:00:30' must be a local time like"),
+        (_with(duration="2900000d"), "duration '2900000d' is longer than 366 days"),
+        (_with(capacity=10**20), "must be a whole number from 1 to 10000"),
     ],
 )  # fmt: skip
 def test_errors_name_the_file_entry_and_field(raw: dict, message: str) -> None:
