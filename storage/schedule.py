@@ -74,6 +74,7 @@ async def import_schedule(
                 ids[series.therapist] if series.therapist else group_therapists[series.group]
             )
             rows.append(_series_row(series, ids.get(series.patient or ""), therapist_id))
+        await _refuse_changing_who(conn, rows, now)
         await conn.executemany(
             "INSERT INTO series (id, kind, title, group_id, patient_id, therapist_id, timezone,"
             " weekdays, start_time, duration_minutes, first_date, last_date, link, capacity,"
@@ -89,6 +90,8 @@ async def import_schedule(
         )
         series_ids = [s.id for s in spec.series]
         await _replace_future_cancellations(conn, spec, series_ids, now)
+        one_offs = {s.id for s in spec.series if s.is_one_off}
+        await _move_one_offs(conn, [slot for slot in slots if slot.series_id in one_offs], now)
         changes = await _sync_occurrences(conn, series_ids, slots, now, window_end)
     return ImportSummary(
         groups=len(spec.groups),
@@ -99,6 +102,41 @@ async def import_schedule(
         occurrences_cancelled=changes[2],
         people_added=tuple(added),
     )
+
+
+async def _refuse_changing_who(
+    conn: aiosqlite.Connection, rows: list[tuple], now: datetime
+) -> None:
+    """Past sessions read their group, patient and therapist from the series, so those may
+    not change once a session has happened (history and billing would change with them)."""
+    for row in rows:
+        series_id, group_id, patient_id, therapist_id = row[0], row[3], row[4], row[5]
+        async with conn.execute(
+            "SELECT s.group_id, s.patient_id, s.therapist_id FROM series s WHERE s.id = ?"
+            " AND EXISTS (SELECT 1 FROM occurrences o WHERE o.series_id = s.id"
+            " AND o.starts_at <= ?)",
+            (series_id, to_db(now)),
+        ) as cursor:
+            stored = await cursor.fetchone()
+        if stored is not None and tuple(stored) != (group_id, patient_id, therapist_id):
+            raise ScheduleError(
+                f"series {series_id!r}: its group, patient or therapist can't change once "
+                "sessions have taken place; end it with `until` and start a new series id"
+            )
+
+
+async def _move_one_offs(conn: aiosqlite.Connection, slots: Sequence[Slot], now: datetime) -> None:
+    """A one-off session moved to another day keeps its occurrence (and what hangs on it)."""
+    for slot in slots:
+        await conn.execute(
+            "UPDATE occurrences SET local_date = ?, starts_at = ?, ends_at = ?"
+            " WHERE series_id = ? AND starts_at > ? AND local_date <> ? AND NOT EXISTS"
+            " (SELECT 1 FROM occurrences other WHERE other.series_id = occurrences.series_id"
+            " AND other.local_date = ?)",
+            (slot.local_date.isoformat(), to_db(slot.starts_at), to_db(slot.ends_at),
+             slot.series_id, to_db(now), slot.local_date.isoformat(),
+             slot.local_date.isoformat()),
+        )  # fmt: skip
 
 
 async def _resolve_people(

@@ -139,3 +139,30 @@ async def test_cancel_for_an_unknown_series_is_refused(db: Database) -> None:
     with pytest.raises(ScheduleError, match="cancel 'nope': no series or session has that id"):
         await _import(db, raw, MONDAY_9AM)
     assert await _week(db, date(2026, 11, 30)) == []
+
+
+async def test_who_leads_a_series_cannot_change_after_it_met(db: Database) -> None:
+    await _import(db, SCHEDULE, MONDAY_9AM)
+    other = {**SCHEDULE, "series": [{**SCHEDULE["series"][0], "therapist": "kim"}]}
+
+    with pytest.raises(ScheduleError, match="can't change once sessions have taken place"):
+        await _import(db, other, datetime(2026, 12, 1, 9, 0, tzinfo=NEW_YORK))
+    await _import(db, other, MONDAY_9AM)  # nothing has happened yet: fine
+
+
+async def test_a_moved_one_off_session_keeps_its_occurrence(db: Database) -> None:
+    local_start = datetime(2026, 12, 10, 17, 0, tzinfo=NEW_YORK).replace(tzinfo=None)
+    session = {
+        "id": "fam1", "kind": "family", "title": "Family Session", "patient": "alex",
+        "therapist": "lee", "start": local_start, "duration": "1h",
+    }  # fmt: skip
+    await _import(db, {**SCHEDULE, "session": [session]}, MONDAY_9AM)
+    before = await db.fetch_one("SELECT id FROM occurrences WHERE series_id = 'fam1'")
+
+    moved = {**session, "start": session["start"] + timedelta(days=1)}  # a TOML local time
+    await _import(db, {**SCHEDULE, "session": [moved]}, MONDAY_9AM)
+
+    rows = await db.fetch_all(
+        "SELECT id, local_date, status FROM occurrences WHERE series_id = 'fam1'"
+    )
+    assert [tuple(row) for row in rows] == [(before[0], "2026-12-11", "scheduled")]
