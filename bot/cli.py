@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.attendance_report import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
 from bot.dispatcher import replan
-from bot.errors import ConfigError, IopBotError
+from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
 from bot.schedule import load_schedule_file
 from bot.scheduling import (
@@ -264,7 +264,10 @@ async def _schedule_import(config: Config, file: Path) -> int:
     db = await Database.open(config.storage.path)
     try:
         now = datetime.now(UTC)
-        summary = await import_schedule(db, spec, now)
+        try:
+            summary = await import_schedule(db, spec, now)
+        except ScheduleError as error:  # found against the database: name the file too
+            raise ScheduleError(f"{file}: {error}") from None
         # Reminders follow the new schedule; a running bot sends them within a minute.
         await replan(db, config.reminders, now)
     finally:
