@@ -23,16 +23,3 @@ def parse_duration(text: str) -> timedelta:
     if duration > MAX_DURATION:
         raise ValueError(f"{text!r} is longer than {MAX_DURATION.days} days")
     return duration
-
-
-def format_duration(duration: timedelta) -> str:
-    """Render a duration back in the same syntax (``1h30m``)."""
-    minutes = int(duration.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [
-        f"{days}d" if days else "",
-        f"{hours}h" if hours else "",
-        f"{minutes}m" if minutes else "",
-    ]
-    return "".join(parts) or "0m"

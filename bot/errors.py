@@ -5,7 +5,6 @@ Every error the bot expects to happen in normal use derives from ``IopBotError``
 - ``ConfigError``: the config file is missing, unreadable or has a wrong key, type or value.
 - ``ScheduleError``: a schedule file is unreadable or an entry in it is invalid.
 - ``InviteError``: an invite cannot be created (unknown therapist or group, role clash, ...).
-- ``NotFound``: something named by the caller does not exist.
 
 The CLI prints ``str(error)`` as one line and exits non-zero; handlers turn them into
 friendly text. Anything else is a bug: it reaches the global error handler and is logged
@@ -27,7 +26,3 @@ class ScheduleError(IopBotError):
 
 class InviteError(IopBotError):
     """An invite cannot be created."""
-
-
-class NotFound(IopBotError):
-    """A named thing does not exist."""
