@@ -338,7 +338,11 @@ def _check_references(
     for cancel in cancels:
         target = by_id.get(cancel.series)
         if target is None:
-            continue  # may name a series imported earlier; checked against the database
+            # A file is the whole truth for its own series (a re-import lifts what it lacks).
+            raise ScheduleError(
+                f"{path}: cancel {cancel.series!r}: no series or session with that id in this"
+                " file; put the [[cancel]] in the file that defines it"
+            )
         if not any(occurrence_slots(target, set(), cancel.date, cancel.date)):
             raise ScheduleError(
                 f"{path}: cancel {cancel.series!r}: date {cancel.date} is not a day "

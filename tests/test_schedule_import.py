@@ -136,7 +136,7 @@ async def test_a_handle_cannot_be_both_therapist_and_patient(db: Database) -> No
 
 async def test_cancel_for_an_unknown_series_is_refused(db: Database) -> None:
     raw = {**SCHEDULE, "cancel": [{"series": "nope", "date": date(2026, 12, 2)}]}
-    with pytest.raises(ScheduleError, match="cancel 'nope': no series or session has that id"):
+    with pytest.raises(ScheduleError, match="cancel 'nope': no series or session with that id"):
         await _import(db, raw, MONDAY_9AM)
     assert await _week(db, date(2026, 11, 30)) == []
 
