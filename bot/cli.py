@@ -16,6 +16,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.attendance_report import build_report
+from bot.changes import change_notices
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
 from bot.dispatcher import replan
 from bot.errors import ConfigError, IopBotError, ScheduleError
@@ -27,6 +28,7 @@ from bot.scheduling import (
     import_schedule,
     local_day_bounds,
 )
+from storage import outbox as outbox_store
 from storage import schedule as schedule_store
 from storage.db import Database
 from storage.records import PersonRole
@@ -268,8 +270,10 @@ async def _schedule_import(config: Config, file: Path) -> int:
             summary = await import_schedule(db, spec, now)
         except ScheduleError as error:  # found against the database: name the file too
             raise ScheduleError(f"{file}: {error}") from None
-        # Reminders follow the new schedule; a running bot sends them within a minute.
+        # Reminders follow the new schedule, and patients already reminded of a session
+        # that was cancelled or moved are told; a running bot sends it within a minute.
         await replan(db, config.reminders, now)
+        await outbox_store.enqueue(db, await change_notices(db, now), now)
     finally:
         await db.close()
     print(

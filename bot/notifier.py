@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.changes import change_notices
 from bot.clock import Clock
 from bot.config import RemindersConfig
 from bot.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
@@ -75,8 +76,9 @@ class Notifier:
         await replan(self._db, self._reminders, now, ids)
         if ids is None:
             ending = await roster.sessions_ending(self._db, now, now + PLAN_HORIZON)
-            prompts = attendance_prompts(ending, self._program_zone)
-            await outbox_store.enqueue(self._db, prompts, now)
+            rows = attendance_prompts(ending, self._program_zone)
+            rows += await change_notices(self._db, now)
+            await outbox_store.enqueue(self._db, rows, now)
         await self._wakeup.refresh(self._db)
 
     async def alert(

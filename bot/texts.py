@@ -465,3 +465,8 @@ DIGEST = (
     "Patients at risk: {risk}"
 )
 DIGEST_NONE = "none"
+
+SESSION_CANCELLED_NOTICE = "📅 Change: {title} on {day} at {time} is cancelled."
+SESSION_MOVED_NOTICE = (
+    "📅 Change: {title} on {day} at {time} has moved to {new_day} at {new_time}."
+)

@@ -725,3 +725,35 @@ async def buddy_code_hash(db: Database, buddy_id: int) -> str | None:
     """The stored hash of a buddy link's code (to check the secret in a button)."""
     row = await db.fetch_one("SELECT code_hash FROM buddies WHERE id = ?", (buddy_id,))
     return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class RemindedChange:
+    """A session a patient was already reminded of that has since been cancelled or moved."""
+
+    patient_id: int
+    chat_id: int
+    occurrence_id: int
+    title: str
+    old_start: datetime
+    new_start: datetime
+    cancelled: bool
+    timezone: str
+
+
+async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
+    """Sent reminders whose session (still ahead as they knew it) was cancelled or moved."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, s.title,"
+        " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
+        " coalesce(p.timezone, s.timezone)"
+        " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
+        " JOIN series s ON s.id = o.series_id JOIN people p ON p.id = x.person_id"
+        " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
+        " AND (o.status = 'cancelled' OR o.starts_at <> x.session_starts_at)",
+        (to_db(now),),
+    )
+    return [
+        RemindedChange(r[0], r[1], r[2], r[3], from_db(r[4]), from_db(r[5]), bool(r[6]), r[7])
+        for r in rows
+    ]

@@ -263,3 +263,32 @@ async def test_buddy_nudges_keep_out_of_quiet_hours(bot: BotHarness) -> None:
         "👋 Reminder: Alex has an appointment tomorrow at 8:30 am.\n\n"
         "Send /stop if you'd rather not get these reminders."
     ]
+
+
+async def test_patients_reminded_of_a_session_hear_when_it_changes(bot: BotHarness) -> None:
+    from tests.conftest import SCHEDULE
+
+    _, patient = await clinic(bot)
+    await at(bot, MONDAY_5PM)  # reminded of tonight's group
+    bot.clock.set(MONDAY_5PM + timedelta(minutes=10))
+
+    later = {**SCHEDULE, "series": [{**SCHEDULE["series"][0], "start": "18:30"}]}
+    await bot.import_schedule(later)
+    await bot.notifier.replan()
+    await bot.notifier.run_due()
+    moved = patient.last.text
+    cancelled = {**later, "cancel": [{"series": "evening-a-group", "date": MONDAY_6PM.date()},
+                                     {"series": "evening-a-group", "date": MONDAY_6PM.date()
+                                      + timedelta(days=2)}]}  # fmt: skip
+    await bot.import_schedule(cancelled)
+    await bot.notifier.replan()
+    await bot.notifier.run_due()
+
+    assert (
+        moved
+        == "📅 Change: Group Therapy on Mon 30 Nov at 6:00 pm has moved to Mon 30 Nov at 6:30 pm."
+    )
+    notices = [m.text for m in patient.inbox if m.text.startswith("📅")]
+    # Wednesday was cancelled too, but nobody had been reminded of it yet: no notice.
+    assert notices[-1] == "📅 Change: Group Therapy on Mon 30 Nov at 6:00 pm is cancelled."
+    assert len(notices) == 2
