@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_key
+from bot.outbox import NotificationKind, Planned, person_event
 from storage.materials import Material
 
 FOLLOWUP_PREFIX = "fu:"  # fu:<m|t|o>:<occurrence>: material, talk, okay
@@ -32,8 +31,16 @@ def followup_row(
         [{"text": texts.FOLLOWUP_OKAY, "callback_data": f"{FOLLOWUP_PREFIX}o:{occurrence_id}"}],
     ]
     text = texts.FOLLOWUP.format(name=name, session=session)
-    return _row(NotificationKind.FOLLOWUP, patient_id, chat_id, occurrence_id, "followup",
-                due_at, {"text": text, "buttons": buttons})  # fmt: skip
+    return person_event(
+        NotificationKind.FOLLOWUP,
+        person_id=patient_id,
+        chat_id=chat_id,
+        variant="followup",
+        payload={"text": text, "buttons": buttons},
+        due_at=due_at,
+        occurrence_id=occurrence_id,
+        patient_id=patient_id,
+    )
 
 
 def material_text(session: str, materials: Sequence[Material]) -> str:
@@ -54,25 +61,13 @@ def material_row(
     button = [[{"text": texts.CAUGHT_UP, "callback_data": f"{CAUGHT_UP_PREFIX}{occurrence_id}"}]]
     variant = tag or "material:" + ",".join(str(m.id) for m in materials)
     payload = {"text": material_text(session, materials), "buttons": button}
-    return _row(NotificationKind.MATERIAL, patient_id, chat_id, occurrence_id, variant, due_at,
-                payload)  # fmt: skip
-
-
-def _row(
-    kind: NotificationKind, patient_id: int, chat_id: int, occurrence_id: int, variant: str,
-    due_at: datetime, payload: dict,
-) -> Planned:  # fmt: skip
-    return Planned(
-        kind=kind,
-        occurrence_id=occurrence_id,
-        recipient_key=person_key(patient_id),
-        variant=variant,
-        chat_id=chat_id,
+    return person_event(
+        NotificationKind.MATERIAL,
         person_id=patient_id,
-        buddy_id=None,
-        patient_id=patient_id,
-        session_starts_at=None,
+        chat_id=chat_id,
+        variant=variant,
+        payload=payload,
         due_at=due_at,
-        expires_at=None,
-        payload=json.dumps(payload, ensure_ascii=False),
+        occurrence_id=occurrence_id,
+        patient_id=patient_id,
     )

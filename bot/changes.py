@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_key
+from bot.outbox import NotificationKind, Planned, person_event
 from bot.scheduling import format_clock
 from storage import outbox as outbox_store
 from storage.db import Database
@@ -33,21 +32,17 @@ async def change_notices(db: Database, now: datetime) -> list[Planned]:
                 f"change:{change.occurrence_id}:{change.new_start.astimezone(UTC):%Y%m%dT%H%M}"
             )
         notices.append(
-            Planned(
-                kind=NotificationKind.NOTICE,
-                # No occurrence on the row: the send-time checks would withdraw a notice
-                # about a cancelled session, which is exactly what this is.
-                occurrence_id=None,
-                recipient_key=person_key(change.patient_id),
-                variant=variant,
-                chat_id=change.chat_id,
+            # No occurrence on the row: the send-time checks would withdraw a notice about
+            # a cancelled session, which is exactly what this is.
+            person_event(
+                NotificationKind.NOTICE,
                 person_id=change.patient_id,
-                buddy_id=None,
-                patient_id=change.patient_id,
-                session_starts_at=None,
+                chat_id=change.chat_id,
+                variant=variant,
+                payload={"text": text},
                 due_at=now,
+                patient_id=change.patient_id,
                 expires_at=change.old_start,
-                payload=json.dumps({"text": text}, ensure_ascii=False),
             )
         )
     return notices

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config import Config
 from bot.notifier import Notifier
-from bot.outbox import NotificationKind, Planned, person_key
+from bot.outbox import NotificationKind, person_event
 from bot.reports import Mark, build_report_rows
 from bot.scheduling import local_day_bounds
 from storage import people
@@ -61,19 +60,13 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
             risk=", ".join(at_risk) or texts.DIGEST_NONE,
         )
         rows.append(
-            Planned(
-                kind=NotificationKind.NOTICE,
-                occurrence_id=None,
-                recipient_key=person_key(therapist.id),
-                variant=f"digest:{first}",
-                chat_id=therapist.chat_id,
+            person_event(
+                NotificationKind.NOTICE,
                 person_id=therapist.id,
-                buddy_id=None,
-                patient_id=None,
-                session_starts_at=None,
+                chat_id=therapist.chat_id,
+                variant=f"digest:{first}",
+                payload={"text": text},
                 due_at=now,
-                expires_at=None,
-                payload=json.dumps({"text": text}, ensure_ascii=False),
             )
         )
     await notifier.enqueue(rows)

@@ -7,7 +7,6 @@ is moved to the next due row.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -17,7 +16,7 @@ from bot.changes import change_notices
 from bot.clock import Clock
 from bot.config import RemindersConfig
 from bot.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
-from bot.outbox import NotificationKind, Planned, person_key
+from bot.outbox import NotificationKind, Planned, person_event
 from bot.prompts import attendance_prompts
 from storage import outbox as outbox_store
 from storage import people, roster
@@ -30,19 +29,14 @@ def staff_alert(
     *, therapist_id: int, chat_id: int, patient_id: int | None, tag: str, text: str, now: datetime
 ) -> Planned:
     """An alert for one therapist; ``tag`` makes it unique (the same event alerts once)."""
-    return Planned(
-        kind=NotificationKind.STAFF_ALERT,
-        occurrence_id=None,
-        recipient_key=person_key(therapist_id),
-        variant=tag,
-        chat_id=chat_id,
+    return person_event(
+        NotificationKind.STAFF_ALERT,
         person_id=therapist_id,
-        buddy_id=None,
-        patient_id=patient_id,
-        session_starts_at=None,
+        chat_id=chat_id,
+        variant=tag,
+        payload={"text": text},
         due_at=now,
-        expires_at=None,
-        payload=json.dumps({"text": text}, ensure_ascii=False),
+        patient_id=patient_id,
     )
 
 

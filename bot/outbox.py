@@ -607,23 +607,46 @@ def buddy_payload(patient_name: str, start: datetime, zone: str) -> str:
     )
 
 
+def person_event(
+    kind: NotificationKind,
+    *,
+    person_id: int,
+    chat_id: int,
+    variant: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    occurrence_id: int | None = None,
+    patient_id: int | None = None,
+    session_starts_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Planned:
+    """An event row for one person (alert, notice, follow-up, material): never re-planned."""
+    return Planned(
+        kind=kind,
+        occurrence_id=occurrence_id,
+        recipient_key=person_key(person_id),
+        variant=variant,
+        chat_id=chat_id,
+        person_id=person_id,
+        buddy_id=None,
+        patient_id=patient_id,
+        session_starts_at=session_starts_at,
+        due_at=due_at,
+        expires_at=expires_at,
+        payload=json.dumps(payload, ensure_ascii=False, separators=_COMPACT),
+    )
+
+
 def staff_alert_unreachable(
     therapist_id: int, therapist_chat_id: int, patient_id: int, patient_name: str, now: datetime
 ) -> Planned:
     """The one alert a therapist gets when their patient blocks the bot (once per episode)."""
-    return Planned(
+    return person_event(
         NotificationKind.STAFF_ALERT,
-        None,
-        person_key(therapist_id),
-        f"unreachable:{patient_id}:{now.astimezone(UTC):%Y%m%dT%H%M%S}",
-        therapist_chat_id,
-        therapist_id,
-        None,
-        patient_id,
-        None,
-        now,
-        None,
-        json.dumps(
-            {"text": texts.STAFF_UNREACHABLE.format(name=patient_name)}, separators=_COMPACT
-        ),
+        person_id=therapist_id,
+        chat_id=therapist_chat_id,
+        variant=f"unreachable:{patient_id}:{now.astimezone(UTC):%Y%m%dT%H%M%S}",
+        payload={"text": texts.STAFF_UNREACHABLE.format(name=patient_name)},
+        due_at=now,
+        patient_id=patient_id,
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_key
+from bot.outbox import NotificationKind, Planned, person_event
 from bot.scheduling import format_clock
 from storage.roster import EndingSession
 
@@ -28,20 +27,16 @@ def attendance_prompts(sessions: Sequence[EndingSession], fallback: ZoneInfo) ->
                   "callback_data": f"{OPEN_PREFIX}{session.occurrence_id}"}  # fmt: skip
         payload = {"text": texts.ATTENDANCE_PROMPT.format(session=label), "buttons": [[button]]}
         rows.append(
-            Planned(
-                kind=NotificationKind.NOTICE,
-                occurrence_id=session.occurrence_id,
-                recipient_key=person_key(session.therapist_id),
+            person_event(
+                NotificationKind.NOTICE,
+                person_id=session.therapist_id,
+                chat_id=session.therapist_chat_id,
                 # A moved session gets a new prompt (the old one is withdrawn at send time).
                 variant=f"{VARIANT}:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M}",
-                chat_id=session.therapist_chat_id,
-                person_id=session.therapist_id,
-                buddy_id=None,
-                patient_id=None,
-                session_starts_at=session.starts_at,
+                payload=payload,
                 due_at=session.ends_at,
-                expires_at=None,
-                payload=json.dumps(payload, ensure_ascii=False),
+                occurrence_id=session.occurrence_id,
+                session_starts_at=session.starts_at,
             )
         )
     return rows
