@@ -39,11 +39,11 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
 from bot.config import RemindersConfig
-from bot.dispatcher import Dispatcher, replan
 from bot.fake_telegram import FakeBotApi, serve_fake_api
-from bot.outbox import PlanBuddy, PlanPatient, PlanSession, plan_notifications
-from bot.schedule import parse_schedule
-from bot.scheduling import import_schedule
+from bot.outbox.dispatcher import Dispatcher, replan
+from bot.outbox.planning import PlanBuddy, PlanPatient, PlanSession, plan_notifications
+from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule
 from storage.db import Database
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -162,7 +162,7 @@ async def worker(db_path: Path, port: int, rate: float) -> None:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.telegram_sender import TelegramSender
+    from bot.outbox.telegram_sender import TelegramSender
 
     db = await Database.open(db_path)
     bot = Bot(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.understanding import MessageReader  # noqa: E402
+from bot.understanding.engine import MessageReader  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "messages.jsonl"
 PASSES = 20

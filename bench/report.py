@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.reports import (  # noqa: E402
+from bot.attendance.reports import (  # noqa: E402
     PatientSummary,
     build_report_rows,
     patient_summary,
@@ -33,7 +33,7 @@ from bot.reports import (  # noqa: E402
     render_csv,
     weekly_rates,
 )
-from bot.scheduling import local_day_bounds  # noqa: E402
+from bot.schedule.sync import local_day_bounds  # noqa: E402
 from storage import reports as report_store  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.timestamps import to_db  # noqa: E402

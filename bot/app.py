@@ -24,19 +24,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import texts
-from bot.catchup import CAUGHT_UP_PATTERN, FOLLOWUP_PATTERN
+from bot.attendance.catchup import CAUGHT_UP_PATTERN, FOLLOWUP_PATTERN
+from bot.attendance.digest import weekly_digest
+from bot.attendance.risk import check_risk
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext, Services
-from bot.digest import weekly_digest
-from bot.dispatcher import Dispatcher, OutboxWakeup
-from bot.notifier import Notifier
+from bot.outbox.dispatcher import Dispatcher, OutboxWakeup
+from bot.outbox.notifier import Notifier
+from bot.outbox.telegram_sender import TelegramSender
 from bot.persistence import SqlitePersistence
-from bot.risk import check_risk
 from bot.roles import Role
-from bot.scheduling import HORIZON, extend_occurrences
-from bot.telegram_sender import TelegramSender
-from bot.understanding import MessageReader
+from bot.schedule.sync import HORIZON, extend_occurrences
+from bot.understanding.engine import MessageReader
 from handlers import buddies, common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import catchup, reminders, settings

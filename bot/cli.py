@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.attendance_report import build_report
-from bot.changes import change_notices
+from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
-from bot.dispatcher import replan
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
-from bot.schedule import load_schedule_file
-from bot.scheduling import (
+from bot.outbox.dispatcher import replan
+from bot.outbox.notices import change_notices
+from bot.schedule.file import load_schedule_file
+from bot.schedule.sync import (
     extend_occurrences,
     format_listing_line,
     import_schedule,
@@ -313,7 +313,7 @@ async def _schedule_list(config: Config, first: date | None, last: date | None) 
 
 
 def _parse(args: argparse.Namespace, path: Path, out: TextIO) -> int:
-    from bot.understanding import MessageReader, parse_jsonl_line
+    from bot.understanding.engine import MessageReader, parse_jsonl_line
 
     zone = _parse_zone(args.tz, path)
     if args.jsonl is None and args.text is None:

@@ -9,9 +9,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.notifier import Notifier
+from bot.outbox.notifier import Notifier
 from bot.roles import UNKNOWN, Actor
-from bot.understanding import MessageReader, Understanding
+from bot.understanding.engine import MessageReader, Understanding
 from storage.db import Database
 
 SERVICES = "services"

@@ -14,14 +14,14 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import running
+from bot.attendance.digest import weekly_digest
 from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.context import SERVICES
-from bot.digest import weekly_digest
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
-from bot.schedule import load_schedule_file
-from bot.scheduling import import_schedule
+from bot.schedule.file import load_schedule_file
+from bot.schedule.sync import import_schedule
 from storage.records import PersonRole
 
 DEMO_SCHEDULE = Path(__file__).with_name("demo_schedule.toml")

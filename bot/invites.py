@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import InviteError
-from bot.schedule import HANDLE_PATTERN
+from bot.schedule.file import HANDLE_PATTERN
 from storage import people
 from storage.records import Person, PersonRole
 

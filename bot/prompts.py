@@ -7,8 +7,8 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_event
-from bot.scheduling import format_clock
+from bot.outbox.planning import NotificationKind, Planned, person_event
+from bot.schedule.sync import format_clock
 from storage.roster import EndingSession
 
 OPEN_PREFIX = "at:open:"  # the attendance sheet's button (handlers.therapist.attendance)

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from bot import texts
 from bot.context import BotContext
 from bot.invites import hash_code, new_code
-from bot.outbox import first_name
+from bot.outbox.planning import first_name
 from bot.roles import Role
 from handlers.access import for_roles
 from handlers.common import set_commands_for

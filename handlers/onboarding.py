@@ -30,10 +30,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import texts, timezones
-from bot.agenda import week_agenda
 from bot.context import BotContext
 from bot.invites import CODE_PATTERN, hash_code
 from bot.roles import Role
+from bot.schedule.agenda import week_agenda
 from handlers import buddies
 from handlers.common import set_commands_for
 from storage import people

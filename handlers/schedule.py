@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import LinkPreviewOptions, Update
 
-from bot.agenda import week_agenda
 from bot.context import BotContext
 from bot.roles import Role
+from bot.schedule.agenda import week_agenda
 from handlers.access import for_roles
 
 

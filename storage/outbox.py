@@ -21,7 +21,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.outbox import (
+from bot.outbox.planning import (
     MAX_LEAD_TIME,
     PLANNED_KINDS,
     NotificationKind,

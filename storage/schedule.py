@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.errors import ScheduleError
 from bot.kinds import SessionKind
-from bot.schedule import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
+from bot.schedule.file import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
 from storage.db import Database
 from storage.records import ImportSummary, Occurrence, PersonRole
 from storage.timestamps import from_db, to_db

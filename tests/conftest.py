@@ -22,10 +22,10 @@ from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import IssuedInvite, issue_invite
-from bot.notifier import Notifier
-from bot.schedule import parse_schedule
-from bot.scheduling import import_schedule
-from bot.understanding import MessageReader
+from bot.outbox.notifier import Notifier
+from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule
+from bot.understanding.engine import MessageReader
 from storage.db import Database
 from storage.records import ImportSummary, PersonRole
 

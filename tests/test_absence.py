@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Config, PolicyConfig
 from bot.fake_telegram import ChatUser
-from bot.understanding import MessageReader
+from bot.understanding.engine import MessageReader
 from storage import absences, people
 from storage.db import Database
 from storage.records import AttendanceStatus, PersonRole

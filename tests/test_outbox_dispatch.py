@@ -22,10 +22,10 @@ from telegram import Bot
 
 from bot.clock import FakeClock
 from bot.config import RemindersConfig
-from bot.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult, replan
 from bot.fake_telegram import FakeBotApi, FakeRequest, InjectedError
 from bot.invites import hash_code, issue_invite
-from bot.outbox import (
+from bot.outbox.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult, replan
+from bot.outbox.planning import (
     NotificationKind,
     OutboxRow,
     OutboxStatus,
@@ -33,9 +33,9 @@ from bot.outbox import (
     person_key,
     staff_alert_unreachable,
 )
-from bot.schedule import parse_schedule
-from bot.scheduling import import_schedule
-from bot.telegram_sender import TelegramSender
+from bot.outbox.telegram_sender import TelegramSender
+from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule
 from storage import outbox as store
 from storage import people
 from storage.db import Database

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import RemindersConfig
-from bot.outbox import (
+from bot.outbox.planning import (
     ABSENT_PREFIX,
     CONFIRM_PREFIX,
     LATE_PREFIX,

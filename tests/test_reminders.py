@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser, InjectedError
-from bot.understanding import MessageReader
+from bot.understanding.engine import MessageReader
 from storage import people
 from storage.records import PersonRole
 from tests.conftest import NEW_YORK, BotHarness, onboard_patient, start_bot

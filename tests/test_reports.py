@@ -13,9 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.invites import issue_invite
-from bot.kinds import SessionKind
-from bot.reports import (
+from bot.attendance.reports import (
     CSV_COLUMNS,
     AttendanceCounts,
     Mark,
@@ -34,8 +32,10 @@ from bot.reports import (
     risk_crossings,
     weekly_rates,
 )
-from bot.schedule import parse_schedule
-from bot.scheduling import import_schedule, local_day_bounds
+from bot.invites import issue_invite
+from bot.kinds import SessionKind
+from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule, local_day_bounds
 from storage import reports as report_store
 from storage.db import Database
 from storage.records import AttendanceStatus, PersonRole

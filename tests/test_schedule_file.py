@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import ScheduleError
-from bot.schedule import load_schedule_file, occurrence_slots, parse_schedule
+from bot.schedule.file import load_schedule_file, occurrence_slots, parse_schedule
 from tests.conftest import NEW_YORK, SCHEDULE
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"

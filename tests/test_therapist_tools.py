@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from bot.attendance.digest import weekly_digest
 from bot.cli import main
-from bot.digest import weekly_digest
 from bot.fake_telegram import ChatUser
 from storage.records import PersonRole
 from tests.conftest import NEW_YORK, BotHarness

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.kinds import Reason, SessionKind
-from bot.understanding import Intent, MessageReader, Understanding, parse_jsonl_line
+from bot.understanding.engine import Intent, MessageReader, Understanding, parse_jsonl_line
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "messages.jsonl"

@@ -11,9 +11,9 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
-from bot.schedule import parse_schedule
-from bot.scheduling import import_schedule
-from bot.understanding import MessageReader
+from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule
+from bot.understanding.engine import MessageReader
 from storage.records import PersonRole
 from tests.conftest import NEW_YORK
 

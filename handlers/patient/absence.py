@@ -28,7 +28,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.absence import (
+from bot.attendance.aftercare import after_absence
+from bot.attendance.matching import (
     LOOK_AHEAD,
     LOOK_BACK,
     MatchKind,
@@ -38,13 +39,12 @@ from bot.absence import (
     match_session,
     session_label,
 )
-from bot.aftercare import after_absence
-from bot.agenda import person_zone
+from bot.attendance.policy import absence_policy_note, describe_lead
 from bot.context import BotContext
 from bot.kinds import Reason
-from bot.policy import absence_policy_note, describe_lead
 from bot.roles import Role
-from bot.understanding import Intent, Understanding
+from bot.schedule.agenda import person_zone
+from bot.understanding.engine import Intent, Understanding
 from handlers.access import for_roles
 from handlers.notify import alert_staff, care_team
 from storage import absences, people

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
-from bot.absence import session_label
-from bot.catchup import CAUGHT_UP_PREFIX, FOLLOWUP_PREFIX, material_text
+from bot.attendance.catchup import CAUGHT_UP_PREFIX, FOLLOWUP_PREFIX, material_text
+from bot.attendance.matching import session_label
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles

@@ -16,7 +16,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
-from bot.understanding import Intent
+from bot.understanding.engine import Intent
 from handlers.patient import absence, messages, reminders
 from storage import absences
 

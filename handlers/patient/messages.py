@@ -11,10 +11,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import texts
-from bot.absence import next_session, session_label
+from bot.attendance.matching import next_session, session_label
 from bot.context import BotContext
 from bot.roles import Role
-from bot.understanding import Intent, Understanding
+from bot.understanding.engine import Intent, Understanding
 from handlers import common
 from handlers.access import for_roles
 from handlers.notify import alert_staff, care_team, quote

@@ -11,7 +11,7 @@ from telegram.ext import ConversationHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.outbox import ABSENT_PREFIX, CONFIRM_PREFIX, LATE_PREFIX, parse_reminder_callback
+from bot.outbox.planning import ABSENT_PREFIX, CONFIRM_PREFIX, LATE_PREFIX, parse_reminder_callback
 from bot.roles import Role
 from handlers.access import for_roles
 from handlers.patient.absence import ask_about_session

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import texts
 from bot.context import BotContext
 from bot.durations import parse_duration
-from bot.outbox import lead_label
+from bot.outbox.planning import lead_label
 from bot.roles import Role
 from handlers.access import for_roles
 from storage import outbox as outbox_store

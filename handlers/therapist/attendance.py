@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts, timezones
-from bot.absence import session_label
-from bot.aftercare import after_absence
-from bot.agenda import person_zone
+from bot.attendance.aftercare import after_absence
+from bot.attendance.matching import session_label
 from bot.context import BotContext
 from bot.roles import Role
-from bot.scheduling import local_day_bounds
+from bot.schedule.agenda import person_zone
+from bot.schedule.sync import local_day_bounds
 from handlers.access import for_roles
 from storage import people
 from storage import roster as roster_store

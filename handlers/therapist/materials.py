@@ -29,7 +29,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import texts
-from bot.aftercare import deliver_new_material
+from bot.attendance.aftercare import deliver_new_material
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles

@@ -11,8 +11,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import texts
+from bot.attendance.reports import patient_summary
 from bot.context import BotContext
-from bot.reports import patient_summary
 from bot.roles import Role
 from handlers.access import for_roles
 from storage import people

@@ -8,7 +8,7 @@ from io import BytesIO
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import texts
-from bot.attendance_report import build_report
+from bot.attendance.export import build_report
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles

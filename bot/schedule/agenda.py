@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import texts, timezones
-from bot.scheduling import format_session_line
+from bot.schedule.sync import format_session_line
 from storage import schedule as schedule_store
 from storage.records import Person, PersonRole
 

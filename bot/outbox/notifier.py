@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.changes import change_notices
 from bot.clock import Clock
 from bot.config import RemindersConfig
-from bot.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
-from bot.outbox import NotificationKind, Planned, person_event
+from bot.outbox.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
+from bot.outbox.notices import change_notices
+from bot.outbox.planning import NotificationKind, Planned, person_event
 from bot.prompts import attendance_prompts
 from storage import outbox as outbox_store
 from storage import people, roster

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.absence import session_label
-from bot.agenda import person_zone
-from bot.catchup import followup_row, material_row
+from bot.attendance.catchup import followup_row, material_row
+from bot.attendance.matching import session_label
+from bot.attendance.risk import check_risk
 from bot.config import Config
-from bot.notifier import Notifier
-from bot.outbox import Planned
-from bot.risk import check_risk
+from bot.outbox.notifier import Notifier
+from bot.outbox.planning import Planned
+from bot.schedule.agenda import person_zone
 from storage import materials as material_store
 from storage import people
 from storage import schedule as schedule_store

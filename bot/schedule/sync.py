@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.schedule import ScheduleSpec, SeriesSpec, Slot, occurrence_slots
+from bot.schedule.file import ScheduleSpec, SeriesSpec, Slot, occurrence_slots
 from storage import schedule as schedule_store
 from storage.records import ImportSummary, Occurrence
 

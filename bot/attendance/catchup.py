@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_event
+from bot.outbox.planning import NotificationKind, Planned, person_event
 from storage.materials import Material
 
 FOLLOWUP_PREFIX = "fu:"  # fu:<m|t|o>:<occurrence>: material, talk, okay

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.outbox import NotificationKind, Planned, person_event
-from bot.scheduling import format_clock
+from bot.outbox.planning import NotificationKind, Planned, person_event
+from bot.schedule.sync import format_clock
 from storage import outbox as outbox_store
 from storage.db import Database
 

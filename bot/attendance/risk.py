@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import texts
+from bot.attendance.reports import RiskFlag, RiskThresholds, patient_summary, risk_crossings
 from bot.config import PolicyConfig
-from bot.notifier import Notifier
-from bot.reports import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from bot.outbox.notifier import Notifier
 from storage import reports as report_store
 from storage import risk as risk_store
 from storage.db import Database

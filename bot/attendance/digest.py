@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot import texts
+from bot.attendance.reports import Mark, build_report_rows
 from bot.config import Config
-from bot.notifier import Notifier
-from bot.outbox import NotificationKind, person_event
-from bot.reports import Mark, build_report_rows
-from bot.scheduling import local_day_bounds
+from bot.outbox.notifier import Notifier
+from bot.outbox.planning import NotificationKind, person_event
+from bot.schedule.sync import local_day_bounds
 from storage import people
 from storage import reports as report_store
 from storage import risk as risk_store

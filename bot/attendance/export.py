@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.reports import build_report_rows, render_chart, render_csv, weekly_rates
-from bot.scheduling import local_day_bounds
+from bot.attendance.reports import build_report_rows, render_chart, render_csv, weekly_rates
+from bot.schedule.sync import local_day_bounds
 from storage import reports as report_store
 from storage.db import Database
 

@@ -41,7 +41,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
-from bot.outbox import (
+from bot.outbox.planning import (
     MAX_LEAD_TIME,
     Buttons,
     OutboxRow,

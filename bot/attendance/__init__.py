@@ -1,0 +1,1 @@
+"""Attendance: matching reports to sessions, aftercare, policy, risk, reports, export."""

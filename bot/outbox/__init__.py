@@ -1,0 +1,1 @@
+"""The durable outbox: planning rows, notices, the dispatcher and its Telegram sender."""

@@ -1,0 +1,1 @@
+"""Schedule files, recurrence, syncing occurrences into storage, and agendas."""
