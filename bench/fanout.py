@@ -40,8 +40,9 @@ from zoneinfo import ZoneInfo
 from bot.clock import SystemClock
 from bot.config import RemindersConfig
 from bot.fake_telegram import FakeBotApi, serve_fake_api
-from bot.outbox.dispatcher import Dispatcher, replan
+from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.planning import PlanBuddy, PlanPatient, PlanSession, plan_notifications
+from bot.outbox.replan import sync_reminders
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
 from storage.db import Database
@@ -142,10 +143,10 @@ async def seed(path: Path, patients: int, starts_in: timedelta) -> datetime:
     db = await Database.open(path)
     try:
         began = time.perf_counter()
-        summary = await replan(db, RemindersConfig(), now)
+        summary = await sync_reminders(db, RemindersConfig(), now, None)
         seconds = time.perf_counter() - began
         again = time.perf_counter()
-        await replan(db, RemindersConfig(), now)  # nothing changed: a no-op
+        await sync_reminders(db, RemindersConfig(), now, None)  # nothing changed: a no-op
         seconds_again = time.perf_counter() - again
     finally:
         await db.close()

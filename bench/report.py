@@ -25,15 +25,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.attendance.reports import (  # noqa: E402
-    PatientSummary,
-    build_report_rows,
-    patient_summary,
-    render_chart,
-    render_csv,
-    weekly_rates,
-)
-from bot.schedule.sync import local_day_bounds  # noqa: E402
+from bot.attendance.chart import render_chart  # noqa: E402
+from bot.attendance.reports import build_report_rows, render_csv, weekly_rates  # noqa: E402
+from bot.attendance.summary import PatientSummary, patient_summary  # noqa: E402
+from bot.labels import local_day_bounds  # noqa: E402
 from storage import reports as report_store  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.timestamps import to_db  # noqa: E402

@@ -23,25 +23,26 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
-from bot.attendance.catchup import CAUGHT_UP_PATTERN, FOLLOWUP_PATTERN
+from bot import callbacks, texts
 from bot.attendance.digest import weekly_digest
 from bot.attendance.risk import check_risk
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.context import SERVICES, BotContext, Services
+from bot.context import SERVICES, BotContext
 from bot.outbox.dispatcher import Dispatcher, OutboxWakeup
 from bot.outbox.notifier import Notifier
 from bot.outbox.telegram_sender import TelegramSender
 from bot.persistence import SqlitePersistence
 from bot.roles import Role
 from bot.schedule.sync import HORIZON, extend_occurrences
+from bot.services import Services
 from bot.understanding.engine import MessageReader
 from handlers import buddies, common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
+from handlers.crisis import check_crisis
+from handlers.patient import absence as patient_messages
 from handlers.patient import catchup, reminders, settings
-from handlers.patient import conversation as patient_conversation
-from handlers.patient.messages import FORWARD_PATTERN, check_crisis, forward_note
+from handlers.patient.messages import forward_note
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials, patients, reports
 from storage import people
@@ -162,30 +163,32 @@ def register_handlers(application: Application) -> None:
             # Before the patient conversation: while a therapist is sending material, their
             # text is material, not a message to read.
             materials.build_handler(),
-            patient_conversation.build_handler(),
+            patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("schedule", show_schedule, message),
             CommandHandler("catchup", catchup.list_catchup, message),
-            CallbackQueryHandler(catchup.followup_choice, pattern=FOLLOWUP_PATTERN),
-            CallbackQueryHandler(catchup.caught_up, pattern=CAUGHT_UP_PATTERN),
+            CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),
+            CallbackQueryHandler(catchup.caught_up, pattern=callbacks.CAUGHT_UP_PATTERN),
             CommandHandler("settings", settings.show_settings, message),
             CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),
             CommandHandler("buddy", buddies.show_buddies, message),
-            CallbackQueryHandler(buddies.patient_presses, pattern=buddies.PATIENT_PATTERN),
-            CallbackQueryHandler(buddies.answer, pattern=buddies.ANSWER_PATTERN),
+            CallbackQueryHandler(buddies.patient_presses, pattern=callbacks.BUDDY_PATIENT_PATTERN),
+            CallbackQueryHandler(buddies.answer, pattern=callbacks.BUDDY_ANSWER_PATTERN),
             CommandHandler("stop", buddies.stop, message),
             CommandHandler("today", attendance.show_today, message),
             CommandHandler("patient", patients.show_patient, message),
-            CallbackQueryHandler(patients.pick_patient, pattern=patients.PICK_PATTERN),
+            CallbackQueryHandler(patients.pick_patient, pattern=callbacks.PATIENT_PICK_PATTERN),
             CommandHandler("report", reports.ask_period, message),
             CallbackQueryHandler(reports.send_report, pattern=reports.PERIOD_PATTERN),
             CommandHandler("attendance", attendance.choose_session, message),
-            CallbackQueryHandler(attendance.press, pattern=attendance.MARK_PATTERN),
-            CallbackQueryHandler(forward_note, pattern=FORWARD_PATTERN),
+            CallbackQueryHandler(attendance.press, pattern=callbacks.ATTENDANCE_PATTERN),
+            CallbackQueryHandler(forward_note, pattern=callbacks.FORWARD_NOTE_PATTERN),
             CallbackQueryHandler(
-                reminders.coming_or_late, pattern=reminders.CONFIRM_OR_LATE_PATTERN
+                reminders.coming_or_late, pattern=callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN
             ),
-            CallbackQueryHandler(reminders.how_late, pattern=reminders.LATE_MINUTES_PATTERN),
+            CallbackQueryHandler(
+                reminders.how_late, pattern=callbacks.REMINDER_LATE_MINUTES_PATTERN
+            ),
             # Catch-alls last, so every update gets an answer.
             MessageHandler(message & filters.COMMAND, common.unknown_command),
             MessageHandler(message, common.unsupported_media),
@@ -206,7 +209,7 @@ async def _extend_and_replan_job(context: BotContext) -> None:
         context.db, now - EXTEND_EVERY * 2, now
     ):
         patient = await people.get_person(context.db, patient_id)
-        await check_risk(context.db, context.notifier, context.config.policy, patient, now)
+        await check_risk(context.services, patient)
     log.info("extended occurrences (%d added) and re-planned notifications", added)
 
 

@@ -19,16 +19,10 @@ from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
-from bot.outbox.dispatcher import replan
-from bot.outbox.notices import change_notices
+from bot.labels import local_day_bounds
+from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
-from bot.schedule.sync import (
-    extend_occurrences,
-    format_listing_line,
-    import_schedule,
-    local_day_bounds,
-)
-from storage import outbox as outbox_store
+from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
 from storage import schedule as schedule_store
 from storage.db import Database
 from storage.records import PersonRole
@@ -270,10 +264,10 @@ async def _schedule_import(config: Config, file: Path) -> int:
             summary = await import_schedule(db, spec, now)
         except ScheduleError as error:  # found against the database: name the file too
             raise ScheduleError(f"{file}: {error}") from None
-        # Reminders follow the new schedule, and patients already reminded of a session
-        # that was cancelled or moved are told; a running bot sends it within a minute.
-        await replan(db, config.reminders, now)
-        await outbox_store.enqueue(db, await change_notices(db, now), now)
+        # The same re-plan as the bot's: reminders follow the new schedule, therapists get
+        # their end-of-session attendance prompts, and patients already reminded of a session
+        # that was cancelled or moved are told; a running bot sends it all within a minute.
+        await replan(db, config.reminders, config.program.timezone, now)
     finally:
         await db.close()
     print(

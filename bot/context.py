@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -11,19 +10,11 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.outbox.notifier import Notifier
 from bot.roles import UNKNOWN, Actor
-from bot.understanding.engine import MessageReader, Understanding
+from bot.services import Services
+from bot.understanding.engine import Understanding
 from storage.db import Database
 
 SERVICES = "services"
-
-
-@dataclass(frozen=True)
-class Services:
-    config: Config
-    db: Database
-    clock: Clock
-    reader: MessageReader
-    notifier: Notifier
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

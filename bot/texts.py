@@ -470,3 +470,15 @@ SESSION_CANCELLED_NOTICE = "📅 Change: {title} on {day} at {time} is cancelled
 SESSION_MOVED_NOTICE = (
     "📅 Change: {title} on {day} at {time} has moved to {new_day} at {new_time}."
 )
+
+# --- words inside other texts (bot.labels)
+
+WHEN_TODAY = "today"
+WHEN_TOMORROW = "tomorrow"
+WHEN_ON_DAY = "on {day}"
+WHEN_AT = "{day} at {time}"
+UNTIL = " (in {amount})"
+LEAD_AHEAD = "{amount} ahead"
+LEAD_AFTER_START = "{amount} after it started"
+YOUR_CARE_TEAM = "your care team"
+LATE_ABOUT_MINUTES = "about {minutes} minutes"

@@ -23,3 +23,19 @@ def label(zone: str) -> str:
 def choices_for(program_zone: ZoneInfo) -> list[str]:
     """The program's zone first, then the others."""
     return [program_zone.key, *(zone for zone in CHOICES if zone != program_zone.key)]
+
+
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def cached_zone(name: str) -> ZoneInfo:
+    """``ZoneInfo(name)``, remembered: planning a large clinic asks for a few zones often."""
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = _ZONES[name] = ZoneInfo(name)
+    return zone
+
+
+def zone_or(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """A person's own zone, or the program's when they never chose one."""
+    return cached_zone(name) if name else fallback

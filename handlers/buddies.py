@@ -14,10 +14,10 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import texts
+from bot import callbacks, texts
 from bot.context import BotContext
 from bot.invites import hash_code, new_code
-from bot.outbox.planning import first_name
+from bot.labels import first_name
 from bot.roles import Role
 from handlers.access import for_roles
 from handlers.common import set_commands_for
@@ -27,12 +27,6 @@ from storage.outbox import Buddy, BuddyEndedBy, BuddyStatus
 
 log = logging.getLogger(__name__)
 
-LINK_PREFIX = "b-"  # deep-link payloads of buddy invitations: b-<code>
-INVITE = "bd:invite"
-END_PREFIX = "bd:end:"  # bd:end:<buddy id>
-ANSWER_PREFIX = "bu:"  # bu:<y|n>:<buddy id>:<first 16 hex of the code's hash>
-PATIENT_PATTERN = rf"^({INVITE}|{END_PREFIX}\d+)$"
-ANSWER_PATTERN = r"^bu:[yn]:\d+:[0-9a-f]{16}$"
 VALID_FOR = timedelta(days=14)
 
 
@@ -59,12 +53,13 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         [
             InlineKeyboardButton(
-                texts.BUDDY_STOP.format(name=b.name)[:60], callback_data=f"{END_PREFIX}{b.id}"
+                texts.BUDDY_STOP.format(name=b.name)[:60],
+                callback_data=f"{callbacks.BUDDY_END}{b.id}",
             )
         ]
         for b in active
     ]
-    rows.append([InlineKeyboardButton(texts.BUDDY_INVITE, callback_data=INVITE)])
+    rows.append([InlineKeyboardButton(texts.BUDDY_INVITE, callback_data=callbacks.BUDDY_INVITE)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -79,20 +74,22 @@ async def patient_presses(update: Update, context: BotContext) -> None:
     query = update.callback_query
     patient = context.actor.person
     now = context.clock.now()
-    if query.data == INVITE:
+    if query.data == callbacks.BUDDY_INVITE:
         await query.answer()
         code = new_code()
         await outbox_store.create_buddy_invite(
             context.db, patient_id=patient.id, code_hash=hash_code(code), now=now,
             expires_at=now + VALID_FOR,
         )  # fmt: skip
-        link = f"https://t.me/{context.bot.username}?start={LINK_PREFIX}{code}"
+        link = f"https://t.me/{context.bot.username}?start={callbacks.BUDDY_LINK}{code}"
         await query.message.reply_text(texts.BUDDY_FORWARD_THIS.format(days=VALID_FOR.days))
         await query.message.reply_text(
             texts.BUDDY_INVITATION.format(first=first_name(patient.name), link=link)
         )
         return
-    buddy = await outbox_store.get_buddy(context.db, int(query.data.removeprefix(END_PREFIX)))
+    buddy = await outbox_store.get_buddy(
+        context.db, int(query.data.removeprefix(callbacks.BUDDY_END))
+    )
     if buddy is None or buddy.patient_id != patient.id:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
@@ -116,7 +113,7 @@ def _secret(code_hash: str) -> str:
 async def open_link(update: Update, context: BotContext, payload: str) -> None:
     """/start b-<code>: show the friend exactly what they would get, and ask."""
     message = update.effective_message
-    code_hash = hash_code(payload.removeprefix(LINK_PREFIX))
+    code_hash = hash_code(payload.removeprefix(callbacks.BUDDY_LINK))
     buddy = await outbox_store.find_buddy_invite(context.db, code_hash)
     if buddy is None:
         await message.reply_text(texts.INVITE_UNKNOWN)
@@ -133,12 +130,12 @@ async def open_link(update: Update, context: BotContext, payload: str) -> None:
         [
             [
                 InlineKeyboardButton(
-                    texts.BUDDY_YES, callback_data=f"{ANSWER_PREFIX}y:{buddy.id}:{secret}"
+                    texts.BUDDY_YES, callback_data=f"{callbacks.BUDDY_ANSWER}y:{buddy.id}:{secret}"
                 )
             ],
             [
                 InlineKeyboardButton(
-                    texts.BUDDY_NO, callback_data=f"{ANSWER_PREFIX}n:{buddy.id}:{secret}"
+                    texts.BUDDY_NO, callback_data=f"{callbacks.BUDDY_ANSWER}n:{buddy.id}:{secret}"
                 )
             ],
         ]

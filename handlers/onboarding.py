@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import texts, timezones
+from bot import callbacks, texts, timezones
 from bot.context import BotContext
 from bot.invites import CODE_PATTERN, hash_code
 from bot.roles import Role
@@ -42,7 +42,6 @@ from storage.records import InviteCheck, InviteStatus, PersonRole
 NAME = "onboarding"
 CONSENT_YES = "consent:yes"
 CONSENT_NO = "consent:no"
-TIMEZONE_PREFIX = "tz:"
 
 
 class Onboarding(IntEnum):
@@ -68,7 +67,7 @@ async def start(update: Update, context: BotContext) -> int:
             )
         return ConversationHandler.END
     code = context.args[0]
-    if code.startswith(buddies.LINK_PREFIX) and CODE_PATTERN.match(code):
+    if code.startswith(callbacks.BUDDY_LINK) and CODE_PATTERN.match(code):
         await buddies.open_link(update, context, code)
         return ConversationHandler.END
     user = update.effective_user
@@ -157,7 +156,7 @@ async def receive_consent(update: Update, context: BotContext) -> int:
         label = timezones.label(zone)
         if zone == program_zone.key:
             label = texts.TIMEZONE_PROGRAM_MARK.format(label=label)
-        buttons.append([InlineKeyboardButton(label, callback_data=TIMEZONE_PREFIX + zone)])
+        buttons.append([InlineKeyboardButton(label, callback_data=callbacks.TIMEZONE + zone)])
     local_now = context.clock.now().astimezone(program_zone)
     await query.message.reply_text(
         texts.TIMEZONE_QUESTION.format(
@@ -171,7 +170,7 @@ async def receive_consent(update: Update, context: BotContext) -> int:
 
 async def receive_timezone(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
-    zone = query.data.removeprefix(TIMEZONE_PREFIX)
+    zone = query.data.removeprefix(callbacks.TIMEZONE)
     if zone not in timezones.choices_for(context.config.program.timezone):
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return None
@@ -233,7 +232,7 @@ def build_handler() -> ConversationHandler:
                     )
                 ],
                 Onboarding.TIMEZONE: [
-                    CallbackQueryHandler(receive_timezone, pattern=f"^{TIMEZONE_PREFIX}")
+                    CallbackQueryHandler(receive_timezone, pattern=f"^{callbacks.TIMEZONE}")
                 ],
             },
             fallbacks=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -137,6 +138,18 @@ async def live_absence(db: Database, patient_id: int, occurrence_id: int) -> Abs
         (patient_id, occurrence_id),
     )
     return _absence(row) if row else None
+
+
+async def reported_among(db: Database, patient_id: int, occurrence_ids: list[int]) -> set[int]:
+    """Which of these sessions the patient has a live (not withdrawn) absence report for."""
+    if not occurrence_ids:
+        return set()
+    rows = await db.fetch_all(
+        "SELECT occurrence_id FROM absences WHERE patient_id = ? AND status = 'reported'"
+        " AND occurrence_id IN (SELECT value FROM json_each(?))",
+        (patient_id, json.dumps(occurrence_ids)),
+    )
+    return {row["occurrence_id"] for row in rows}
 
 
 async def withdraw_absence(

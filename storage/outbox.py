@@ -21,22 +21,18 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.outbox.delivery import due_notifications
 from bot.outbox.planning import (
     MAX_LEAD_TIME,
-    PLANNED_KINDS,
-    NotificationKind,
-    OutboxRow,
-    OutboxStatus,
     PlanBuddy,
     PlanInputs,
-    Planned,
     PlanPatient,
     PlanScope,
     PlanSession,
-    due_notifications,
     format_lead_times,
     parse_lead_times,
 )
+from bot.outbox.rows import PLANNED_KINDS, NotificationKind, OutboxRow, OutboxStatus, Planned
 from storage.db import Database
 from storage.timestamps import from_db, from_db_optional, to_db
 

@@ -24,15 +24,10 @@ from bot.clock import FakeClock
 from bot.config import RemindersConfig
 from bot.fake_telegram import FakeBotApi, FakeRequest, InjectedError
 from bot.invites import hash_code, issue_invite
-from bot.outbox.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult, replan
-from bot.outbox.planning import (
-    NotificationKind,
-    OutboxRow,
-    OutboxStatus,
-    Planned,
-    person_key,
-    staff_alert_unreachable,
-)
+from bot.outbox.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult
+from bot.outbox.notices import staff_alert_unreachable
+from bot.outbox.replan import sync_reminders
+from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned, person_key
 from bot.outbox.telegram_sender import TelegramSender
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
@@ -119,7 +114,7 @@ class Clinic:
         return Dispatcher(self.db, self.sender, self.clock, **options)  # type: ignore[arg-type]
 
     async def replan(self, patient_ids: frozenset[int] | None = None) -> SyncSummary:
-        return await replan(self.db, REMINDERS, self.clock.now(), patient_ids)
+        return await sync_reminders(self.db, REMINDERS, self.clock.now(), patient_ids)
 
     async def at(self, moment: datetime, **kwargs: object) -> None:
         """Set the clock and let the dispatcher do what is due."""

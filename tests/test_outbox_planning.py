@@ -7,28 +7,19 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import callbacks
 from bot.config import RemindersConfig
+from bot.labels import describe_until
+from bot.outbox.delivery import STALE, due_notifications, merge_messages, render_text
 from bot.outbox.planning import (
-    ABSENT_PREFIX,
-    CONFIRM_PREFIX,
-    LATE_PREFIX,
-    STALE,
-    NotificationKind,
-    OutboxRow,
-    OutboxStatus,
     PlanBuddy,
-    Planned,
     PlanPatient,
     PlanSession,
     buddy_nudge_window,
-    describe_until,
-    due_notifications,
-    merge_messages,
     parse_lead_times,
-    parse_reminder_callback,
     plan_notifications,
-    render_text,
 )
+from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned
 
 NEW_YORK = ZoneInfo("America/New_York")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -108,11 +99,13 @@ def test_reminders_at_each_lead_time_and_a_checkin_at_the_start() -> None:
 
 
 def test_callback_data_is_short_and_forgeries_are_refused() -> None:
-    assert len(f"{CONFIRM_PREFIX}{2**63 - 1}".encode()) <= 64
-    assert parse_reminder_callback("r:a:42") == (ABSENT_PREFIX, 42)
-    assert parse_reminder_callback("r:l:9") == (LATE_PREFIX, 9)
-    for forged in ("r:c:", "r:c:-1", "r:x:1", "r:c:1;drop", "c:1", "r:c:１"):
-        assert parse_reminder_callback(forged) is None
+    assert len(f"{callbacks.REMINDER_CONFIRM}{2**63 - 1}".encode()) <= 64
+    patterns = (callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN, callbacks.REMINDER_ABSENT_PATTERN)
+    assert re.match(callbacks.REMINDER_ABSENT_PATTERN, "r:a:42")
+    assert re.match(callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN, "r:l:9")
+    assert callbacks.trailing_id("r:l:9") == 9
+    for forged in ("r:c:", "r:c:-1", "r:x:1", "r:c:1;drop", "c:1", "r:c:１", "r:c:1\n"):
+        assert not any(re.match(pattern, forged) for pattern in patterns), forged
 
 
 def test_lead_times_are_elapsed_time_across_the_dst_change() -> None:

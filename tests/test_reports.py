@@ -13,29 +13,32 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.attendance.chart import render_chart
 from bot.attendance.reports import (
     CSV_COLUMNS,
-    AttendanceCounts,
     Mark,
     ReportRow,
+    WeekRate,
+    build_report_rows,
+    hours_ahead,
+    render_csv,
+    weekly_rates,
+)
+from bot.attendance.summary import (
+    AttendanceCounts,
     RiskCrossing,
     RiskFlag,
     RiskInputs,
     RiskThresholds,
-    WeekRate,
-    build_report_rows,
     consecutive_misses,
-    hours_ahead,
     patient_summary,
-    render_chart,
-    render_csv,
     risk_crossings,
-    weekly_rates,
 )
 from bot.invites import issue_invite
 from bot.kinds import SessionKind
+from bot.labels import local_day_bounds
 from bot.schedule.file import parse_schedule
-from bot.schedule.sync import import_schedule, local_day_bounds
+from bot.schedule.sync import import_schedule
 from storage import reports as report_store
 from storage.db import Database
 from storage.records import AttendanceStatus, PersonRole

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ScheduleError
+from bot.labels import local_day_bounds
 from bot.schedule.file import parse_schedule
-from bot.schedule.sync import import_schedule, local_day_bounds
+from bot.schedule.sync import import_schedule
 from storage import people
 from storage import schedule as schedule_store
 from storage.db import Database

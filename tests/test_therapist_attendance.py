@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import time_machine
+
+from bot.cli import main
 from bot.fake_telegram import ChatUser
 from storage import roster
 from storage.records import PersonRole
@@ -112,3 +117,35 @@ async def test_no_prompt_for_a_cancelled_session(bot: BotHarness) -> None:
     await bot.notifier.run_due()
 
     assert not [m for m in therapist.inbox if m.text.startswith("📝")]
+
+
+async def test_a_session_imported_on_the_command_line_gets_its_attendance_prompt(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    """The CLI re-plans as the bot does: a session imported while the bot runs, ending
+    before the bot's own next re-plan, still asks its therapist to mark attendance."""
+    therapist, _ = await bot.joined_clinic()
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        'timezone = "America/New_York"\n'
+        "[[session]]\n"
+        'id = "alex-individual-1"\nkind = "individual"\ntitle = "Individual Session"\n'
+        'patient = "alex"\ntherapist = "lee"\n'
+        'start = 2026-11-30T10:00:00\nduration = "1h"\n'
+    )
+    cli_config = tmp_path / "cli.toml"
+    cli_config.write_text(
+        f'[storage]\npath = "{bot.config.storage.path}"\n'
+        '[program]\nname = "Test IOP"\ntimezone = "America/New_York"\n'
+    )
+    with time_machine.travel(bot.clock.now(), tick=False):
+        code = await asyncio.to_thread(
+            main, ["--config", str(cli_config), "schedule", "import", str(extra)]
+        )
+    assert code == 0
+    bot.clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=NEW_YORK))
+    await bot.notifier.run_due()
+    prompts = [m.text for m in therapist.inbox if "has ended" in m.text]
+    assert prompts == [
+        "📝 Individual Session, Mon 30 Nov, 10:00 am has ended. Mark who was there?"
+    ]

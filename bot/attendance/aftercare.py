@@ -10,32 +10,23 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.attendance.catchup import followup_row, material_row
-from bot.attendance.matching import session_label
 from bot.attendance.risk import check_risk
-from bot.config import Config
-from bot.outbox.notifier import Notifier
-from bot.outbox.planning import Planned
-from bot.schedule.agenda import person_zone
+from bot.labels import session_label
+from bot.outbox.rows import Planned
+from bot.services import Services
 from storage import materials as material_store
 from storage import people
 from storage import schedule as schedule_store
-from storage.db import Database
 from storage.materials import Material, MaterialTarget
 from storage.records import Occurrence, Person
 
 
-async def after_absence(
-    db: Database,
-    notifier: Notifier,
-    config: Config,
-    patient: Person,
-    occurrence: Occurrence,
-    now: datetime,
-) -> None:
+async def after_absence(s: Services, patient: Person, occurrence: Occurrence) -> None:
     """Plan the follow-up, and the material if there is some, for one missed session."""
     if patient.chat_id is None:
         return
-    session = session_label(occurrence, person_zone(patient, config.program.timezone))
+    now = s.clock.now()
+    session = session_label(occurrence, s.zone_of(patient))
     rows = [
         followup_row(
             patient_id=patient.id,
@@ -43,35 +34,31 @@ async def after_absence(
             occurrence_id=occurrence.id,
             name=patient.name,
             session=session,
-            due_at=max(now, occurrence.ends_at + config.reminders.followup_after),
+            due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
         )
     ]
-    materials = await material_store.materials_for(db, occurrence.id)
+    materials = await material_store.materials_for(s.db, occurrence.id)
     if materials:
         rows.append(_material(patient, occurrence, session, materials, now))
-    await notifier.enqueue(rows)
-    await notifier.replan([patient.id])
-    await check_risk(db, notifier, config.policy, patient, now)
+    await s.notifier.enqueue(rows)
+    await s.notifier.replan([patient.id])
+    await check_risk(s, patient)
 
 
 async def deliver_new_material(
-    db: Database,
-    notifier: Notifier,
-    config: Config,
-    target: MaterialTarget,
-    materials: Sequence[Material],
-    now: datetime,
+    s: Services, target: MaterialTarget, materials: Sequence[Material]
 ) -> int:
     """Send newly added material to everyone marked absent at the sessions it covers."""
+    now = s.clock.now()
     rows = []
-    for patient_id, occurrence_id in await material_store.absent_patients(db, target):
-        patient = await people.get_person(db, patient_id)
-        occurrence = await schedule_store.patient_occurrence(db, patient_id, occurrence_id)
+    for patient_id, occurrence_id in await material_store.absent_patients(s.db, target):
+        patient = await people.get_person(s.db, patient_id)
+        occurrence = await schedule_store.patient_occurrence(s.db, patient_id, occurrence_id)
         if patient.chat_id is None or occurrence is None:
             continue
-        session = session_label(occurrence, person_zone(patient, config.program.timezone))
+        session = session_label(occurrence, s.zone_of(patient))
         rows.append(_material(patient, occurrence, session, materials, now))
-    await notifier.enqueue(rows)
+    await s.notifier.enqueue(rows)
     return len(rows)
 
 

@@ -5,30 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import texts
-from bot.outbox.planning import NotificationKind, Planned, person_event
+from bot import callbacks, texts
+from bot.outbox.rows import NotificationKind, Planned, person_event
 from storage.materials import Material
-
-FOLLOWUP_PREFIX = "fu:"  # fu:<m|t|o>:<occurrence>: material, talk, okay
-CAUGHT_UP_PREFIX = "cu:"  # cu:<occurrence>
-FOLLOWUP_PATTERN = r"^fu:[mto]:\d+$"
-CAUGHT_UP_PATTERN = r"^cu:\d+$"
 
 
 def followup_row(
-    *, patient_id: int, chat_id: int, occurrence_id: int, name: str, session: str,
+    *,
+    patient_id: int,
+    chat_id: int,
+    occurrence_id: int,
+    name: str,
+    session: str,
     due_at: datetime,
-) -> Planned:  # fmt: skip
+) -> Planned:
     """'We missed you' after a missed session; sent only while they are still marked absent."""
     buttons = [
         [
             {
                 "text": texts.FOLLOWUP_MATERIAL,
-                "callback_data": f"{FOLLOWUP_PREFIX}m:{occurrence_id}",
+                "callback_data": f"{callbacks.FOLLOWUP}m:{occurrence_id}",
             }
         ],
-        [{"text": texts.FOLLOWUP_TALK, "callback_data": f"{FOLLOWUP_PREFIX}t:{occurrence_id}"}],
-        [{"text": texts.FOLLOWUP_OKAY, "callback_data": f"{FOLLOWUP_PREFIX}o:{occurrence_id}"}],
+        [{"text": texts.FOLLOWUP_TALK, "callback_data": f"{callbacks.FOLLOWUP}t:{occurrence_id}"}],
+        [{"text": texts.FOLLOWUP_OKAY, "callback_data": f"{callbacks.FOLLOWUP}o:{occurrence_id}"}],
     ]
     text = texts.FOLLOWUP.format(name=name, session=session)
     return person_event(
@@ -54,11 +54,19 @@ def material_text(session: str, materials: Sequence[Material]) -> str:
 
 
 def material_row(
-    *, patient_id: int, chat_id: int, occurrence_id: int, session: str,
-    materials: Sequence[Material], due_at: datetime, tag: str = "",
-) -> Planned:  # fmt: skip
+    *,
+    patient_id: int,
+    chat_id: int,
+    occurrence_id: int,
+    session: str,
+    materials: Sequence[Material],
+    due_at: datetime,
+    tag: str = "",
+) -> Planned:
     """The material for one missed session; each material goes to each patient once."""
-    button = [[{"text": texts.CAUGHT_UP, "callback_data": f"{CAUGHT_UP_PREFIX}{occurrence_id}"}]]
+    button = [
+        [{"text": texts.CAUGHT_UP, "callback_data": f"{callbacks.CAUGHT_UP}{occurrence_id}"}]
+    ]
     variant = tag or "material:" + ",".join(str(m.id) for m in materials)
     payload = {"text": material_text(session, materials), "buttons": button}
     return person_event(

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.attendance.reports import Mark, build_report_rows
 from bot.config import Config
+from bot.labels import local_day_bounds
 from bot.outbox.notifier import Notifier
-from bot.outbox.planning import NotificationKind, person_event
-from bot.schedule.sync import local_day_bounds
+from bot.outbox.rows import NotificationKind, person_event
 from storage import people
 from storage import reports as report_store
 from storage import risk as risk_store

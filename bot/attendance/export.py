@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.attendance.reports import build_report_rows, render_chart, render_csv, weekly_rates
-from bot.schedule.sync import local_day_bounds
+from bot.attendance.chart import render_chart
+from bot.attendance.reports import build_report_rows, render_csv, weekly_rates
+from bot.labels import local_day_bounds
 from storage import reports as report_store
 from storage.db import Database
 

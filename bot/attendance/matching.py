@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.kinds import SessionKind
-from bot.schedule.sync import format_clock
+from bot.labels import format_clock
 from storage.records import AbsenceKind, Occurrence
 
 # How far back a missed session can be reported, and how far ahead we list choices.

@@ -1,4 +1,5 @@
-"""Attendance reports: rows for billing, weekly rates and their chart, patient summaries, risk.
+"""Attendance reports: rows for billing (CSV) and weekly rates (``bot.attendance.chart`` draws
+them). Patient summaries and risk flags are in ``bot.attendance.summary``.
 
 Everything here is pure: storage reads the history (``storage.reports``), these functions
 decide what it means. Attended = present or late; missed = absent; unmarked = the patient
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,17 +18,11 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import matplotlib.dates as mdates
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from bot.config import PolicyConfig
 from bot.kinds import SessionKind
 from storage.records import AttendanceStatus
-from storage.reports import AttendanceRecord, PatientMark
+from storage.reports import AttendanceRecord
 
 INDIVIDUAL_LABEL = "Individual sessions"
-_LEGEND_COLUMNS = 4
 
 CSV_COLUMNS = (
     "date",
@@ -65,7 +60,7 @@ class Mark(StrEnum):
         return self is Mark.ABSENT
 
 
-_MARKS = {
+MARK_OF = {
     AttendanceStatus.PRESENT: Mark.PRESENT,
     AttendanceStatus.LATE: Mark.LATE,
     AttendanceStatus.ABSENT: Mark.ABSENT,
@@ -118,7 +113,7 @@ def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:
         if local is None:
             local = session.starts_at.astimezone(ZoneInfo(session.timezone))
             local_starts[session.occurrence_id] = local
-        mark = _MARKS[record.status]
+        mark = MARK_OF[record.status]
         reported = record.absence_reported
         rows.append(
             ReportRow(
@@ -208,171 +203,13 @@ def weekly_rates(rows: Iterable[ReportRow]) -> dict[str, list[WeekRate]]:
     labels = sorted(counts, key=lambda label: (label == INDIVIDUAL_LABEL, label))
     return {
         label: [
-            WeekRate(week, attended, missed, _rate(attended, missed))
+            WeekRate(week, attended, missed, attendance_rate(attended, missed))
             for week, (attended, missed) in sorted(counts[label].items())
         ]
         for label in labels
     }
 
 
-def _rate(attended: int, missed: int) -> float | None:
+def attendance_rate(attended: int, missed: int) -> float | None:
     marked = attended + missed
     return attended / marked if marked else None
-
-
-def render_chart(rates: dict[str, list[WeekRate]], title: str) -> bytes:
-    """A PNG line chart of the weekly rates in percent, one line per group.
-
-    Uses the Agg canvas directly: no pyplot state, so it is safe from any thread.
-    """
-    legend_rows = -(-len(rates) // _LEGEND_COLUMNS)
-    figure = Figure(figsize=(10, 5.5 + 0.25 * legend_rows), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    axes.set_title(title)
-    axes.set_ylabel("Attendance (%)")
-    axes.set_ylim(0, 105)
-    axes.grid(visible=True, alpha=0.3)
-    if any(rates.values()):
-        for label, weeks in rates.items():
-            axes.plot(
-                [week.week_start for week in weeks],
-                [float("nan") if week.rate is None else 100 * week.rate for week in weeks],
-                marker="o",
-                label=label,
-            )
-        axes.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        axes.set_xlabel("Week starting (Monday)")
-        axes.tick_params(axis="x", labelrotation=45)
-        figure.legend(
-            loc="outside lower center", ncols=min(_LEGEND_COLUMNS, len(rates)), fontsize="small"
-        )
-    else:
-        axes.text(0.5, 0.5, "No sessions in this period", ha="center", va="center")
-        axes.set_xticks([])
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class AttendanceCounts:
-    attended: int
-    missed: int
-    unmarked: int
-
-    @property
-    def rate(self) -> float | None:
-        """Attended out of marked sessions; None when none was marked."""
-        return _rate(self.attended, self.missed)
-
-
-@dataclass(frozen=True)
-class PatientSummary:
-    """What ``/patient NAME`` shows about one patient at one moment."""
-
-    last_30_days: AttendanceCounts
-    last_90_days: AttendanceCounts
-    consecutive_misses: int
-    # Live reported absences of past sessions; catch-up completion will narrow this later.
-    open_absences: int
-    insurance_window_misses: int
-
-    @property
-    def risk_inputs(self) -> RiskInputs:
-        return RiskInputs(self.consecutive_misses, self.insurance_window_misses)
-
-
-def count_marks(marks: Iterable[PatientMark], since: datetime, now: datetime) -> AttendanceCounts:
-    """Attended, missed and unmarked sessions starting in ``[since, now)``."""
-    tally = dict.fromkeys(Mark, 0)
-    for mark in marks:
-        if since <= mark.starts_at < now:
-            tally[_MARKS[mark.status]] += 1
-    return AttendanceCounts(
-        attended=tally[Mark.PRESENT] + tally[Mark.LATE],
-        missed=tally[Mark.ABSENT],
-        unmarked=tally[Mark.UNMARKED],
-    )
-
-
-def consecutive_misses(marks: Sequence[PatientMark], now: datetime) -> int:
-    """Misses in a row, back from the latest marked session; unmarked ones are skipped."""
-    streak = 0
-    for mark in sorted(marks, key=lambda m: m.starts_at, reverse=True):
-        if mark.starts_at >= now:
-            continue
-        meaning = _MARKS[mark.status]
-        if meaning.missed:
-            streak += 1
-        elif meaning.attended:
-            break
-    return streak
-
-
-def patient_summary(
-    marks: Sequence[PatientMark], now: datetime, *, insurance_window_days: int
-) -> PatientSummary:
-    """Summarise one patient's started sessions (``storage.reports.patient_marks``)."""
-    return PatientSummary(
-        last_30_days=count_marks(marks, now - timedelta(days=30), now),
-        last_90_days=count_marks(marks, now - timedelta(days=90), now),
-        consecutive_misses=consecutive_misses(marks, now),
-        open_absences=sum(1 for m in marks if m.absence_reported and m.starts_at < now),
-        insurance_window_misses=count_marks(
-            marks, now - timedelta(days=insurance_window_days), now
-        ).missed,
-    )
-
-
-class RiskFlag(StrEnum):
-    CONSECUTIVE_MISSES = "consecutive_misses"
-    INSURANCE_WINDOW = "insurance_window"
-
-
-@dataclass(frozen=True)
-class RiskInputs:
-    consecutive_misses: int
-    window_misses: int  # misses within the insurance window
-
-
-@dataclass(frozen=True)
-class RiskThresholds:
-    """When a flag goes up; a threshold of 0 or less turns that flag off entirely."""
-
-    consecutive_misses: int
-    window_misses: int
-
-    @classmethod
-    def from_policy(cls, policy: PolicyConfig) -> RiskThresholds:
-        return cls(policy.risk_consecutive_misses, policy.insurance_alert_misses)
-
-
-@dataclass(frozen=True)
-class RiskCrossing:
-    """A flag that just went up: what the therapist is alerted about."""
-
-    flag: RiskFlag
-    value: int
-    threshold: int
-
-
-def risk_crossings(
-    previous: frozenset[RiskFlag], inputs: RiskInputs, thresholds: RiskThresholds
-) -> tuple[frozenset[RiskFlag], tuple[RiskCrossing, ...]]:
-    """The flags that hold now, and those that went from off to on (alert once per crossing).
-
-    A flag that no longer holds goes down silently, so the next crossing alerts again.
-    """
-    checks = (
-        (RiskFlag.CONSECUTIVE_MISSES, inputs.consecutive_misses, thresholds.consecutive_misses),
-        (RiskFlag.INSURANCE_WINDOW, inputs.window_misses, thresholds.window_misses),
-    )
-    flags = frozenset(flag for flag, value, limit in checks if 0 < limit <= value)
-    crossings = tuple(
-        RiskCrossing(flag, value, limit)
-        for flag, value, limit in checks
-        if flag in flags and flag not in previous
-    )
-    return flags, crossings

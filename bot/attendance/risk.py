@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot import texts
-from bot.attendance.reports import RiskFlag, RiskThresholds, patient_summary, risk_crossings
-from bot.config import PolicyConfig
-from bot.outbox.notifier import Notifier
+from bot.attendance.summary import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from bot.services import Services
 from storage import reports as report_store
 from storage import risk as risk_store
-from storage.db import Database
 from storage.records import Person
 
 
-async def check_risk(
-    db: Database, notifier: Notifier, policy: PolicyConfig, patient: Person, now: datetime
-) -> None:
+async def check_risk(s: Services, patient: Person) -> None:
     """Re-evaluate one patient's flags; the therapist hears about each crossing once."""
+    db, notifier, policy, now = s.db, s.notifier, s.config.policy, s.clock.now()
     marks = await report_store.patient_marks(db, patient.id, now)
     summary = patient_summary(marks, now, insurance_window_days=policy.insurance_window_days)
     previous = frozenset(RiskFlag(flag) for flag in await risk_store.get_flags(db, patient.id))

@@ -22,11 +22,12 @@ Pace: at most ``rate`` messages per second overall and one per ``per_chat_interv
 chat, by virtual scheduling on the injected clock (so tests control time). Several rows
 due to one chat at once are merged into one message.
 
-Wiring (the app): call ``Dispatcher.start()`` once after migrating, then ``replan`` after
-a schedule import, a registration, a preference change, an absence report or withdrawal,
-and a buddy change (and once a day, to extend the window); after each, and after enqueuing
-an alert, call ``OutboxWakeup.refresh``. The one scheduler job (fixed id, replaced on every
-refresh) calls ``Dispatcher.run_due()``, which refreshes the wake-up itself when done.
+Wiring (the app): call ``Dispatcher.start()`` once after migrating, then
+``bot.outbox.replan.replan`` after a schedule import, a registration, a preference change,
+an absence report or withdrawal, and a buddy change (and every few hours, to extend the
+window); after each, and after enqueuing an alert, call ``OutboxWakeup.refresh``. The one
+scheduler job (fixed id, replaced on every refresh) calls ``Dispatcher.run_due()``, which
+refreshes the wake-up itself when done.
 """
 
 from __future__ import annotations
@@ -40,20 +41,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.config import RemindersConfig
-from bot.outbox.planning import (
-    MAX_LEAD_TIME,
-    Buttons,
-    OutboxRow,
-    OutgoingMessage,
-    PlanScope,
-    merge_messages,
-    plan_notifications,
-    staff_alert_unreachable,
-)
+from bot.outbox.delivery import Buttons, OutgoingMessage, merge_messages
+from bot.outbox.notices import staff_alert_unreachable
+from bot.outbox.rows import OutboxRow
 from storage import outbox as store
 from storage.db import Database
-from storage.outbox import SyncSummary
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +57,6 @@ RETRY_BACKOFF = (
     timedelta(minutes=30),
 )
 MAX_FAILURES = 6
-# Sessions this far ahead are planned: beyond the longest lead time a patient may choose.
-PLAN_HORIZON = MAX_LEAD_TIME + timedelta(days=1)
 
 
 class SendStatus(StrEnum):
@@ -359,22 +349,3 @@ class Dispatcher:
         for buddy_id in buddies:
             ids = [row.id for row in rows if row.buddy_id == buddy_id]
             await store.record_blocked_buddy(self._db, ids, buddy_id, error, now)
-
-
-async def replan(
-    db: Database,
-    reminders: RemindersConfig,
-    now: datetime,
-    patient_ids: frozenset[int] | None = None,
-) -> SyncSummary:
-    """Re-derive reminders, check-ins and buddy nudges for the next ``PLAN_HORIZON``.
-
-    ``patient_ids`` limits the work to some patients (after their preference, absence or
-    buddy change); None re-plans everyone (after a schedule import, at start, daily).
-    """
-    scope = PlanScope(now, now + PLAN_HORIZON, patient_ids)
-    inputs = await store.load_plan_inputs(db, scope.start, scope.end, patient_ids)
-    planned = plan_notifications(
-        inputs.sessions, inputs.patients, inputs.buddies, inputs.prefs, reminders, now
-    )
-    return await store.sync_plan(db, planned, scope, now)

@@ -1,36 +1,93 @@
-"""Telling patients when a session they were already reminded of is cancelled or moved."""
+"""Event rows that are not planned from the schedule: staff alerts, change notices and the
+therapists' end-of-session attendance prompts. Pure builders; ``bot.outbox.replan`` and the
+use cases queue them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.outbox.planning import NotificationKind, Planned, person_event
-from bot.schedule.sync import format_clock
-from storage import outbox as outbox_store
-from storage.db import Database
+from bot import callbacks, texts
+from bot.labels import format_clock, short_day, staff_session_label, utc_stamp
+from bot.outbox.rows import NotificationKind, Planned, person_event
 
 
-async def change_notices(db: Database, now: datetime) -> list[Planned]:
+class SessionChange(Protocol):
+    """A session a patient was reminded of that was then cancelled or moved."""
+
+    occurrence_id: int
+    patient_id: int
+    chat_id: int
+    title: str
+    timezone: str
+    old_start: datetime
+    new_start: datetime
+    cancelled: bool
+
+
+class EndingSession(Protocol):
+    """A session whose therapist should be asked to mark attendance when it ends."""
+
+    occurrence_id: int
+    therapist_id: int
+    therapist_chat_id: int
+    therapist_timezone: str | None
+    title: str
+    group_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+
+
+def staff_alert(
+    *, therapist_id: int, chat_id: int, patient_id: int | None, tag: str, text: str, now: datetime
+) -> Planned:
+    """An alert for one therapist; ``tag`` makes it unique (the same event alerts once)."""
+    return person_event(
+        NotificationKind.STAFF_ALERT,
+        person_id=therapist_id,
+        chat_id=chat_id,
+        variant=tag,
+        payload={"text": text},
+        due_at=now,
+        patient_id=patient_id,
+    )
+
+
+def staff_alert_unreachable(
+    therapist_id: int, therapist_chat_id: int, patient_id: int, patient_name: str, now: datetime
+) -> Planned:
+    """The one alert a therapist gets when their patient blocks the bot (once per episode)."""
+    return person_event(
+        NotificationKind.STAFF_ALERT,
+        person_id=therapist_id,
+        chat_id=therapist_chat_id,
+        variant=f"unreachable:{patient_id}:{now.astimezone(UTC):%Y%m%dT%H%M%S}",
+        payload={"text": texts.STAFF_UNREACHABLE.format(name=patient_name)},
+        due_at=now,
+        patient_id=patient_id,
+    )
+
+
+def change_notices(changes: Sequence[SessionChange], now: datetime) -> list[Planned]:
     """One notice per patient, session and change (the key makes a repeat a no-op)."""
     notices = []
-    for change in await outbox_store.reminded_changes(db, now):
+    for change in changes:
         zone = ZoneInfo(change.timezone)
         old, new = change.old_start.astimezone(zone), change.new_start.astimezone(zone)
         if change.cancelled:
             text = texts.SESSION_CANCELLED_NOTICE.format(
-                title=change.title, day=f"{old:%a %-d %b}", time=format_clock(old)
+                title=change.title, day=short_day(old), time=format_clock(old)
             )
             variant = f"change:{change.occurrence_id}:cancelled"
         else:
             text = texts.SESSION_MOVED_NOTICE.format(
-                title=change.title, day=f"{old:%a %-d %b}", time=format_clock(old),
-                new_day=f"{new:%a %-d %b}", new_time=format_clock(new),
+                title=change.title, day=short_day(old), time=format_clock(old),
+                new_day=short_day(new), new_time=format_clock(new),
             )  # fmt: skip
-            variant = (
-                f"change:{change.occurrence_id}:{change.new_start.astimezone(UTC):%Y%m%dT%H%M}"
-            )
+            variant = f"change:{change.occurrence_id}:{utc_stamp(change.new_start)}"
         notices.append(
             # No occurrence on the row: the send-time checks would withdraw a notice about
             # a cancelled session, which is exactly what this is.
@@ -46,3 +103,29 @@ async def change_notices(db: Database, now: datetime) -> list[Planned]:
             )
         )
     return notices
+
+
+def attendance_prompts(sessions: Sequence[EndingSession], fallback: ZoneInfo) -> list[Planned]:
+    rows = []
+    for session in sessions:
+        zone = ZoneInfo(session.therapist_timezone) if session.therapist_timezone else fallback
+        label = staff_session_label(session, zone, session.group_name)
+        button = {
+            "text": texts.ATTENDANCE_PROMPT_BUTTON,
+            "callback_data": f"{callbacks.ATTENDANCE_OPEN}{session.occurrence_id}",
+        }
+        payload = {"text": texts.ATTENDANCE_PROMPT.format(session=label), "buttons": [[button]]}
+        rows.append(
+            person_event(
+                NotificationKind.NOTICE,
+                person_id=session.therapist_id,
+                chat_id=session.therapist_chat_id,
+                # A moved session gets a new prompt (the old one is withdrawn at send time).
+                variant=f"attendance:{utc_stamp(session.starts_at)}",
+                payload=payload,
+                due_at=session.ends_at,
+                occurrence_id=session.occurrence_id,
+                session_starts_at=session.starts_at,
+            )
+        )
+    return rows

@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
-from bot.outbox.dispatcher import PLAN_HORIZON, Dispatcher, DispatchReport, OutboxWakeup, replan
-from bot.outbox.notices import change_notices
-from bot.outbox.planning import NotificationKind, Planned, person_event
-from bot.prompts import attendance_prompts
+from bot.outbox.dispatcher import Dispatcher, DispatchReport, OutboxWakeup
+from bot.outbox.notices import staff_alert
+from bot.outbox.replan import replan
+from bot.outbox.rows import Planned
+from bot.timezones import zone_or
 from storage import outbox as outbox_store
-from storage import people, roster
+from storage import people
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-
-def staff_alert(
-    *, therapist_id: int, chat_id: int, patient_id: int | None, tag: str, text: str, now: datetime
-) -> Planned:
-    """An alert for one therapist; ``tag`` makes it unique (the same event alerts once)."""
-    return person_event(
-        NotificationKind.STAFF_ALERT,
-        person_id=therapist_id,
-        chat_id=chat_id,
-        variant=tag,
-        payload={"text": text},
-        due_at=now,
-        patient_id=patient_id,
-    )
 
 
 class Notifier:
@@ -61,18 +46,8 @@ class Notifier:
         await self.replan()
 
     async def replan(self, patient_ids: Iterable[int] | None = None) -> None:
-        """Re-derive reminders, check-ins and nudges (everyone, or just these patients).
-
-        A full re-plan also queues the therapists' end-of-session attendance prompts.
-        """
-        now = self._clock.now()
-        ids = frozenset(patient_ids) if patient_ids is not None else None
-        await replan(self._db, self._reminders, now, ids)
-        if ids is None:
-            ending = await roster.sessions_ending(self._db, now, now + PLAN_HORIZON)
-            rows = attendance_prompts(ending, self._program_zone)
-            rows += await change_notices(self._db, now)
-            await outbox_store.enqueue(self._db, rows, now)
+        """Re-plan (see ``bot.outbox.replan``) and move the wake-up to the next due row."""
+        await replan(self._db, self._reminders, self._program_zone, self._clock.now(), patient_ids)
         await self._wakeup.refresh(self._db)
 
     async def alert(
@@ -95,7 +70,7 @@ class Notifier:
             if therapist.chat_id is None:
                 log.warning("therapist %s has not joined; alert not delivered", therapist_id)
                 continue
-            zone = ZoneInfo(therapist.timezone) if therapist.timezone else self._program_zone
+            zone = zone_or(therapist.timezone, self._program_zone)
             rows.append(
                 staff_alert(
                     therapist_id=therapist_id,

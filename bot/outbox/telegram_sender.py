@@ -11,8 +11,8 @@ from datetime import timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.outbox.delivery import Buttons
 from bot.outbox.dispatcher import SendResult
-from bot.outbox.planning import Buttons
 
 
 class TelegramSender:

@@ -1,9 +1,14 @@
-"""Reporting an absence: which session, confirmed with buttons, then (optionally) why.
+"""The patient's message dialog: free text in, and the absence report it may start.
+
+Any private text that is not a command enters here. An absence (in words, from a reminder's
+"Can't make it", or /absent) is confirmed with buttons, then (optionally) its reason asked;
+anything else is answered at once by ``handlers.patient.messages``.
 
 ```mermaid
 stateDiagram-v2
     [*] --> CONFIRM: message names one session
     [*] --> PICK: several, none that day, no date, or /absent
+    [*] --> REASON: a reminder's "Can't make it"
     CONFIRM --> REASON: Yes (no reason given yet)
     CONFIRM --> PICK: No, a different one
     PICK --> REASON: a session (no reason given yet)
@@ -13,93 +18,95 @@ stateDiagram-v2
 ```
 
 The draft lives in the database (``absence_drafts``), so the dialog survives a restart;
-every button is re-checked against the patient's own sessions when pressed.
+every button is re-checked against the patient's own sessions when pressed. A new message
+while a session is being chosen starts over from that message; while a reason is asked for,
+words are the reason unless they start something new.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
-
-from bot import texts
-from bot.attendance.aftercare import after_absence
-from bot.attendance.matching import (
-    LOOK_AHEAD,
-    LOOK_BACK,
-    MatchKind,
-    button_label,
-    candidates,
-    lead_time,
-    match_session,
-    session_label,
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
 )
-from bot.attendance.policy import absence_policy_note, describe_lead
+from telegram.warnings import PTBUserWarning
+
+from bot import callbacks, texts
+from bot.attendance.matching import MAX_CHOICES, MatchKind, candidates, match_session
+from bot.attendance.policy import absence_policy_note
 from bot.context import BotContext
 from bot.kinds import Reason
+from bot.labels import button_label, long_day, session_label
 from bot.roles import Role
-from bot.schedule.agenda import person_zone
 from bot.understanding.engine import Intent, Understanding
+from bot.usecases.absences import patient_sessions, report_absence
+from handlers import common
 from handlers.access import for_roles
-from handlers.notify import alert_staff, care_team
-from storage import absences, people
+from handlers.patient import messages
+from handlers.patient.reminders import reminded_session
+from storage import absences
 from storage import schedule as schedule_store
-from storage.records import AbsenceDraft, AbsenceKind, Occurrence, Person
+from storage.records import AbsenceDraft, AbsenceKind, Occurrence
 
-CONFIRM_YES = "ab:yes"
-CONFIRM_OTHER = "ab:other"
-PICK_PREFIX = "ab:o:"
-PICK_NONE = "ab:none"
-PICK_MISSED = "ab:missed"
-REASON_PREFIX = "ab:r:"
-REASON_SKIP = REASON_PREFIX + "skip"
-
-CONFIRM_PATTERN = f"^({CONFIRM_YES}|{CONFIRM_OTHER})$"
-PICK_PATTERN = rf"^({PICK_PREFIX}\d+|{PICK_NONE}|{PICK_MISSED})$"
-REASON_PATTERN = f"^{REASON_PREFIX}"
+NAME = "patient-messages"
+# A "why?" left unanswered this long is forgotten: later words are a new message.
+REASON_GOES_STALE = timedelta(hours=6)
+NEW_TOPICS = (Intent.LATE, Intent.ATTEND_CONFIRM, Intent.RESCHEDULE)
+REASON_TEXT_LIMIT = 1000
 
 
-class Absence(IntEnum):
+class AbsenceState(IntEnum):
     CONFIRM = 1
     PICK = 2
     REASON = 3
 
 
-async def patient_sessions(context: BotContext, patient: Person) -> list[Occurrence]:
-    now = context.clock.now()
-    return await schedule_store.patient_occurrences(
-        context.db, patient.id, now - LOOK_BACK, now + LOOK_AHEAD
-    )
+# --- entry points
 
 
-def patient_zone(context: BotContext, patient: Person) -> ZoneInfo:
-    return person_zone(patient, context.config.program.timezone)
+async def read_message(update: Update, context: BotContext) -> int:
+    """Any private text that is not a command: an absence starts the dialog."""
+    if context.actor.role is not Role.PATIENT:
+        await common.free_text(update, context)
+        return ConversationHandler.END
+    understanding = messages.understand(update, context)
+    if understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED):
+        return await begin_absence(update, context, understanding)
+    await messages.answer(update, context, understanding)
+    return ConversationHandler.END
 
 
-async def begin_absence(
-    update: Update, context: BotContext, understanding: Understanding, text: str
-) -> int:
+async def begin_absence(update: Update, context: BotContext, understanding: Understanding) -> int:
     """Start a report from a free-text message the reader took as an absence."""
     patient = context.actor.person
-    missed = understanding.intent is Intent.ABSENCE_MISSED
-    kind = AbsenceKind.MISSED if missed else AbsenceKind.UPCOMING
+    kind = (
+        AbsenceKind.MISSED
+        if understanding.intent is Intent.ABSENCE_MISSED
+        else AbsenceKind.UPCOMING
+    )
     draft = AbsenceDraft(
         patient_id=patient.id,
         kind=kind,
-        original_text=text,
+        original_text=update.effective_message.text,
         parsed=json.dumps(understanding.to_json()),
         reason=understanding.reason.value if understanding.reason else None,
         occurrence_id=None,
     )
     await absences.start_draft(context.db, draft, context.clock.now())
-    zone = patient_zone(context, patient)
+    zone = context.services.zone_of(patient)
     match = match_session(
-        await patient_sessions(context, patient),
+        await patient_sessions(context.services, patient),
         absence_kind=kind,
         on=understanding.date,
         session_kind=understanding.session_kind,
@@ -113,20 +120,67 @@ async def begin_absence(
         question = texts.CONFIRM_MISSED if kind is AbsenceKind.MISSED else texts.CONFIRM_UPCOMING
         keyboard = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(texts.CONFIRM_YES, callback_data=CONFIRM_YES)],
-                [InlineKeyboardButton(texts.CONFIRM_OTHER, callback_data=CONFIRM_OTHER)],
+                [
+                    InlineKeyboardButton(
+                        texts.CONFIRM_YES, callback_data=callbacks.ABSENCE_CONFIRM_YES
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        texts.CONFIRM_OTHER, callback_data=callbacks.ABSENCE_CONFIRM_OTHER
+                    )
+                ],
             ]
         )
         await message.reply_text(
             question.format(session=session_label(occurrence, zone)), reply_markup=keyboard
         )
-        return Absence.CONFIRM
+        return AbsenceState.CONFIRM
     if match.kind is MatchKind.NONE_THAT_DAY:
-        day = f"{understanding.date:%A %-d %B}"
-        prompt = texts.PICK_NONE_THAT_DAY.format(day=day)
+        prompt = texts.PICK_NONE_THAT_DAY.format(day=long_day(understanding.date))
     else:
         prompt = texts.PICK_MISSED if kind is AbsenceKind.MISSED else texts.PICK_UPCOMING
     return await _offer(message.reply_text, prompt, list(match.occurrences), kind, zone, context)
+
+
+@for_roles(Role.PATIENT)
+async def start_absent_command(update: Update, context: BotContext) -> int:
+    """/absent: the same report with buttons only."""
+    patient = context.actor.person
+    now = context.clock.now()
+    draft = AbsenceDraft(patient.id, AbsenceKind.UPCOMING, None, None, None, None)
+    await absences.start_draft(context.db, draft, now)
+    options = candidates(
+        await patient_sessions(context.services, patient), AbsenceKind.UPCOMING, now
+    )
+    return await _offer(
+        update.effective_message.reply_text,
+        texts.PICK_UPCOMING,
+        options[:MAX_CHOICES],
+        AbsenceKind.UPCOMING,
+        context.services.zone_of(patient),
+        context,
+    )
+
+
+@for_roles(Role.PATIENT)
+async def cant_make_it(update: Update, context: BotContext) -> int | None:
+    """A reminder's "Can't make it": the session is known, so ask why."""
+    query = update.callback_query
+    occurrence = await reminded_session(update, context, callbacks.trailing_id(query.data))
+    if occurrence is None:
+        return ConversationHandler.END
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    patient = context.actor.person
+    now = context.clock.now()
+    kind = AbsenceKind.MISSED if occurrence.starts_at <= now else AbsenceKind.UPCOMING
+    draft = AbsenceDraft(patient.id, kind, None, None, None, occurrence.id)
+    await absences.start_draft(context.db, draft, now)
+    return await _after_session_chosen(update, context, draft, occurrence)
+
+
+# --- choosing the session
 
 
 async def _offer(
@@ -142,40 +196,32 @@ async def _offer(
         await send(texts.NO_SESSIONS_TO_PICK)
         return ConversationHandler.END
     rows = [
-        [InlineKeyboardButton(button_label(o, zone), callback_data=f"{PICK_PREFIX}{o.id}")]
+        [
+            InlineKeyboardButton(
+                button_label(o, zone), callback_data=f"{callbacks.ABSENCE_PICK}{o.id}"
+            )
+        ]
         for o in options
     ]
     if kind is AbsenceKind.UPCOMING:
-        rows.append([InlineKeyboardButton(texts.PICK_MISSED_INSTEAD, callback_data=PICK_MISSED)])
-    rows.append([InlineKeyboardButton(texts.PICK_NONE_OF_THESE, callback_data=PICK_NONE)])
-    await send(prompt, reply_markup=InlineKeyboardMarkup(rows))
-    return Absence.PICK
-
-
-async def ask_about_session(update: Update, context: BotContext, occurrence: Occurrence) -> int:
-    """Start a report for a known session (a reminder's "Can't make it"): ask why."""
-    patient = context.actor.person
-    now = context.clock.now()
-    kind = AbsenceKind.MISSED if occurrence.starts_at <= now else AbsenceKind.UPCOMING
-    draft = AbsenceDraft(patient.id, kind, None, None, None, occurrence.id)
-    await absences.start_draft(context.db, draft, now)
-    return await _after_session_chosen(update, context, draft, occurrence)
-
-
-@for_roles(Role.PATIENT)
-async def start_absent_command(update: Update, context: BotContext) -> int:
-    """/absent: the same report with buttons only."""
-    patient = context.actor.person
-    draft = AbsenceDraft(patient.id, AbsenceKind.UPCOMING, None, None, None, None)
-    await absences.start_draft(context.db, draft, context.clock.now())
-    options = candidates(
-        await patient_sessions(context, patient), AbsenceKind.UPCOMING, context.clock.now()
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.PICK_MISSED_INSTEAD, callback_data=callbacks.ABSENCE_PICK_MISSED
+                )
+            ]
+        )
+    rows.append(
+        [InlineKeyboardButton(texts.PICK_NONE_OF_THESE, callback_data=callbacks.ABSENCE_PICK_NONE)]
     )
-    zone = patient_zone(context, patient)
-    return await _offer(
-        update.effective_message.reply_text, texts.PICK_UPCOMING, options[:4],
-        AbsenceKind.UPCOMING, zone, context,
-    )  # fmt: skip
+    await send(prompt, reply_markup=InlineKeyboardMarkup(rows))
+    return AbsenceState.PICK
+
+
+async def _allowed(context: BotContext, kind: AbsenceKind) -> list[Occurrence]:
+    """The sessions a report of this kind may be about, as of now."""
+    sessions = await patient_sessions(context.services, context.actor.person)
+    return candidates(sessions, kind, context.clock.now())
 
 
 @for_roles(Role.PATIENT)
@@ -187,19 +233,14 @@ async def receive_confirmation(update: Update, context: BotContext) -> int:
     if draft is None or draft.occurrence_id is None:
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    zone = patient_zone(context, patient)
-    if query.data == CONFIRM_OTHER:
-        options = candidates(
-            await patient_sessions(context, patient), draft.kind, context.clock.now()
-        )
-        options = [o for o in options if o.id != draft.occurrence_id][:4]
+    zone = context.services.zone_of(patient)
+    allowed = await _allowed(context, draft.kind)
+    if query.data == callbacks.ABSENCE_CONFIRM_OTHER:
+        options = [o for o in allowed if o.id != draft.occurrence_id][:MAX_CHOICES]
         prompt = texts.PICK_MISSED if draft.kind is AbsenceKind.MISSED else texts.PICK_UPCOMING
         return await _offer(query.edit_message_text, prompt, options, draft.kind, zone, context)
-    occurrence = await schedule_store.patient_occurrence(
-        context.db, patient.id, draft.occurrence_id
-    )
-    allowed = candidates(await patient_sessions(context, patient), draft.kind, context.clock.now())
-    if occurrence is None or occurrence.id not in {o.id for o in allowed}:
+    occurrence = next((o for o in allowed if o.id == draft.occurrence_id), None)
+    if occurrence is None:
         await absences.drop_draft(context.db, patient.id)
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
@@ -216,26 +257,26 @@ async def receive_pick(update: Update, context: BotContext) -> int:
         await query.answer()
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    zone = patient_zone(context, patient)
-    now = context.clock.now()
+    zone = context.services.zone_of(patient)
     occurrence = None
-    if query.data.startswith(PICK_PREFIX):
-        occurrence_id = int(query.data.removeprefix(PICK_PREFIX))
-        occurrence = await schedule_store.patient_occurrence(context.db, patient.id, occurrence_id)
-        allowed = candidates(await patient_sessions(context, patient), draft.kind, now)
-        if occurrence is None or occurrence.id not in {o.id for o in allowed}:
+    if query.data.startswith(callbacks.ABSENCE_PICK):
+        occurrence_id = int(query.data.removeprefix(callbacks.ABSENCE_PICK))
+        allowed = await _allowed(context, draft.kind)
+        occurrence = next((o for o in allowed if o.id == occurrence_id), None)
+        if occurrence is None:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
-            return Absence.PICK
+            return AbsenceState.PICK
     await query.answer()  # once: Telegram refuses a second answer
-    if query.data == PICK_NONE:
+    if query.data == callbacks.ABSENCE_PICK_NONE:
         await absences.drop_draft(context.db, patient.id)
         await query.edit_message_text(texts.PICK_GAVE_UP)
         return ConversationHandler.END
-    if query.data == PICK_MISSED:
-        options = candidates(await patient_sessions(context, patient), AbsenceKind.MISSED, now)[:4]
-        missed = AbsenceDraft(patient.id, AbsenceKind.MISSED, draft.original_text, draft.parsed,
-                              draft.reason, None)  # fmt: skip
-        await absences.start_draft(context.db, missed, now)
+    if query.data == callbacks.ABSENCE_PICK_MISSED:
+        options = (await _allowed(context, AbsenceKind.MISSED))[:MAX_CHOICES]
+        missed = AbsenceDraft(
+            patient.id, AbsenceKind.MISSED, draft.original_text, draft.parsed, draft.reason, None
+        )
+        await absences.start_draft(context.db, missed, context.clock.now())
         return await _offer(
             query.edit_message_text, texts.PICK_MISSED, options, AbsenceKind.MISSED, zone, context
         )
@@ -245,9 +286,9 @@ async def receive_pick(update: Update, context: BotContext) -> int:
 
 
 async def _after_session_chosen(
-    update: Update, context: BotContext, draft: AbsenceDraft, occurrence: Occurrence | None
+    update: Update, context: BotContext, draft: AbsenceDraft, occurrence: Occurrence
 ) -> int:
-    if occurrence is None or occurrence.cancelled:
+    if occurrence.cancelled:
         await absences.drop_draft(context.db, draft.patient_id)
         await update.effective_message.reply_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
@@ -256,20 +297,28 @@ async def _after_session_chosen(
         return ConversationHandler.END
     labels = list(texts.REASON_LABELS.items())
     rows = [
-        [InlineKeyboardButton(label, callback_data=REASON_PREFIX + value) for value, label in pair]
+        [
+            InlineKeyboardButton(label, callback_data=callbacks.ABSENCE_REASON + value)
+            for value, label in pair
+        ]
         for pair in (labels[i : i + 2] for i in range(0, len(labels), 2))
     ]
-    rows.append([InlineKeyboardButton(texts.REASON_SKIP, callback_data=REASON_SKIP)])
+    rows.append(
+        [InlineKeyboardButton(texts.REASON_SKIP, callback_data=callbacks.ABSENCE_REASON_SKIP)]
+    )
     await update.effective_message.reply_text(
         texts.ASK_REASON, reply_markup=InlineKeyboardMarkup(rows)
     )
-    return Absence.REASON
+    return AbsenceState.REASON
+
+
+# --- the reason
 
 
 @for_roles(Role.PATIENT)
 async def receive_reason_button(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
-    value = query.data.removeprefix(REASON_PREFIX)
+    value = query.data.removeprefix(callbacks.ABSENCE_REASON)
     if value != "skip" and value not in texts.REASON_LABELS:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return None
@@ -280,11 +329,22 @@ async def receive_reason_button(update: Update, context: BotContext) -> int | No
     return await _finish_with_reason(update, context, reason, None)
 
 
-@for_roles(Role.PATIENT)
-async def receive_reason_text(update: Update, context: BotContext) -> int:
+async def reason_or_new_message(update: Update, context: BotContext) -> int:
+    """While asked why, words are the reason, unless they start something new or the
+    question is old: then the report in progress is dropped and the message read afresh."""
+    patient = context.actor.person
+    if patient is None:
+        return await read_message(update, context)
+    draft = await absences.get_draft(context.db, patient.id)
+    understanding = messages.understand(update, context)
+    stale = draft is None or context.clock.now() - draft.created_at > REASON_GOES_STALE
+    new_absence = understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED)
+    if stale or understanding.intent in NEW_TOPICS or (new_absence and understanding.date):
+        await absences.drop_draft(context.db, patient.id)
+        return await read_message(update, context)
     text = update.effective_message.text
     reason = (context.services.reader.read_reason(text) or Reason.OTHER).value
-    return await _finish_with_reason(update, context, reason, text[:1000])
+    return await _finish_with_reason(update, context, reason, text[:REASON_TEXT_LIMIT])
 
 
 async def _finish_with_reason(
@@ -313,79 +373,26 @@ async def _record(
     reason_text: str | None,
 ) -> None:
     patient = context.actor.person
-    now = context.clock.now()
-    lead = lead_time(occurrence, now)
-    # Reported after the start is a missed session, whatever the words said.
-    if lead <= timedelta(0) and draft.kind is AbsenceKind.UPCOMING:
-        draft = AbsenceDraft(draft.patient_id, AbsenceKind.MISSED, draft.original_text,
-                             draft.parsed, draft.reason, draft.occurrence_id)  # fmt: skip
-    absence, is_new = await absences.record_absence(
-        context.db,
-        draft,
-        occurrence_id=occurrence.id,
-        reason=reason,
-        reason_text=reason_text,
-        lead_minutes=int(lead.total_seconds() // 60),
-        now=now,
+    recorded = await report_absence(
+        context.services, patient, draft, occurrence, reason, reason_text
     )
-    # The care team's alert is queued before anything is said to the patient: if the reply
-    # fails, the alert still goes (and a second report finds it already queued, same tag).
-    await after_absence(context.db, context.notifier, context.config, patient, occurrence, now)
-    misses = await absences.count_misses(context.db, patient.id, now - timedelta(days=30), now)
-    reason_label = texts.REASON_LABELS.get(absence.reason or "", texts.REASON_NOT_GIVEN).lower()
-    if absence.reason_text:
-        reason_label += f" (“{absence.reason_text[:200]}”)"
-    alert = (
-        texts.ALERT_ABSENCE_MISSED
-        if absence.kind is AbsenceKind.MISSED
-        else texts.ALERT_ABSENCE_UPCOMING
-    )
-    await alert_staff(
-        context,
-        care_team(patient, occurrence.therapist_id),
-        lambda therapist_zone: alert.format(
-            patient=patient.name,
-            session=staff_session(occurrence, therapist_zone),
-            reason=reason_label,
-            lead=describe_lead(timedelta(minutes=absence.lead_minutes)),
-            misses=misses,
-        ),
-        patient_id=patient.id,
-        tag=f"absence:{absence.id}",
-    )
-    zone = patient_zone(context, patient)
-    if not is_new:
+    session = session_label(occurrence, context.services.zone_of(patient))
+    if not recorded.is_new:
         await update.effective_message.reply_text(
-            texts.ABSENCE_ALREADY_REPORTED.format(session=session_label(occurrence, zone))
+            texts.ABSENCE_ALREADY_REPORTED.format(session=session)
         )
         return
     template = (
         texts.ABSENCE_RECORDED_MISSED
-        if absence.kind is AbsenceKind.MISSED
+        if recorded.absence.kind is AbsenceKind.MISSED
         else texts.ABSENCE_RECORDED_UPCOMING
     )
-    therapist = await therapist_name(context, patient)
-    parts = [
-        template.format(
-            name=patient.name, therapist=therapist, session=session_label(occurrence, zone)
-        )
-    ]
-    note = absence_policy_note(lead, context.config.policy)
+    parts = [template.format(name=patient.name, therapist=recorded.therapist, session=session)]
+    note = absence_policy_note(recorded.lead, context.config.policy)
     if note:
         parts.append(note)
     parts.append(texts.CATCH_UP_PROMISE)
     await update.effective_message.reply_text("\n\n".join(parts))
-
-
-def staff_session(occurrence: Occurrence, zone: ZoneInfo) -> str:
-    label = session_label(occurrence, zone)
-    return f"{label} ({occurrence.group_name})" if occurrence.group_name else label
-
-
-async def therapist_name(context: BotContext, patient: Person) -> str:
-    if patient.therapist_id is None:
-        return "your care team"
-    return (await people.get_person(context.db, patient.therapist_id)).name
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -393,3 +400,41 @@ async def cancel(update: Update, context: BotContext) -> int:
         await absences.drop_draft(context.db, context.actor.person.id)
     await update.effective_message.reply_text(texts.ABSENCE_CANCELLED)
     return ConversationHandler.END
+
+
+def build_handler() -> ConversationHandler:
+    text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    restart = MessageHandler(text, read_message)
+    absent_button = CallbackQueryHandler(cant_make_it, pattern=callbacks.REMINDER_ABSENT_PATTERN)
+    absent_command = CommandHandler("absent", start_absent_command, filters.UpdateType.MESSAGE)
+    # per_message=False on purpose: the buttons belong to the patient's one open report.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[MessageHandler(text, read_message), absent_button, absent_command],
+            states={
+                AbsenceState.CONFIRM: [
+                    CallbackQueryHandler(
+                        receive_confirmation, pattern=callbacks.ABSENCE_CONFIRM_PATTERN
+                    ),
+                    restart,
+                ],
+                AbsenceState.PICK: [
+                    CallbackQueryHandler(receive_pick, pattern=callbacks.ABSENCE_PICK_PATTERN),
+                    restart,
+                ],
+                AbsenceState.REASON: [
+                    CallbackQueryHandler(
+                        receive_reason_button, pattern=callbacks.ABSENCE_REASON_PATTERN
+                    ),
+                    MessageHandler(text, reason_or_new_message),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters.UpdateType.MESSAGE),
+                absent_button,
+                absent_command,
+            ],
+            name=NAME,
+            persistent=True,
+        )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts
-from bot.attendance.catchup import CAUGHT_UP_PREFIX, FOLLOWUP_PREFIX, material_text
-from bot.attendance.matching import session_label
+from bot import callbacks, texts
+from bot.attendance.catchup import material_text
 from bot.context import BotContext
+from bot.labels import BUTTON_TEXT_LIMIT, session_label, short_day
 from bot.roles import Role
+from bot.usecases.care_team import therapist_name
+from bot.usecases.catchup import ask_to_talk, mark_caught_up
 from handlers.access import for_roles
-from handlers.notify import alert_staff, care_team
-from handlers.patient.absence import patient_zone, staff_session, therapist_name
 from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import Material
@@ -38,7 +38,7 @@ def _caught_up_button(occurrence_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    texts.CAUGHT_UP, callback_data=f"{CAUGHT_UP_PREFIX}{occurrence_id}"
+                    texts.CAUGHT_UP, callback_data=f"{callbacks.CAUGHT_UP}{occurrence_id}"
                 )
             ]
         ]
@@ -50,7 +50,7 @@ async def send_material(
 ) -> None:
     """The links as one message with "Done, I've caught up"; files as documents."""
     chat_id = update.effective_chat.id
-    label = session_label(occurrence, patient_zone(context, context.actor.person))
+    label = session_label(occurrence, context.services.zone_of(context.actor.person))
     await context.bot.send_message(
         chat_id, material_text(label, materials), reply_markup=_caught_up_button(occurrence.id)
     )
@@ -62,28 +62,20 @@ async def send_material(
 @for_roles(Role.PATIENT)
 async def followup_choice(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    choice, occurrence_id = query.data.removeprefix(FOLLOWUP_PREFIX).split(":")
+    choice, occurrence_id = query.data.removeprefix(callbacks.FOLLOWUP).split(":")
     occurrence = await _missed(update, context, int(occurrence_id))
     if occurrence is None:
         return
     await query.answer()
     patient = context.actor.person
-    label = session_label(occurrence, patient_zone(context, patient))
-    therapist = await therapist_name(context, patient)
+    label = session_label(occurrence, context.services.zone_of(patient))
+    therapist = await therapist_name(context.services, patient)
     picked = {"m": texts.FOLLOWUP_MATERIAL, "t": texts.FOLLOWUP_TALK, "o": texts.FOLLOWUP_OKAY}
     await query.edit_message_text(f"{query.message.text}\n\n✔️ {picked[choice]}")
     if choice == "o":
         await query.message.reply_text(texts.FOLLOWUP_OKAY_REPLY)
     elif choice == "t":
-        await alert_staff(
-            context,
-            care_team(patient, occurrence.therapist_id),
-            lambda z: texts.ALERT_TALK.format(
-                patient=patient.name, session=staff_session(occurrence, z)
-            ),
-            patient_id=patient.id,
-            tag=f"talk:{update.update_id}",
-        )
+        await ask_to_talk(context.services, patient, occurrence, event=str(update.update_id))
         await query.message.reply_text(texts.FOLLOWUP_TALK_REPLY.format(therapist=therapist))
     else:
         materials = await material_store.materials_for(context.db, occurrence.id)
@@ -98,18 +90,15 @@ async def followup_choice(update: Update, context: BotContext) -> None:
 @for_roles(Role.PATIENT)
 async def caught_up(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    occurrence = await _missed(update, context, int(query.data.removeprefix(CAUGHT_UP_PREFIX)))
+    occurrence = await _missed(update, context, int(query.data.removeprefix(callbacks.CAUGHT_UP)))
     if occurrence is None:
         return
-    new = await material_store.mark_caught_up(
-        context.db, context.actor.person.id, occurrence.id, context.clock.now()
-    )
-    if not new:
+    if not await mark_caught_up(context.services, context.actor.person, occurrence):
         await query.answer(texts.CAUGHT_UP_ALREADY, show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    label = session_label(occurrence, patient_zone(context, context.actor.person))
+    label = session_label(occurrence, context.services.zone_of(context.actor.person))
     await query.message.reply_text(texts.CAUGHT_UP_REPLY.format(session=label))
 
 
@@ -122,11 +111,10 @@ async def list_catchup(update: Update, context: BotContext) -> None:
     if not missed:
         await message.reply_text(texts.CATCHUP_NONE)
         return
-    zone = patient_zone(context, patient)
+    zone = context.services.zone_of(patient)
     lines, rows = [texts.CATCHUP_HEADER], []
     for item in missed:
-        start = item.starts_at.astimezone(zone)
-        label = f"{item.title}, {start:%a %-d %b}"
+        label = f"{item.title}, {short_day(item.starts_at.astimezone(zone))}"
         template = texts.CATCHUP_ITEM_DONE if item.caught_up else texts.CATCHUP_ITEM_OPEN
         lines.append(template.format(session=label))
         for material in item.materials:
@@ -142,7 +130,8 @@ async def list_catchup(update: Update, context: BotContext) -> None:
             rows.append(
                 [
                     InlineKeyboardButton(
-                        f"✔️ {label}"[:60], callback_data=f"{CAUGHT_UP_PREFIX}{item.occurrence_id}"
+                        f"✔️ {label}"[:BUTTON_TEXT_LIMIT],
+                        callback_data=f"{callbacks.CAUGHT_UP}{item.occurrence_id}",
                     )
                 ]
             )

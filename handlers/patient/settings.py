@@ -6,18 +6,19 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts
+from bot import callbacks, texts
 from bot.context import BotContext
 from bot.durations import parse_duration
-from bot.outbox.planning import lead_label
+from bot.labels import lead_label
 from bot.roles import Role
 from handlers.access import for_roles
 from storage import outbox as outbox_store
 
-TOGGLE_PREFIX = "st:t:"
-DEFAULT = "st:default"
-DONE = "st:done"
-PATTERN = rf"^(st:t:({'|'.join(texts.LEAD_LABELS)})|{DEFAULT}|{DONE})$"
+_CHOICES = "|".join(texts.LEAD_LABELS)
+PATTERN = (
+    rf"^({callbacks.SETTINGS_TOGGLE}({_CHOICES})"
+    rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE})$"
+)
 
 
 async def _current(context: BotContext) -> tuple[timedelta, ...]:
@@ -36,13 +37,16 @@ def _keyboard(leads: tuple[timedelta, ...]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                f"{'✅' if key in chosen else '▫️'} {label}", callback_data=f"{TOGGLE_PREFIX}{key}"
+                f"{'✅' if key in chosen else '▫️'} {label}",
+                callback_data=f"{callbacks.SETTINGS_TOGGLE}{key}",
             )
         ]
         for key, label in texts.LEAD_LABELS.items()
     ]
-    rows.append([InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=DEFAULT)])
-    rows.append([InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=DONE)])
+    rows.append(
+        [InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=callbacks.SETTINGS_DEFAULT)]
+    )
+    rows.append([InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=callbacks.SETTINGS_DONE)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -60,16 +64,16 @@ async def change_setting(update: Update, context: BotContext) -> None:
     await query.answer()
     patient_id = context.actor.person.id
     now = context.clock.now()
-    if query.data == DONE:
+    if query.data == callbacks.SETTINGS_DONE:
         leads = await _current(context)
         saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
         await query.edit_message_text(saved if leads else texts.SETTINGS_SAVED_NONE)
         return
     before = await _current(context)
-    if query.data == DEFAULT:
+    if query.data == callbacks.SETTINGS_DEFAULT:
         await outbox_store.clear_reminder_lead_times(context.db, patient_id)
     else:
-        lead = parse_duration(query.data.removeprefix(TOGGLE_PREFIX))
+        lead = parse_duration(query.data.removeprefix(callbacks.SETTINGS_TOGGLE))
         leads = set(await _current(context)) ^ {lead}
         await outbox_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
     await context.notifier.replan([patient_id])

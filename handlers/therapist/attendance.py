@@ -12,42 +12,27 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts, timezones
-from bot.attendance.aftercare import after_absence
-from bot.attendance.matching import session_label
+from bot import callbacks, texts, timezones
 from bot.context import BotContext
+from bot.labels import local_day_bounds, staff_session_label
 from bot.roles import Role
-from bot.schedule.agenda import person_zone
-from bot.schedule.sync import local_day_bounds
+from bot.usecases.attendance import toggle_attendance
 from handlers.access import for_roles
-from storage import people
 from storage import roster as roster_store
 from storage import schedule as schedule_store
-from storage.records import AttendanceStatus, Occurrence
+from storage.records import Occurrence
 
 log = logging.getLogger(__name__)
 
-MARK_PREFIX = "at:"  # at:<occurrence>:<patient> toggles one patient
-OPEN_PREFIX = "at:open:"  # at:open:<occurrence> sends the marking message
-DONE_PREFIX = "at:done:"
-MARK_PATTERN = r"^at:(open:\d+|done:\d+|\d+:\d+)$"
 LOOK_BACK = timedelta(days=14)
-
-# present -> late -> absent -> present; a first tap (unmarked or "coming") means present.
-_NEXT = {
-    AttendanceStatus.PRESENT: AttendanceStatus.LATE,
-    AttendanceStatus.LATE: AttendanceStatus.ABSENT,
-    AttendanceStatus.ABSENT: AttendanceStatus.PRESENT,
-}
 
 
 def therapist_zone(context: BotContext) -> ZoneInfo:
-    return person_zone(context.actor.person, context.config.program.timezone)
+    return context.services.zone_of(context.actor.person)
 
 
 def titled(occurrence: Occurrence, zone: ZoneInfo) -> str:
-    label = session_label(occurrence, zone)
-    return f"{label} ({occurrence.group_name})" if occurrence.group_name else label
+    return staff_session_label(occurrence, zone, occurrence.group_name)
 
 
 @for_roles(Role.THERAPIST)
@@ -93,7 +78,11 @@ async def choose_session(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.ATTENDANCE_NONE)
         return
     rows = [
-        [InlineKeyboardButton(titled(o, zone)[:60], callback_data=f"{OPEN_PREFIX}{o.id}")]
+        [
+            InlineKeyboardButton(
+                titled(o, zone)[:60], callback_data=f"{callbacks.ATTENDANCE_OPEN}{o.id}"
+            )
+        ]
         for o in reversed(started[-8:])
     ]
     await update.effective_message.reply_text(
@@ -107,13 +96,17 @@ async def _marking_keyboard(context: BotContext, occurrence: Occurrence) -> Inli
         [
             InlineKeyboardButton(
                 f"{texts.MARK_ICONS[e.status.value if e.status else None]} {e.name}"[:60],
-                callback_data=f"{MARK_PREFIX}{occurrence.id}:{e.patient_id}",
+                callback_data=f"{callbacks.ATTENDANCE_MARK}{occurrence.id}:{e.patient_id}",
             )
         ]
         for e in entries
     ]
     rows.append(
-        [InlineKeyboardButton(texts.MARK_DONE, callback_data=f"{DONE_PREFIX}{occurrence.id}")]
+        [
+            InlineKeyboardButton(
+                texts.MARK_DONE, callback_data=f"{callbacks.ATTENDANCE_DONE}{occurrence.id}"
+            )
+        ]
     )
     return InlineKeyboardMarkup(rows)
 
@@ -139,8 +132,10 @@ async def _authorised(
 async def press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = query.data
-    if data.startswith(OPEN_PREFIX):
-        occurrence = await _authorised(update, context, int(data.removeprefix(OPEN_PREFIX)))
+    if data.startswith(callbacks.ATTENDANCE_OPEN):
+        occurrence = await _authorised(
+            update, context, int(data.removeprefix(callbacks.ATTENDANCE_OPEN))
+        )
         if occurrence:
             await query.answer()
             await query.message.reply_text(
@@ -148,35 +143,27 @@ async def press(update: Update, context: BotContext) -> None:
                 reply_markup=await _marking_keyboard(context, occurrence),
             )
         return
-    if data.startswith(DONE_PREFIX):
-        occurrence = await _authorised(update, context, int(data.removeprefix(DONE_PREFIX)))
+    if data.startswith(callbacks.ATTENDANCE_DONE):
+        occurrence = await _authorised(
+            update, context, int(data.removeprefix(callbacks.ATTENDANCE_DONE))
+        )
         if occurrence:
             await query.answer()
             await query.edit_message_text(await _saved_text(context, occurrence))
         return
-    occurrence_id, patient_id = (int(part) for part in data.removeprefix(MARK_PREFIX).split(":"))
+    occurrence_id, patient_id = (
+        int(part) for part in data.removeprefix(callbacks.ATTENDANCE_MARK).split(":")
+    )
     occurrence = await _authorised(update, context, occurrence_id)
     if occurrence is None:
         return
-    if not await roster_store.is_member(context.db, occurrence.id, patient_id):
+    marked = await toggle_attendance(
+        context.services, context.actor.person, occurrence, patient_id
+    )
+    if marked is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
-    entries = {e.patient_id: e for e in await roster_store.roster(context.db, occurrence.id)}
-    current = entries[patient_id].status
-    new = _NEXT.get(current, AttendanceStatus.PRESENT)
-    now = context.clock.now()
-    await roster_store.mark(
-        context.db,
-        occurrence_id=occurrence.id,
-        patient_id=patient_id,
-        status=new,
-        therapist_id=context.actor.person.id,
-        now=now,
-    )
-    if new is AttendanceStatus.ABSENT:
-        patient = await people.get_person(context.db, patient_id)
-        await after_absence(context.db, context.notifier, context.config, patient, occurrence, now)
-    await query.answer(f"{entries[patient_id].name}: {new.value}")
+    await query.answer(f"{marked.patient_name}: {marked.status.value}")
     await query.edit_message_reply_markup(await _marking_keyboard(context, occurrence))
 
 

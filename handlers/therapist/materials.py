@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import texts
+from bot import callbacks, texts
 from bot.attendance.aftercare import deliver_new_material
 from bot.context import BotContext
 from bot.roles import Role
@@ -41,9 +41,6 @@ from storage.materials import MaterialTarget
 log = logging.getLogger(__name__)
 
 NAME = "materials"
-PICK_PREFIX = "mt:o:"
-SCOPE_ONE = "mt:one"
-SCOPE_SERIES = "mt:all"
 LOOK_BACK = timedelta(days=14)
 URL = re.compile(r"https?://\S+")
 
@@ -65,7 +62,11 @@ async def start(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     zone = therapist_zone(context)
     rows = [
-        [InlineKeyboardButton(titled(o, zone)[:60], callback_data=f"{PICK_PREFIX}{o.id}")]
+        [
+            InlineKeyboardButton(
+                titled(o, zone)[:60], callback_data=f"{callbacks.MATERIAL_PICK}{o.id}"
+            )
+        ]
         for o in sorted(sessions, key=lambda o: o.starts_at, reverse=True)[:8]
     ]
     await update.effective_message.reply_text(
@@ -78,7 +79,7 @@ async def start(update: Update, context: BotContext) -> int:
 async def pick(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
     occurrence = await schedule_store.led_occurrence(
-        context.db, context.actor.person.id, int(query.data.removeprefix(PICK_PREFIX))
+        context.db, context.actor.person.id, int(query.data.removeprefix(callbacks.MATERIAL_PICK))
     )
     if occurrence is None:
         log.info("refused a materials button for a session the caller does not lead")
@@ -93,11 +94,15 @@ async def pick(update: Update, context: BotContext) -> int | None:
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.MATERIALS_THIS_ONE, callback_data=SCOPE_ONE)],
+            [
+                InlineKeyboardButton(
+                    texts.MATERIALS_THIS_ONE, callback_data=callbacks.MATERIAL_SCOPE_ONE
+                )
+            ],
             [
                 InlineKeyboardButton(
                     texts.MATERIALS_ALL.format(title=occurrence.title)[:60],
-                    callback_data=SCOPE_SERIES,
+                    callback_data=callbacks.MATERIAL_SCOPE_SERIES,
                 )
             ],
         ]
@@ -120,7 +125,7 @@ async def choose_scope(update: Update, context: BotContext) -> int:
     if occurrence is None:
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    if query.data == SCOPE_SERIES:
+    if query.data == callbacks.MATERIAL_SCOPE_SERIES:
         target = MaterialTarget(None, occurrence.series_id)
         label = texts.MATERIALS_TARGET_SERIES.format(title=occurrence.title)
     else:
@@ -181,9 +186,7 @@ async def done(update: Update, context: BotContext) -> int:
     added = await material_store.added_since(context.db, therapist_id, target) if target else []
     if added:
         # Delivery is queued before the target is cleared or anything is said.
-        await deliver_new_material(
-            context.db, context.notifier, context.config, target, added, context.clock.now()
-        )
+        await deliver_new_material(context.services, target, added)
     await material_store.clear_target(context.db, therapist_id)
     if not added:
         await update.effective_message.reply_text(texts.MATERIALS_DONE_EMPTY)
@@ -214,9 +217,14 @@ def build_handler() -> ConversationHandler:
         return ConversationHandler(
             entry_points=[CommandHandler("materials", start, message)],
             states={
-                Materials.PICK: [CallbackQueryHandler(pick, pattern=rf"^{PICK_PREFIX}\d+$")],
+                Materials.PICK: [
+                    CallbackQueryHandler(pick, pattern=callbacks.MATERIAL_PICK_PATTERN)
+                ],
                 Materials.SCOPE: [
-                    CallbackQueryHandler(choose_scope, pattern=f"^({SCOPE_ONE}|{SCOPE_SERIES})$")
+                    CallbackQueryHandler(
+                        choose_scope,
+                        pattern=callbacks.MATERIAL_SCOPE_PATTERN,
+                    )
                 ],
                 Materials.RECEIVE: [
                     CommandHandler("done", done, message),

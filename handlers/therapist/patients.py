@@ -10,8 +10,8 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts
-from bot.attendance.reports import patient_summary
+from bot import callbacks, texts
+from bot.attendance.summary import patient_summary
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles
@@ -21,9 +21,6 @@ from storage import risk as risk_store
 from storage.records import Person
 
 log = logging.getLogger(__name__)
-
-PICK_PREFIX = "pt:"
-PICK_PATTERN = r"^pt:\d+$"
 
 
 def _rate(rate: float | None) -> str:
@@ -73,7 +70,11 @@ async def show_patient(update: Update, context: BotContext) -> None:
         await message.reply_text(await _summary_text(context, matches[0]))
         return
     rows = [
-        [InlineKeyboardButton(f"{p.name} ({p.handle})"[:60], callback_data=f"{PICK_PREFIX}{p.id}")]
+        [
+            InlineKeyboardButton(
+                f"{p.name} ({p.handle})"[:60], callback_data=f"{callbacks.PATIENT_PICK}{p.id}"
+            )
+        ]
         for p in matches[:10]
     ]
     await message.reply_text(texts.PATIENT_WHICH, reply_markup=InlineKeyboardMarkup(rows))
@@ -82,7 +83,7 @@ async def show_patient(update: Update, context: BotContext) -> None:
 @for_roles(Role.THERAPIST)
 async def pick_patient(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    patient_id = int(query.data.removeprefix(PICK_PREFIX))
+    patient_id = int(query.data.removeprefix(callbacks.PATIENT_PICK))
     caseload = {p.id: p for p in await people.caseload(context.db, context.actor.person.id)}
     if patient_id not in caseload:
         log.info("refused a /patient button outside the caller's caseload")

@@ -7,20 +7,19 @@ from io import BytesIO
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import texts
+from bot import callbacks, texts
 from bot.attendance.export import build_report
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles
 
-PERIOD_PREFIX = "rp:"
 PERIOD_PATTERN = rf"^rp:({'|'.join(texts.REPORT_PERIODS)})$"
 
 
 @for_roles(Role.THERAPIST)
 async def ask_period(update: Update, context: BotContext) -> None:
     rows = [
-        [InlineKeyboardButton(label, callback_data=f"{PERIOD_PREFIX}{days}")]
+        [InlineKeyboardButton(label, callback_data=f"{callbacks.REPORT_PERIOD}{days}")]
         for days, label in texts.REPORT_PERIODS.items()
     ]
     await update.effective_message.reply_text(
@@ -32,7 +31,7 @@ async def ask_period(update: Update, context: BotContext) -> None:
 async def send_report(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
-    days = int(query.data.removeprefix(PERIOD_PREFIX))
+    days = int(query.data.removeprefix(callbacks.REPORT_PERIOD))
     zone = context.config.program.timezone
     now = context.clock.now()
     last = now.astimezone(zone).date()

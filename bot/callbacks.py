@@ -1,0 +1,88 @@
+"""Every callback-data prefix and deep-link payload the bot uses, in one place.
+
+Callback data is ``<prefix><fields>`` (Telegram allows 64 bytes); each pattern below is the
+exact shape a handler accepts, so forged data never reaches a handler's code. Prefixes are
+unique: no prefix starts another feature's prefix.
+"""
+
+from __future__ import annotations
+
+# Ids are ASCII digits that fit SQLite's 64-bit integers (``\d`` would also take "１"), and a
+# pattern ends at the end of the data (``$`` would also match before a final newline).
+ID = "[0-9]{1,18}"
+END = r"\Z"
+
+# --- patient: absence dialog (handlers.patient.absence)
+ABSENCE_CONFIRM_YES = "ab:yes"
+ABSENCE_CONFIRM_OTHER = "ab:other"
+ABSENCE_PICK = "ab:o:"  # ab:o:<occurrence>
+ABSENCE_PICK_NONE = "ab:none"
+ABSENCE_PICK_MISSED = "ab:missed"
+ABSENCE_REASON = "ab:r:"  # ab:r:<reason value|skip>
+ABSENCE_REASON_SKIP = ABSENCE_REASON + "skip"
+ABSENCE_CONFIRM_PATTERN = rf"^({ABSENCE_CONFIRM_YES}|{ABSENCE_CONFIRM_OTHER}){END}"
+ABSENCE_PICK_PATTERN = rf"^({ABSENCE_PICK}{ID}|{ABSENCE_PICK_NONE}|{ABSENCE_PICK_MISSED}){END}"
+ABSENCE_REASON_PATTERN = rf"^{ABSENCE_REASON}"
+
+# --- patient: reminder buttons (planned by bot.outbox.planning)
+REMINDER_CONFIRM = "r:c:"  # r:c:<occurrence>
+REMINDER_ABSENT = "r:a:"
+REMINDER_LATE = "r:l:"
+REMINDER_LATE_MINUTES = "r:m:"  # r:m:<occurrence>:<minutes>
+REMINDER_PREFIXES = (REMINDER_CONFIRM, REMINDER_ABSENT, REMINDER_LATE)
+REMINDER_CONFIRM_OR_LATE_PATTERN = rf"^({REMINDER_CONFIRM}|{REMINDER_LATE}){ID}{END}"
+REMINDER_ABSENT_PATTERN = rf"^{REMINDER_ABSENT}{ID}{END}"
+REMINDER_LATE_MINUTES_PATTERN = rf"^{REMINDER_LATE_MINUTES}{ID}:(0|5|15|30){END}"
+
+# --- patient: a message the bot could not place ("Send this to my therapist")
+FORWARD_NOTE = "fwd:"  # fwd:<note>
+FORWARD_NOTE_PATTERN = rf"^{FORWARD_NOTE}{ID}{END}"
+
+# --- patient: follow-up after a miss and catch-up material (bot.attendance.catchup)
+FOLLOWUP = "fu:"  # fu:<m|t|o>:<occurrence>: material, talk, okay
+FOLLOWUP_PATTERN = rf"^fu:[mto]:{ID}{END}"
+CAUGHT_UP = "cu:"  # cu:<occurrence>
+CAUGHT_UP_PATTERN = rf"^cu:{ID}{END}"
+
+# --- patient: reminder settings
+SETTINGS_TOGGLE = "st:t:"  # st:t:<lead time label>
+SETTINGS_DEFAULT = "st:default"
+SETTINGS_DONE = "st:done"
+
+# --- patient and buddy: reminder buddies
+BUDDY_INVITE = "bd:invite"
+BUDDY_END = "bd:end:"  # bd:end:<buddy>
+BUDDY_PATIENT_PATTERN = rf"^({BUDDY_INVITE}|{BUDDY_END}{ID}){END}"
+BUDDY_ANSWER = "bu:"  # bu:<y|n>:<buddy>:<first 16 hex of the code's hash>
+BUDDY_ANSWER_PATTERN = rf"^bu:[yn]:{ID}:[0-9a-f]{{16}}{END}"
+
+# --- onboarding
+TIMEZONE = "tz:"  # tz:<choice>
+
+# --- therapist: attendance sheet (the prompt after a session is planned by bot.outbox.notices)
+ATTENDANCE_MARK = "at:"  # at:<occurrence>:<patient> toggles one patient
+ATTENDANCE_OPEN = "at:open:"  # at:open:<occurrence> sends the marking message
+ATTENDANCE_DONE = "at:done:"  # at:done:<occurrence>
+ATTENDANCE_PATTERN = rf"^at:(open:{ID}|done:{ID}|{ID}:{ID}){END}"
+
+# --- therapist: patients, reports, materials
+PATIENT_PICK = "pt:"  # pt:<patient>
+PATIENT_PICK_PATTERN = rf"^pt:{ID}{END}"
+REPORT_PERIOD = "rp:"  # rp:<days>
+MATERIAL_PICK = "mt:o:"  # mt:o:<occurrence>
+MATERIAL_SCOPE_ONE = "mt:one"
+MATERIAL_SCOPE_SERIES = "mt:all"
+MATERIAL_PICK_PATTERN = rf"^{MATERIAL_PICK}{ID}{END}"
+MATERIAL_SCOPE_PATTERN = rf"^({MATERIAL_SCOPE_ONE}|{MATERIAL_SCOPE_SERIES}){END}"
+
+# --- deep links: https://t.me/<bot>?start=<payload>
+BUDDY_LINK = "b-"  # b-<code>: a buddy invitation; any other payload is a person's invite
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def trailing_id(data: str) -> int:
+    """The number after the last colon: ``r:c:42`` -> 42 (the pattern already matched)."""
+    return int(data.rsplit(":", 1)[1])

@@ -1,0 +1,119 @@
+"""Which due rows go out now, and how they become messages (merged per chat, rendered late).
+
+Texts are rendered at send time where they depend on "now" (``today``, ``in 1 hour``), so a
+message that goes out after downtime still tells the truth. Pure: no database, no Telegram.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.labels import describe_until, describe_when
+from bot.outbox.rows import MAX_TEXT, OutboxRow
+from bot.timezones import cached_zone
+
+
+@dataclass(frozen=True)
+class DueSelection:
+    send: list[OutboxRow]
+    # (row, reason): rows to mark skipped, never to send
+    skip: list[tuple[OutboxRow, str]]
+
+
+STALE = "stale"
+
+
+def due_notifications(rows: Iterable[OutboxRow], now: datetime) -> DueSelection:
+    """Split pending rows into those to send now and those to skip; later ones are left out.
+
+    A row is stale once ``expires_at`` has passed, whatever else is true: never sent late.
+    """
+    send, skip = [], []
+    for row in rows:
+        if row.due_at > now:
+            continue
+        if row.expires_at is not None and row.expires_at <= now:
+            skip.append((row, STALE))
+        elif row.withdrawn:
+            skip.append((row, row.withdrawn))
+        else:
+            send.append(row)
+    return DueSelection(send, skip)
+
+
+Buttons = list[list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What goes to one chat in one send: one or more rows merged."""
+
+    chat_id: int
+    text: str
+    buttons: Buttons | None
+    row_ids: tuple[int, ...]
+
+
+def merge_messages(rows: Sequence[OutboxRow], now: datetime) -> list[OutgoingMessage]:
+    """One message per chat: texts joined by a blank line, button rows concatenated.
+
+    Telegram allows about one message per second per chat, so a reminder and a material link
+    due together go as one. When several merged parts have buttons, each button names its
+    session, so "I'll be there" is never ambiguous. A chat's parts that would exceed
+    Telegram's text limit are split into more messages.
+    """
+    by_chat: dict[int, list[OutboxRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+        by_chat.setdefault(row.chat_id, []).append(row)
+    messages = []
+    for chat_id, chat_rows in by_chat.items():
+        parts = [(row.id, json.loads(row.payload)) for row in chat_rows]
+        tagged = sum(1 for _, payload in parts if payload.get("buttons")) > 1
+        chunk: list[tuple[int, str, Buttons]] = []
+        for row_id, payload in parts:
+            text = render_text(payload, now)
+            buttons = _buttons(payload, tagged)
+            if chunk and len("\n\n".join([*(c[1] for c in chunk), text])) > MAX_TEXT:
+                messages.append(_message(chat_id, chunk))
+                chunk = []
+            chunk.append((row_id, text, buttons))
+        messages.append(_message(chat_id, chunk))
+    return messages
+
+
+def _message(chat_id: int, chunk: list[tuple[int, str, Buttons]]) -> OutgoingMessage:
+    buttons = [row for _, _, rows in chunk for row in rows]
+    return OutgoingMessage(
+        chat_id,
+        "\n\n".join(text for _, text, _ in chunk)[:MAX_TEXT],
+        buttons or None,
+        tuple(row_id for row_id, _, _ in chunk),
+    )
+
+
+def _buttons(payload: dict[str, Any], tagged: bool) -> Buttons:
+    tag = payload.get("tag")
+    return [
+        [
+            (f"{b['text']} · {tag}" if tagged and tag else b["text"], b["callback_data"])
+            for b in row
+        ]
+        for row in payload.get("buttons") or []
+    ]
+
+
+def render_text(payload: dict[str, Any], now: datetime) -> str:
+    """The payload's text with ``{when}`` / ``{until}`` filled in as of ``now``."""
+    text: str = payload["text"]
+    when = payload.get("when")
+    if when is None:
+        return text
+    start = datetime.fromisoformat(when["at"])
+    zone = cached_zone(when["tz"])
+    return text.replace("{when}", describe_when(start, now, zone)).replace(
+        "{until}", describe_until(start, now)
+    )

@@ -1,0 +1,29 @@
+"""After a missed session: asking to talk it over, and saying one has caught up."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.labels import staff_session_label
+from bot.services import Services
+from bot.usecases.care_team import alert_care_team
+from storage import materials as material_store
+from storage.records import Occurrence, Person
+
+
+async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence, *, event: str) -> None:
+    """The follow-up's "I'd like to talk to my therapist": tell the care team."""
+    await alert_care_team(
+        s,
+        patient,
+        lambda zone: texts.ALERT_TALK.format(
+            patient=patient.name,
+            session=staff_session_label(occurrence, zone, occurrence.group_name),
+        ),
+        tag=f"talk:{event}",
+        session_therapist_id=occurrence.therapist_id,
+    )
+
+
+async def mark_caught_up(s: Services, patient: Person, occurrence: Occurrence) -> bool:
+    """Record that the patient went through the material; False if they already had."""
+    return await material_store.mark_caught_up(s.db, patient.id, occurrence.id, s.clock.now())
