@@ -41,8 +41,7 @@ from handlers import buddies, common, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.crisis import check_crisis
 from handlers.patient import absence as patient_messages
-from handlers.patient import catchup, reminders, settings
-from handlers.patient.messages import forward_note
+from handlers.patient import catchup, messages, settings
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials, patients, reports
 from storage import people
@@ -182,12 +181,12 @@ def register_handlers(application: Application) -> None:
             CallbackQueryHandler(reports.send_report, pattern=reports.PERIOD_PATTERN),
             CommandHandler("attendance", attendance.choose_session, message),
             CallbackQueryHandler(attendance.press, pattern=callbacks.ATTENDANCE_PATTERN),
-            CallbackQueryHandler(forward_note, pattern=callbacks.FORWARD_NOTE_PATTERN),
+            CallbackQueryHandler(messages.forward_note, pattern=callbacks.FORWARD_NOTE_PATTERN),
             CallbackQueryHandler(
-                reminders.coming_or_late, pattern=callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN
+                messages.coming_or_late, pattern=callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN
             ),
             CallbackQueryHandler(
-                reminders.how_late, pattern=callbacks.REMINDER_LATE_MINUTES_PATTERN
+                messages.how_late, pattern=callbacks.REMINDER_LATE_MINUTES_PATTERN
             ),
             # Catch-alls last, so every update gets an answer.
             MessageHandler(message & filters.COMMAND, common.unknown_command),

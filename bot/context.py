@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -45,6 +46,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def config(self) -> Config:
         return self.services.config
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of whoever this update is from."""
+        return self.services.zone_of(self.actor.person)
 
     @property
     def notifier(self) -> Notifier:

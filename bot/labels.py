@@ -44,10 +44,15 @@ def session_label(session: Session, zone: tzinfo) -> str:
     return f"{session.title}, {short_day(start)}, {format_clock(start)}"
 
 
-def staff_session_label(session: Session, zone: tzinfo, group_name: str | None) -> str:
+class GroupSession(Session, Protocol):
+    @property
+    def group_name(self) -> str | None: ...
+
+
+def staff_session_label(session: GroupSession, zone: tzinfo) -> str:
     """The session label with its group, for the therapist who reads about it."""
     label = session_label(session, zone)
-    return f"{label} ({group_name})" if group_name else label
+    return f"{label} ({session.group_name})" if session.group_name else label
 
 
 def button_label(session: Session, zone: tzinfo) -> str:

@@ -20,7 +20,7 @@ from bot.invites import hash_code, new_code
 from bot.labels import first_name
 from bot.roles import Role
 from handlers.access import for_roles
-from handlers.common import set_commands_for
+from handlers.common import button, set_commands_for
 from storage import outbox as outbox_store
 from storage import people
 from storage.outbox import Buddy, BuddyEndedBy, BuddyStatus
@@ -51,12 +51,7 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     names = ", ".join(b.name or "?" for b in active)
     lines.append(texts.BUDDY_ACTIVE.format(names=names) if active else texts.BUDDY_NONE)
     rows = [
-        [
-            InlineKeyboardButton(
-                texts.BUDDY_STOP.format(name=b.name)[:60],
-                callback_data=f"{callbacks.BUDDY_END}{b.id}",
-            )
-        ]
+        [button(texts.BUDDY_STOP.format(name=b.name), f"{callbacks.BUDDY_END}{b.id}")]
         for b in active
     ]
     rows.append([InlineKeyboardButton(texts.BUDDY_INVITE, callback_data=callbacks.BUDDY_INVITE)])

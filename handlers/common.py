@@ -6,16 +6,34 @@ import contextlib
 import logging
 import secrets
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
+from bot.labels import BUTTON_TEXT_LIMIT
 from bot.roles import Role
+from bot.understanding.engine import Understanding
 
 log = logging.getLogger(__name__)
+
+
+def understand(update: Update, context: BotContext) -> Understanding:
+    """Read this update's text once; later handler groups reuse the result."""
+    if context.understanding is None:
+        context.understanding = context.services.reader.read(
+            update.effective_message.text,
+            context.clock.now(),
+            context.services.zone_of(context.actor.person),
+        )
+    return context.understanding
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    """An inline button whose label is cut to what a phone shows."""
+    return InlineKeyboardButton(label[:BUTTON_TEXT_LIMIT], callback_data=data)
 
 
 async def set_commands_for(context: BotContext, chat_id: int, role: Role) -> None:

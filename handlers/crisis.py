@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.roles import Role
 from bot.understanding.engine import Intent
 from bot.usecases.crisis import report_crisis
-from handlers.patient.messages import understand
+from handlers.common import understand
 
 
 async def check_crisis(update: Update, context: BotContext) -> None:

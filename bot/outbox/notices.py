@@ -109,7 +109,7 @@ def attendance_prompts(sessions: Sequence[EndingSession], fallback: ZoneInfo) ->
     rows = []
     for session in sessions:
         zone = ZoneInfo(session.therapist_timezone) if session.therapist_timezone else fallback
-        label = staff_session_label(session, zone, session.group_name)
+        label = staff_session_label(session, zone)
         button = {
             "text": texts.ATTENDANCE_PROMPT_BUTTON,
             "callback_data": f"{callbacks.ATTENDANCE_OPEN}{session.occurrence_id}",

@@ -85,7 +85,7 @@ async def report_absence(
         patient,
         lambda zone: alert.format(
             patient=patient.name,
-            session=staff_session_label(occurrence, zone, occurrence.group_name),
+            session=staff_session_label(occurrence, zone),
             reason=reason_label,
             lead=describe_lead(timedelta(minutes=absence.lead_minutes)),
             misses=misses,
@@ -133,7 +133,7 @@ async def confirm_attendance(
         patient,
         lambda zone: texts.ALERT_WITHDRAWN.format(
             patient=patient.name,
-            session=staff_session_label(occurrence, zone, occurrence.group_name),
+            session=staff_session_label(occurrence, zone),
         ),
         tag=f"withdrawn:{event}",
         session_therapist_id=occurrence.therapist_id,
@@ -159,7 +159,7 @@ async def send_late_notice(
         lambda zone: texts.ALERT_LATE.format(
             patient=patient.name,
             late=late_words(minutes),
-            session=staff_session_label(occurrence, zone, occurrence.group_name),
+            session=staff_session_label(occurrence, zone),
         ),
         tag=f"late:{event}",
         session_therapist_id=occurrence.therapist_id,
@@ -177,7 +177,7 @@ async def request_reschedule(
             return texts.ALERT_RESCHEDULE_NO_SESSION.format(patient=patient.name, text=words)
         return texts.ALERT_RESCHEDULE.format(
             patient=patient.name,
-            session=staff_session_label(occurrence, zone, occurrence.group_name),
+            session=staff_session_label(occurrence, zone),
             text=words,
         )
 

@@ -17,7 +17,7 @@ async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence, *, e
         patient,
         lambda zone: texts.ALERT_TALK.format(
             patient=patient.name,
-            session=staff_session_label(occurrence, zone, occurrence.group_name),
+            session=staff_session_label(occurrence, zone),
         ),
         tag=f"talk:{event}",
         session_therapist_id=occurrence.therapist_id,

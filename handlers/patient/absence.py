@@ -54,7 +54,6 @@ from bot.usecases.absences import patient_sessions, report_absence
 from handlers import common
 from handlers.access import for_roles
 from handlers.patient import messages
-from handlers.patient.reminders import reminded_session
 from storage import absences
 from storage import schedule as schedule_store
 from storage.records import AbsenceDraft, AbsenceKind, Occurrence
@@ -80,7 +79,7 @@ async def read_message(update: Update, context: BotContext) -> int:
     if context.actor.role is not Role.PATIENT:
         await common.free_text(update, context)
         return ConversationHandler.END
-    understanding = messages.understand(update, context)
+    understanding = common.understand(update, context)
     if understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED):
         return await begin_absence(update, context, understanding)
     await messages.answer(update, context, understanding)
@@ -167,7 +166,9 @@ async def start_absent_command(update: Update, context: BotContext) -> int:
 async def cant_make_it(update: Update, context: BotContext) -> int | None:
     """A reminder's "Can't make it": the session is known, so ask why."""
     query = update.callback_query
-    occurrence = await reminded_session(update, context, callbacks.trailing_id(query.data))
+    occurrence = await messages.reminded_session(
+        update, context, callbacks.trailing_id(query.data)
+    )
     if occurrence is None:
         return ConversationHandler.END
     await query.answer()
@@ -336,7 +337,7 @@ async def reason_or_new_message(update: Update, context: BotContext) -> int:
     if patient is None:
         return await read_message(update, context)
     draft = await absences.get_draft(context.db, patient.id)
-    understanding = messages.understand(update, context)
+    understanding = common.understand(update, context)
     stale = draft is None or context.clock.now() - draft.created_at > REASON_GOES_STALE
     new_absence = understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED)
     if stale or understanding.intent in NEW_TOPICS or (new_absence and understanding.date):

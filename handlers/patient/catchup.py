@@ -11,11 +11,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.attendance.catchup import material_text
 from bot.context import BotContext
-from bot.labels import BUTTON_TEXT_LIMIT, session_label, short_day
+from bot.labels import session_label, short_day
 from bot.roles import Role
 from bot.usecases.care_team import therapist_name
 from bot.usecases.catchup import ask_to_talk, mark_caught_up
 from handlers.access import for_roles
+from handlers.common import button
 from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import Material
@@ -127,14 +128,7 @@ async def list_catchup(update: Update, context: BotContext) -> None:
         if not item.materials:
             lines.append(texts.CATCHUP_ITEM_NO_MATERIAL)
         elif not item.caught_up:
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        f"✔️ {label}"[:BUTTON_TEXT_LIMIT],
-                        callback_data=f"{callbacks.CAUGHT_UP}{item.occurrence_id}",
-                    )
-                ]
-            )
+            rows.append([button(f"✔️ {label}", f"{callbacks.CAUGHT_UP}{item.occurrence_id}")])
     await message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )

@@ -1,8 +1,11 @@
-"""A patient's free-text message that is not an absence, read and answered at once.
+"""A patient's answers that need no dialog: free text that is not an absence, and the
+buttons under a reminder (I'll be there / Running late).
 
 Late notices, confirmations, reschedule requests and messages the bot cannot place (one tap
-sends those to the therapist). Absences continue in ``handlers.patient.absence``; crisis
-language is caught earlier, in its own handler group (``handlers.crisis``).
+sends those to the therapist). Absences, including a reminder's "Can't make it", continue in
+``handlers.patient.absence``; crisis language is caught earlier, in its own handler group
+(``handlers.crisis``). Every button press is re-checked: the session must be one of the
+patient's own, not cancelled and not over.
 """
 
 from __future__ import annotations
@@ -19,18 +22,8 @@ from bot.usecases import absences as patient_cases
 from bot.usecases.absences import Coming
 from bot.usecases.care_team import therapist_name
 from handlers.access import for_roles
+from storage import schedule as schedule_store
 from storage.records import Occurrence
-
-
-def understand(update: Update, context: BotContext) -> Understanding:
-    """Read this update's text once; later handler groups reuse the result."""
-    if context.understanding is None:
-        context.understanding = context.services.reader.read(
-            update.effective_message.text,
-            context.clock.now(),
-            context.services.zone_of(context.actor.person),
-        )
-    return context.understanding
 
 
 async def answer(update: Update, context: BotContext, understanding: Understanding) -> None:
@@ -155,3 +148,68 @@ async def forward_note(update: Update, context: BotContext) -> None:
     await query.answer()
     therapist = await therapist_name(context.services, patient)
     await query.edit_message_text(texts.FORWARDED.format(therapist=therapist))
+
+
+# --- the buttons under a reminder
+
+
+async def reminded_session(
+    update: Update, context: BotContext, occurrence_id: int
+) -> Occurrence | None:
+    """The patient's own session a reminder button names, still ahead or running;
+    otherwise say why not."""
+    query = update.callback_query
+    occurrence = await schedule_store.patient_occurrence(
+        context.db, context.actor.person.id, occurrence_id
+    )
+    if occurrence is None:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+    elif occurrence.cancelled:
+        await query.answer(texts.SESSION_CANCELLED, show_alert=True)
+    elif occurrence.ends_at <= context.clock.now():
+        await query.answer(texts.SESSION_OVER, show_alert=True)
+    else:
+        return occurrence
+    return None
+
+
+async def _mark_answered(update: Update, note: str) -> None:
+    message = update.callback_query.message
+    await update.callback_query.edit_message_text(f"{message.text}\n\n{note}")
+
+
+@for_roles(Role.PATIENT)
+async def coming_or_late(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    occurrence = await reminded_session(update, context, callbacks.trailing_id(query.data))
+    if occurrence is None:
+        return
+    await query.answer()
+    if query.data.startswith(callbacks.REMINDER_CONFIRM):
+        reply = await confirm_attendance(update, context, occurrence)
+        await _mark_answered(update, texts.REMINDER_ANSWER_COMING)
+        await query.message.reply_text(reply)
+        return
+    buttons = [
+        InlineKeyboardButton(
+            label, callback_data=f"{callbacks.REMINDER_LATE_MINUTES}{occurrence.id}:{value}"
+        )
+        for value, label in texts.LATE_CHOICES.items()
+    ]
+    await query.message.reply_text(
+        texts.HOW_LATE, reply_markup=InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    )
+
+
+@for_roles(Role.PATIENT)
+async def how_late(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    occurrence_id, minutes = (
+        int(x) for x in query.data.removeprefix(callbacks.REMINDER_LATE_MINUTES).split(":")
+    )
+    occurrence = await reminded_session(update, context, occurrence_id)
+    if occurrence is None:
+        return
+    await query.answer()
+    reply = await send_late_notice(update, context, occurrence, minutes or None)
+    await query.edit_message_text(reply)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -18,6 +17,7 @@ from bot.labels import local_day_bounds, staff_session_label
 from bot.roles import Role
 from bot.usecases.attendance import toggle_attendance
 from handlers.access import for_roles
+from handlers.common import button
 from storage import roster as roster_store
 from storage import schedule as schedule_store
 from storage.records import Occurrence
@@ -27,17 +27,9 @@ log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=14)
 
 
-def therapist_zone(context: BotContext) -> ZoneInfo:
-    return context.services.zone_of(context.actor.person)
-
-
-def titled(occurrence: Occurrence, zone: ZoneInfo) -> str:
-    return staff_session_label(occurrence, zone, occurrence.group_name)
-
-
 @for_roles(Role.THERAPIST)
 async def show_today(update: Update, context: BotContext) -> None:
-    zone = therapist_zone(context)
+    zone = context.zone
     today = context.clock.now().astimezone(zone).date()
     start, end = local_day_bounds(today, today, zone)
     sessions = await schedule_store.therapist_occurrences(
@@ -48,7 +40,7 @@ async def show_today(update: Update, context: BotContext) -> None:
         return
     blocks = [texts.TODAY_HEADER.format(zone_label=timezones.label(zone.key))]
     for occurrence in sessions:
-        lines = [f"\n{titled(occurrence, zone)}"]
+        lines = [f"\n{staff_session_label(occurrence, zone)}"]
         entries = await roster_store.roster(context.db, occurrence.id)
         for entry in entries:
             reason = f" ({entry.absence_reason})" if entry.absence_reason else ""
@@ -69,7 +61,7 @@ async def show_today(update: Update, context: BotContext) -> None:
 async def choose_session(update: Update, context: BotContext) -> None:
     """/attendance: the therapist's started sessions of the last two weeks, newest first."""
     now = context.clock.now()
-    zone = therapist_zone(context)
+    zone = context.zone
     sessions = await schedule_store.therapist_occurrences(
         context.db, context.actor.person.id, now - LOOK_BACK, now
     )
@@ -78,11 +70,7 @@ async def choose_session(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.ATTENDANCE_NONE)
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                titled(o, zone)[:60], callback_data=f"{callbacks.ATTENDANCE_OPEN}{o.id}"
-            )
-        ]
+        [button(staff_session_label(o, zone), f"{callbacks.ATTENDANCE_OPEN}{o.id}")]
         for o in reversed(started[-8:])
     ]
     await update.effective_message.reply_text(
@@ -94,9 +82,9 @@ async def _marking_keyboard(context: BotContext, occurrence: Occurrence) -> Inli
     entries = await roster_store.roster(context.db, occurrence.id)
     rows = [
         [
-            InlineKeyboardButton(
-                f"{texts.MARK_ICONS[e.status.value if e.status else None]} {e.name}"[:60],
-                callback_data=f"{callbacks.ATTENDANCE_MARK}{occurrence.id}:{e.patient_id}",
+            button(
+                f"{texts.MARK_ICONS[e.status.value if e.status else None]} {e.name}",
+                f"{callbacks.ATTENDANCE_MARK}{occurrence.id}:{e.patient_id}",
             )
         ]
         for e in entries
@@ -139,7 +127,7 @@ async def press(update: Update, context: BotContext) -> None:
         if occurrence:
             await query.answer()
             await query.message.reply_text(
-                texts.MARK_HEADER.format(session=titled(occurrence, therapist_zone(context))),
+                texts.MARK_HEADER.format(session=staff_session_label(occurrence, context.zone)),
                 reply_markup=await _marking_keyboard(context, occurrence),
             )
         return
@@ -178,5 +166,5 @@ async def _saved_text(context: BotContext, occurrence: Occurrence) -> str:
             unmarked += 1
     counts = texts.MARK_COUNTS.format(unmarked=unmarked, **counted)
     return texts.MARK_SAVED.format(
-        session=titled(occurrence, therapist_zone(context)), counts=counts
+        session=staff_session_label(occurrence, context.zone), counts=counts
     )

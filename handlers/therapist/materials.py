@@ -31,9 +31,10 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks, texts
 from bot.attendance.aftercare import deliver_new_material
 from bot.context import BotContext
+from bot.labels import staff_session_label
 from bot.roles import Role
 from handlers.access import for_roles
-from handlers.therapist.attendance import therapist_zone, titled
+from handlers.common import button
 from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import MaterialTarget
@@ -60,13 +61,9 @@ async def start(update: Update, context: BotContext) -> int:
     if not sessions:
         await update.effective_message.reply_text(texts.MATERIALS_NONE)
         return ConversationHandler.END
-    zone = therapist_zone(context)
+    zone = context.zone
     rows = [
-        [
-            InlineKeyboardButton(
-                titled(o, zone)[:60], callback_data=f"{callbacks.MATERIAL_PICK}{o.id}"
-            )
-        ]
+        [button(staff_session_label(o, zone), f"{callbacks.MATERIAL_PICK}{o.id}")]
         for o in sorted(sessions, key=lambda o: o.starts_at, reverse=True)[:8]
     ]
     await update.effective_message.reply_text(
@@ -100,9 +97,9 @@ async def pick(update: Update, context: BotContext) -> int | None:
                 )
             ],
             [
-                InlineKeyboardButton(
-                    texts.MATERIALS_ALL.format(title=occurrence.title)[:60],
-                    callback_data=callbacks.MATERIAL_SCOPE_SERIES,
+                button(
+                    texts.MATERIALS_ALL.format(title=occurrence.title),
+                    callbacks.MATERIAL_SCOPE_SERIES,
                 )
             ],
         ]
@@ -129,7 +126,7 @@ async def choose_scope(update: Update, context: BotContext) -> int:
         target = MaterialTarget(None, occurrence.series_id)
         label = texts.MATERIALS_TARGET_SERIES.format(title=occurrence.title)
     else:
-        label = titled(occurrence, therapist_zone(context))
+        label = staff_session_label(occurrence, context.zone)
     await material_store.set_target(context.db, therapist_id, target, context.clock.now())
     await query.edit_message_text(texts.MATERIALS_ASK.format(target=label))
     return Materials.RECEIVE
@@ -206,7 +203,7 @@ async def _label(context: BotContext, target: MaterialTarget) -> str:
     occurrence = await schedule_store.led_occurrence(
         context.db, context.actor.person.id, target.occurrence_id
     )
-    return titled(occurrence, therapist_zone(context))
+    return staff_session_label(occurrence, context.zone)
 
 
 def build_handler() -> ConversationHandler:

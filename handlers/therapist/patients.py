@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts
 from bot.attendance.summary import patient_summary
 from bot.context import BotContext
 from bot.roles import Role
 from handlers.access import for_roles
+from handlers.common import button
 from storage import people
 from storage import reports as report_store
 from storage import risk as risk_store
@@ -70,12 +71,7 @@ async def show_patient(update: Update, context: BotContext) -> None:
         await message.reply_text(await _summary_text(context, matches[0]))
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                f"{p.name} ({p.handle})"[:60], callback_data=f"{callbacks.PATIENT_PICK}{p.id}"
-            )
-        ]
-        for p in matches[:10]
+        [button(f"{p.name} ({p.handle})", f"{callbacks.PATIENT_PICK}{p.id}")] for p in matches[:10]
     ]
     await message.reply_text(texts.PATIENT_WHICH, reply_markup=InlineKeyboardMarkup(rows))
 
