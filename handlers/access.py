@@ -19,7 +19,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import texts
 from bot.context import BotContext
 from bot.roles import Actor, Role
-from storage import outbox as outbox_store
+from storage import buddies as buddy_store
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _asks_for_an_answer(update: Update) -> bool:
 async def resolve_actor(update: Update, context: BotContext) -> None:
     user = update.effective_user
     person = await people.find_by_telegram_id(context.db, user.id) if user else None
-    if person is None and user and await outbox_store.buddy_links_of(context.db, user.id):
+    if person is None and user and await buddy_store.buddy_links_of(context.db, user.id):
         context.actor = Actor(Role.BUDDY)
         return
     wrote = update.message is not None or update.callback_query is not None

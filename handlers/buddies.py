@@ -21,9 +21,9 @@ from bot.labels import first_name
 from bot.roles import Role
 from handlers.access import for_roles
 from handlers.common import button, set_commands_for
-from storage import outbox as outbox_store
+from storage import buddies as buddy_store
 from storage import people
-from storage.outbox import Buddy, BuddyEndedBy, BuddyStatus
+from storage.buddies import Buddy, BuddyEndedBy, BuddyStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def _tell(context: BotContext, chat_id: int | None, text: str) -> None:
 
 async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     patient = context.actor.person
-    links = await outbox_store.buddies_of_patient(context.db, patient.id)
+    links = await buddy_store.buddies_of_patient(context.db, patient.id)
     active = [b for b in links if b.status is BuddyStatus.ACTIVE]
     lines = [texts.BUDDY_INTRO.format(first=first_name(patient.name)), ""]
     names = ", ".join(b.name or "?" for b in active)
@@ -72,7 +72,7 @@ async def patient_presses(update: Update, context: BotContext) -> None:
     if query.data == callbacks.BUDDY_INVITE:
         await query.answer()
         code = new_code()
-        await outbox_store.create_buddy_invite(
+        await buddy_store.create_buddy_invite(
             context.db, patient_id=patient.id, code_hash=hash_code(code), now=now,
             expires_at=now + VALID_FOR,
         )  # fmt: skip
@@ -82,14 +82,14 @@ async def patient_presses(update: Update, context: BotContext) -> None:
             texts.BUDDY_INVITATION.format(first=first_name(patient.name), link=link)
         )
         return
-    buddy = await outbox_store.get_buddy(
+    buddy = await buddy_store.get_buddy(
         context.db, int(query.data.removeprefix(callbacks.BUDDY_END))
     )
     if buddy is None or buddy.patient_id != patient.id:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer()
-    if await outbox_store.end_buddy(context.db, buddy.id, BuddyEndedBy.PATIENT, now):
+    if await buddy_store.end_buddy(context.db, buddy.id, BuddyEndedBy.PATIENT, now):
         await context.notifier.replan([patient.id])
         ended = texts.BUDDY_ENDED_BY_PATIENT.format(first=first_name(patient.name))
         await _tell(context, buddy.chat_id, ended)
@@ -109,7 +109,7 @@ async def open_link(update: Update, context: BotContext, payload: str) -> None:
     """/start b-<code>: show the friend exactly what they would get, and ask."""
     message = update.effective_message
     code_hash = hash_code(payload.removeprefix(callbacks.BUDDY_LINK))
-    buddy = await outbox_store.find_buddy_invite(context.db, code_hash)
+    buddy = await buddy_store.find_buddy_invite(context.db, code_hash)
     if buddy is None:
         await message.reply_text(texts.INVITE_UNKNOWN)
         return
@@ -143,7 +143,7 @@ async def open_link(update: Update, context: BotContext, payload: str) -> None:
 async def answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     _, choice, buddy_id, secret = query.data.split(":")
-    buddy = await outbox_store.get_buddy(context.db, int(buddy_id))
+    buddy = await buddy_store.get_buddy(context.db, int(buddy_id))
     valid = (
         buddy is not None
         and context.actor.role in (Role.UNKNOWN, Role.BUDDY)
@@ -158,13 +158,13 @@ async def answer(update: Update, context: BotContext) -> None:
     user = update.effective_user
     now = context.clock.now()
     if choice == "n":
-        await outbox_store.decline_buddy(context.db, buddy.id, now)
+        await buddy_store.decline_buddy(context.db, buddy.id, now)
         await query.edit_message_text(texts.BUDDY_DECLINED)
         await _tell(
             context, patient.chat_id, texts.PATIENT_BUDDY_DECLINED.format(name=user.first_name)
         )
         return
-    accepted = await outbox_store.accept_buddy(
+    accepted = await buddy_store.accept_buddy(
         context.db, buddy.id, telegram_id=user.id, chat_id=update.effective_chat.id,
         name=user.first_name, timezone=patient.timezone or context.config.program.timezone.key,
         now=now,
@@ -181,19 +181,19 @@ async def answer(update: Update, context: BotContext) -> None:
 
 
 async def _secret_matches(context: BotContext, buddy: Buddy, secret: str) -> bool:
-    row_hash = await outbox_store.buddy_code_hash(context.db, buddy.id)
+    row_hash = await buddy_store.buddy_code_hash(context.db, buddy.id)
     return row_hash is not None and _secret(row_hash) == secret
 
 
 async def stop(update: Update, context: BotContext) -> None:
     """/stop: end every link in which this person is the buddy (whatever else they are)."""
-    links = await outbox_store.buddy_links_of(context.db, update.effective_user.id)
+    links = await buddy_store.buddy_links_of(context.db, update.effective_user.id)
     if not links and context.actor.role is Role.PATIENT:
         await update.effective_message.reply_text(texts.STOP_IS_FOR_BUDDIES)
         return
     now = context.clock.now()
     for link in links:
-        if await outbox_store.end_buddy(context.db, link.id, BuddyEndedBy.BUDDY, now):
+        if await buddy_store.end_buddy(context.db, link.id, BuddyEndedBy.BUDDY, now):
             await context.notifier.replan([link.patient_id])
             patient = await people.get_person(context.db, link.patient_id)
             await _tell(

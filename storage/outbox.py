@@ -1,4 +1,4 @@
-"""The notification outbox, reminder buddies and reminder preferences: all their SQL.
+"""The notification outbox: all its SQL (buddies and preferences have their own modules).
 
 Outbox rows move ``pending -> sending -> sent | skipped | failed`` (or ``pending ->
 cancelled`` when the plan drops them). ``sending`` means "claimed, maybe on the wire": a row
@@ -16,23 +16,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
 import aiosqlite
 
 from bot.outbox.delivery import due_notifications
 from bot.outbox.planning import (
-    MAX_LEAD_TIME,
     PlanBuddy,
     PlanInputs,
     PlanPatient,
     PlanScope,
     PlanSession,
-    format_lead_times,
     parse_lead_times,
 )
 from bot.outbox.rows import PLANNED_KINDS, NotificationKind, OutboxRow, OutboxStatus, Planned
+from storage.buddies import BuddyEndedBy, end_buddy_in
 from storage.db import Database
 from storage.timestamps import from_db, from_db_optional, to_db
 
@@ -490,7 +488,7 @@ async def record_blocked_buddy(
             "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
             [(error, to_db(now), row_id) for row_id in row_ids],
         )
-        await _end_buddy(conn, buddy_id, BuddyEndedBy.SYSTEM, now)
+        await end_buddy_in(conn, buddy_id, BuddyEndedBy.SYSTEM, now)
 
 
 async def outbox_rows(
@@ -509,218 +507,6 @@ async def outbox_rows(
     where = f" WHERE {' AND '.join(filters)}" if filters else ""
     rows = await db.fetch_all(f"SELECT {_ROW_COLUMNS} FROM outbox x{where} ORDER BY x.id", args)
     return [_row(row) for row in rows]
-
-
-# --- reminder preferences
-
-
-async def set_reminder_lead_times(
-    db: Database, patient_id: int, lead_times: Sequence[timedelta], now: datetime
-) -> None:
-    """Store a patient's own lead times (empty: no reminders). Re-plan afterwards."""
-    if any(not timedelta(0) < lead <= MAX_LEAD_TIME for lead in lead_times):
-        raise ValueError(f"lead times must be positive and at most {MAX_LEAD_TIME.days} days")
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO reminder_preferences (patient_id, lead_times, updated_at)"
-            " VALUES (?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET"
-            " lead_times = excluded.lead_times, updated_at = excluded.updated_at",
-            (patient_id, format_lead_times(lead_times), to_db(now)),
-        )
-
-
-async def clear_reminder_lead_times(db: Database, patient_id: int) -> None:
-    """Back to the program's default lead times. Re-plan afterwards."""
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM reminder_preferences WHERE patient_id = ?", (patient_id,))
-
-
-async def reminder_lead_times(db: Database, patient_id: int) -> tuple[timedelta, ...] | None:
-    """A patient's own lead times, longest first; None means the program's default."""
-    row = await db.fetch_one(
-        "SELECT lead_times FROM reminder_preferences WHERE patient_id = ?", (patient_id,)
-    )
-    return None if row is None else parse_lead_times(row["lead_times"])
-
-
-# --- reminder buddies
-
-
-class BuddyStatus(StrEnum):
-    INVITED = "invited"
-    ACTIVE = "active"
-    DECLINED = "declined"
-    ENDED = "ended"
-
-
-class BuddyEndedBy(StrEnum):
-    PATIENT = "patient"
-    BUDDY = "buddy"
-    SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Buddy:
-    id: int
-    patient_id: int
-    status: BuddyStatus
-    telegram_id: int | None
-    chat_id: int | None
-    name: str | None
-    timezone: str | None
-    created_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None
-    ended_at: datetime | None
-    ended_by: BuddyEndedBy | None
-
-
-_BUDDY_COLUMNS = (
-    "id, patient_id, status, telegram_id, chat_id, name, timezone, created_at, expires_at,"
-    " accepted_at, ended_at, ended_by"
-)
-
-
-def _buddy(row: sqlite3.Row) -> Buddy:
-    return Buddy(
-        id=row["id"],
-        patient_id=row["patient_id"],
-        status=BuddyStatus(row["status"]),
-        telegram_id=row["telegram_id"],
-        chat_id=row["chat_id"],
-        name=row["name"],
-        timezone=row["timezone"],
-        created_at=from_db(row["created_at"]),
-        expires_at=from_db(row["expires_at"]),
-        accepted_at=from_db_optional(row["accepted_at"]),
-        ended_at=from_db_optional(row["ended_at"]),
-        ended_by=BuddyEndedBy(row["ended_by"]) if row["ended_by"] else None,
-    )
-
-
-async def create_buddy_invite(
-    db: Database, *, patient_id: int, code_hash: str, now: datetime, expires_at: datetime
-) -> Buddy:
-    """A one-time buddy link for ``patient_id``; the code itself is never stored."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO buddies (patient_id, code_hash, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?)",
-            (patient_id, code_hash, to_db(now), to_db(expires_at)),
-        )
-        async with conn.execute(
-            f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE id = ?", (cursor.lastrowid,)
-        ) as select:
-            return _buddy(await select.fetchone())
-
-
-async def find_buddy_invite(db: Database, code_hash: str) -> Buddy | None:
-    """The link behind a code, whatever its status (the caller explains used or expired)."""
-    row = await db.fetch_one(
-        f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE code_hash = ?", (code_hash,)
-    )
-    return _buddy(row) if row else None
-
-
-async def get_buddy(db: Database, buddy_id: int) -> Buddy | None:
-    row = await db.fetch_one(f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE id = ?", (buddy_id,))
-    return _buddy(row) if row else None
-
-
-async def accept_buddy(
-    db: Database,
-    buddy_id: int,
-    *,
-    telegram_id: int,
-    chat_id: int,
-    name: str,
-    timezone: str,
-    now: datetime,
-) -> Buddy | None:
-    """Activate an unexpired invited link; None if it was used, expired or ended meanwhile,
-    or if this friend already has a live link with the same patient. Re-plan afterwards."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE buddies SET status = 'active', telegram_id = ?, chat_id = ?, name = ?,"
-            " timezone = ?, accepted_at = ? WHERE id = ? AND status = 'invited'"
-            " AND expires_at > ? AND NOT EXISTS (SELECT 1 FROM buddies other"
-            " WHERE other.patient_id = buddies.patient_id AND other.telegram_id = ?"
-            " AND other.status = 'active')",
-            (telegram_id, chat_id, name, timezone, to_db(now), buddy_id, to_db(now), telegram_id),
-        )
-        if cursor.rowcount != 1:
-            return None
-        async with conn.execute(
-            f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE id = ?", (buddy_id,)
-        ) as select:
-            return _buddy(await select.fetchone())
-
-
-async def decline_buddy(db: Database, buddy_id: int, now: datetime) -> bool:
-    """The friend said no; False if the link was not waiting for an answer."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE buddies SET status = 'declined', ended_at = ?, ended_by = 'buddy'"
-            " WHERE id = ? AND status = 'invited'",
-            (to_db(now), buddy_id),
-        )
-        return cursor.rowcount == 1
-
-
-async def end_buddy(db: Database, buddy_id: int, by: BuddyEndedBy, now: datetime) -> bool:
-    """End an invited or active link and cancel its pending nudges at once (one transaction).
-    False if it had already ended."""
-    async with db.transaction() as conn:
-        return await _end_buddy(conn, buddy_id, by, now)
-
-
-async def _end_buddy(
-    conn: aiosqlite.Connection, buddy_id: int, by: BuddyEndedBy, now: datetime
-) -> bool:
-    cursor = await conn.execute(
-        "UPDATE buddies SET status = 'ended', ended_at = ?, ended_by = ?"
-        " WHERE id = ? AND status IN ('invited', 'active')",
-        (to_db(now), by.value, buddy_id),
-    )
-    await conn.execute(
-        "UPDATE outbox SET status = 'cancelled', last_error = 'buddy link ended',"
-        " updated_at = ? WHERE buddy_id = ? AND status = 'pending'",
-        (to_db(now), buddy_id),
-    )
-    return cursor.rowcount == 1
-
-
-async def buddies_of_patient(db: Database, patient_id: int) -> list[Buddy]:
-    """A patient's live links (invited or active), oldest first."""
-    rows = await db.fetch_all(
-        f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE patient_id = ?"
-        " AND status IN ('invited', 'active') ORDER BY id",
-        (patient_id,),
-    )
-    return [_buddy(row) for row in rows]
-
-
-async def buddy_links_of(db: Database, telegram_id: int) -> list[Buddy]:
-    """The active links in which this Telegram user is the buddy (for /stop and roles)."""
-    rows = await db.fetch_all(
-        f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE telegram_id = ? AND status = 'active'"
-        " ORDER BY id",
-        (telegram_id,),
-    )
-    return [_buddy(row) for row in rows]
-
-
-async def active_buddies(db: Database) -> list[Buddy]:
-    rows = await db.fetch_all(
-        f"SELECT {_BUDDY_COLUMNS} FROM buddies WHERE status = 'active' ORDER BY id"
-    )
-    return [_buddy(row) for row in rows]
-
-
-async def buddy_code_hash(db: Database, buddy_id: int) -> str | None:
-    """The stored hash of a buddy link's code (to check the secret in a button)."""
-    row = await db.fetch_one("SELECT code_hash FROM buddies WHERE id = ?", (buddy_id,))
-    return row[0] if row else None
 
 
 @dataclass(frozen=True)

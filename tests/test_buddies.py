@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from bot.fake_telegram import ChatUser
-from storage import outbox as outbox_store
+from storage import buddies as buddy_store
 from tests.conftest import NEW_YORK, BotHarness
 
 MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
@@ -86,7 +86,7 @@ async def test_declining_tells_the_patient_and_stores_no_link(bot: BotHarness) -
     await friend.press("No, thanks")
 
     assert "Sam said no thanks" in patient.last.text
-    assert await outbox_store.buddy_links_of(bot.db, 900) == []
+    assert await buddy_store.buddy_links_of(bot.db, 900) == []
 
 
 async def test_either_side_can_stop_and_nudges_stop_at_once(bot: BotHarness) -> None:
@@ -122,15 +122,15 @@ async def test_links_cannot_be_misused(bot: BotHarness) -> None:
     assert "for a friend or family member" in own[-1].text
     friend, stranger = bot.user(900, "Sam"), bot.user(902, "Eve")
     await friend.send(f"/start {payload}")
-    buddy_id = (await outbox_store.buddies_of_patient(bot.db, 2))[0].id
+    buddy_id = (await buddy_store.buddies_of_patient(bot.db, 2))[0].id
     await stranger.press_data(f"bu:y:{buddy_id}:0000000000000000")
     assert "already been used or has expired" in bot.api.callback_answers[-1]
     await friend.press("Yes, I'll help")
     again = await stranger.send(f"/start {payload}")
     assert "already been used" in again[-1].text
-    assert await outbox_store.buddy_links_of(bot.db, 902) == []
+    assert await buddy_store.buddy_links_of(bot.db, 902) == []
     await stranger.press_data(f"bd:end:{buddy_id}")
-    assert (await outbox_store.buddy_links_of(bot.db, 900))[0].id == buddy_id
+    assert (await buddy_store.buddy_links_of(bot.db, 900))[0].id == buddy_id
 
 
 async def test_settings_change_which_reminders_come(bot: BotHarness) -> None:

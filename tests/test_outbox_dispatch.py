@@ -31,10 +31,13 @@ from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned, 
 from bot.outbox.telegram_sender import TelegramSender
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
+from storage import buddies as buddy_store
 from storage import outbox as store
 from storage import people
+from storage import preferences as preference_store
+from storage.buddies import BuddyEndedBy
 from storage.db import Database
-from storage.outbox import BuddyEndedBy, SyncSummary
+from storage.outbox import SyncSummary
 from storage.records import Person, PersonRole
 from tests.conftest import SCHEDULE
 
@@ -278,8 +281,10 @@ async def test_replanning_is_idempotent(clinic: Clinic) -> None:
 async def test_a_preference_change_re_plans_one_patient(clinic: Clinic) -> None:
     await clinic.replan()
     alex = clinic.id_of(ALEX)
-    await store.set_reminder_lead_times(clinic.db, alex, [timedelta(hours=2)], clinic.clock.now())
-    assert await store.reminder_lead_times(clinic.db, alex) == (timedelta(hours=2),)
+    await preference_store.set_reminder_lead_times(
+        clinic.db, alex, [timedelta(hours=2)], clinic.clock.now()
+    )
+    assert await preference_store.reminder_lead_times(clinic.db, alex) == (timedelta(hours=2),)
 
     summary = await clinic.replan(frozenset({alex}))
 
@@ -289,7 +294,7 @@ async def test_a_preference_change_re_plans_one_patient(clinic: Clinic) -> None:
     assert {r.variant for r in pending if r.chat_id == SAM} == {"24h", "1h"}
 
     # Back to the program's default: the cancelled rows come back, the 2h ones go.
-    await store.clear_reminder_lead_times(clinic.db, alex)
+    await preference_store.clear_reminder_lead_times(clinic.db, alex)
     summary = await clinic.replan(frozenset({alex}))
     assert summary == SyncSummary(added=0, updated=8, cancelled=4)
 
@@ -588,16 +593,16 @@ async def test_a_crash_after_claiming_loses_nothing(clinic: Clinic) -> None:
 async def test_a_buddy_gets_plain_nudges_until_the_link_ends(clinic: Clinic) -> None:
     alex = clinic.people[ALEX]
     now = clinic.clock.now()
-    invite = await store.create_buddy_invite(
+    invite = await buddy_store.create_buddy_invite(
         clinic.db, patient_id=alex.id, code_hash="h1", now=now, expires_at=now + timedelta(1)
     )
-    assert (await store.find_buddy_invite(clinic.db, "h1")).id == invite.id
-    buddy = await store.accept_buddy(
+    assert (await buddy_store.find_buddy_invite(clinic.db, "h1")).id == invite.id
+    buddy = await buddy_store.accept_buddy(
         clinic.db, invite.id, telegram_id=900, chat_id=900, name="Jamie",
         timezone="America/Chicago", now=now,
     )  # fmt: skip
     assert buddy is not None and buddy.status == "active"
-    assert await store.accept_buddy(
+    assert await buddy_store.accept_buddy(
         clinic.db, invite.id, telegram_id=901, chat_id=901, name="X", timezone="UTC", now=now
     ) is None  # fmt: skip
     await clinic.replan()
@@ -607,42 +612,44 @@ async def test_a_buddy_gets_plain_nudges_until_the_link_ends(clinic: Clinic) -> 
         "👋 Reminder: Alex has an appointment today at 5:00 pm.\n\n"
         "Send /stop if you'd rather not get these reminders."
     ]
-    assert [b.id for b in await store.buddy_links_of(clinic.db, 900)] == [invite.id]
+    assert [b.id for b in await buddy_store.buddy_links_of(clinic.db, 900)] == [invite.id]
 
-    assert await store.end_buddy(clinic.db, invite.id, BuddyEndedBy.BUDDY, clinic.clock.now())
+    assert await buddy_store.end_buddy(
+        clinic.db, invite.id, BuddyEndedBy.BUDDY, clinic.clock.now()
+    )
     assert await clinic.rows(chat_id=900, status=OutboxStatus.PENDING) == []
     await clinic.replan()
     await clinic.at(MONDAY_6PM + timedelta(days=2))
     assert len(clinic.sender.to(900)) == 1
-    assert await store.buddies_of_patient(clinic.db, alex.id) == []
+    assert await buddy_store.buddies_of_patient(clinic.db, alex.id) == []
 
 
 async def test_buddy_invites_can_expire_or_be_declined(clinic: Clinic) -> None:
     alex = clinic.people[ALEX]
     now = clinic.clock.now()
-    old = await store.create_buddy_invite(
+    old = await buddy_store.create_buddy_invite(
         clinic.db, patient_id=alex.id, code_hash="old", now=now, expires_at=now
     )
-    fresh = await store.create_buddy_invite(
+    fresh = await buddy_store.create_buddy_invite(
         clinic.db, patient_id=alex.id, code_hash="new", now=now, expires_at=now + timedelta(1)
     )
 
-    assert await store.accept_buddy(
+    assert await buddy_store.accept_buddy(
         clinic.db, old.id, telegram_id=900, chat_id=900, name="J", timezone="UTC", now=now
     ) is None  # fmt: skip
-    assert await store.decline_buddy(clinic.db, fresh.id, now)
-    assert not await store.decline_buddy(clinic.db, fresh.id, now)
-    assert (await store.get_buddy(clinic.db, fresh.id)).status == "declined"
-    assert [b.id for b in await store.buddies_of_patient(clinic.db, alex.id)] == [old.id]
+    assert await buddy_store.decline_buddy(clinic.db, fresh.id, now)
+    assert not await buddy_store.decline_buddy(clinic.db, fresh.id, now)
+    assert (await buddy_store.get_buddy(clinic.db, fresh.id)).status == "declined"
+    assert [b.id for b in await buddy_store.buddies_of_patient(clinic.db, alex.id)] == [old.id]
 
 
 async def test_a_buddy_who_blocks_the_bot_ends_the_link(clinic: Clinic) -> None:
     alex = clinic.people[ALEX]
     now = clinic.clock.now()
-    invite = await store.create_buddy_invite(
+    invite = await buddy_store.create_buddy_invite(
         clinic.db, patient_id=alex.id, code_hash="h", now=now, expires_at=now + timedelta(1)
     )
-    await store.accept_buddy(
+    await buddy_store.accept_buddy(
         clinic.db, invite.id, telegram_id=900, chat_id=900, name="Jamie",
         timezone="America/New_York", now=now,
     )  # fmt: skip
@@ -651,7 +658,7 @@ async def test_a_buddy_who_blocks_the_bot_ends_the_link(clinic: Clinic) -> None:
 
     await clinic.at(MONDAY_6PM - timedelta(hours=2))
 
-    buddy = await store.get_buddy(clinic.db, invite.id)
+    buddy = await buddy_store.get_buddy(clinic.db, invite.id)
     assert (buddy.status, buddy.ended_by) == ("ended", BuddyEndedBy.SYSTEM)
     assert await clinic.rows(chat_id=900, status=OutboxStatus.PENDING) == []
     assert clinic.sender.to(LEE) == []  # a buddy is nobody's patient

@@ -12,7 +12,7 @@ from bot.durations import parse_duration
 from bot.labels import lead_label
 from bot.roles import Role
 from handlers.access import for_roles
-from storage import outbox as outbox_store
+from storage import preferences as preference_store
 
 _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
@@ -22,7 +22,7 @@ PATTERN = (
 
 
 async def _current(context: BotContext) -> tuple[timedelta, ...]:
-    own = await outbox_store.reminder_lead_times(context.db, context.actor.person.id)
+    own = await preference_store.reminder_lead_times(context.db, context.actor.person.id)
     return own if own is not None else context.config.reminders.lead_times
 
 
@@ -71,11 +71,11 @@ async def change_setting(update: Update, context: BotContext) -> None:
         return
     before = await _current(context)
     if query.data == callbacks.SETTINGS_DEFAULT:
-        await outbox_store.clear_reminder_lead_times(context.db, patient_id)
+        await preference_store.clear_reminder_lead_times(context.db, patient_id)
     else:
         lead = parse_duration(query.data.removeprefix(callbacks.SETTINGS_TOGGLE))
         leads = set(await _current(context)) ^ {lead}
-        await outbox_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
+        await preference_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
     await context.notifier.replan([patient_id])
     after = await _current(context)
     if after != before:  # Telegram refuses an edit that changes nothing
