@@ -29,11 +29,11 @@ from bot.attendance.risk import check_risk
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext
+from bot.kinds import Role
 from bot.outbox.dispatcher import Dispatcher, OutboxWakeup
 from bot.outbox.notifier import Notifier
 from bot.outbox.telegram_sender import TelegramSender
 from bot.persistence import SqlitePersistence
-from bot.roles import Role
 from bot.schedule.sync import HORIZON, extend_occurrences
 from bot.services import Services
 from bot.understanding.engine import MessageReader

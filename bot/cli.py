@@ -19,13 +19,13 @@ from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
+from bot.kinds import PERSON_ROLES, Role
 from bot.labels import local_day_bounds
 from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
 from storage import schedule as schedule_store
 from storage.db import Database
-from storage.records import PersonRole
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="play a scripted week offline and print the transcript")
 
     invite = commands.add_parser("invite", help="print a one-time invite link")
-    invite.add_argument("--role", required=True, choices=[r.value for r in PersonRole])
+    invite.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
     invite.add_argument("--handle", help="short id used by schedule files (default: from --name)")
     invite.add_argument("--name", help="name shown in the chat")
     invite.add_argument("--therapist", help="the patient's therapist (handle)")
@@ -193,7 +193,7 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
     try:
         invite = await issue_invite(
             db,
-            role=PersonRole(args.role),
+            role=Role(args.role),
             now=datetime.now(UTC),
             valid_for=config.invites.expire_after,
             handle=args.handle,

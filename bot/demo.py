@@ -20,9 +20,9 @@ from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.context import SERVICES
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
+from bot.kinds import Role
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import import_schedule
-from storage.records import PersonRole
 
 DEMO_SCHEDULE = Path(__file__).with_name("demo_schedule.toml")
 ZONE = ZoneInfo("America/New_York")
@@ -80,12 +80,12 @@ async def _play(folder: Path) -> str:
         now = clock.now()
         valid_for = config.invites.expire_after
         lee = await issue_invite(
-            db, role=PersonRole.THERAPIST, now=now, valid_for=valid_for, handle="lee",
+            db, role=Role.THERAPIST, now=now, valid_for=valid_for, handle="lee",
             name="Dr. Lee",
         )  # fmt: skip
         await import_schedule(db, load_schedule_file(DEMO_SCHEDULE, ZONE), now)
         alex = await issue_invite(
-            db, role=PersonRole.PATIENT, now=now, valid_for=valid_for, handle="alex",
+            db, role=Role.PATIENT, now=now, valid_for=valid_for, handle="alex",
             name="Alex R.", therapist="lee", groups=("evening-a",),
         )  # fmt: skip
         api.note("The admin imported the schedule and ran `iop-bot invite` for Dr. Lee and Alex.")

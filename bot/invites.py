@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import InviteError
+from bot.kinds import Role
 from bot.schedule.file import HANDLE_PATTERN
 from storage import people
-from storage.records import Person, PersonRole
+from storage.records import Person
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -49,7 +50,7 @@ def slugify(name: str) -> str:
 async def issue_invite(
     db: Database,
     *,
-    role: PersonRole,
+    role: Role,
     now: datetime,
     valid_for: timedelta,
     handle: str | None = None,
@@ -69,7 +70,7 @@ async def issue_invite(
     if existing and existing.is_registered:
         raise InviteError(f"{handle!r} has already joined; no new invite is needed")
     therapist_id = None
-    if role is PersonRole.PATIENT:
+    if role is Role.PATIENT:
         therapist_id = await _therapist_id(db, therapist, existing)
         missing = sorted(set(groups) - await people.existing_group_ids(db, groups))
         if missing:
@@ -100,6 +101,6 @@ async def _therapist_id(db: Database, handle: str | None, existing: Person | Non
             return existing.therapist_id
         raise InviteError("a patient needs --therapist HANDLE")
     therapist = await people.find_by_handle(db, handle)
-    if therapist is None or therapist.role is not PersonRole.THERAPIST:
+    if therapist is None or therapist.role is not Role.THERAPIST:
         raise InviteError(f"no therapist with handle {handle!r}: invite them first")
     return therapist.id

@@ -1,4 +1,4 @@
-"""Vocabularies shared by the schedule, message understanding and storage."""
+"""Vocabularies shared by the schedule, message understanding, storage and the handlers."""
 
 from enum import StrEnum
 
@@ -22,3 +22,17 @@ class Reason(StrEnum):
     MOTIVATION = "motivation"
     LEGAL = "legal"
     OTHER = "other"
+
+
+class Role(StrEnum):
+    """Who someone is to the bot. People are stored as therapists or patients; a buddy is
+    someone with a buddy link, and anyone else is unknown."""
+
+    THERAPIST = "therapist"
+    PATIENT = "patient"
+    BUDDY = "buddy"
+    UNKNOWN = "unknown"
+
+
+# The roles an admin can invite with ``iop-bot invite --role``.
+PERSON_ROLES = (Role.THERAPIST, Role.PATIENT)

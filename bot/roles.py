@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from storage.records import Person, PersonRole
-
-
-class Role(StrEnum):
-    THERAPIST = "therapist"
-    PATIENT = "patient"
-    BUDDY = "buddy"
-    UNKNOWN = "unknown"
+from bot.kinds import Role
+from storage.records import Person
 
 
 @dataclass(frozen=True)
@@ -24,8 +17,7 @@ class Actor:
     def of(cls, person: Person | None) -> Actor:
         if person is None:
             return cls(Role.UNKNOWN)
-        role = Role.THERAPIST if person.role is PersonRole.THERAPIST else Role.PATIENT
-        return cls(role, person)
+        return cls(person.role, person)
 
 
 UNKNOWN = Actor(Role.UNKNOWN)

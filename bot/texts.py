@@ -6,7 +6,7 @@ group chat could see.
 
 from __future__ import annotations
 
-from bot.roles import Role
+from bot.kinds import Role
 
 # (command, description) per role: the /help text and the per-chat command menu.
 COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {

@@ -18,7 +18,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
-from bot.roles import Actor, Role
+from bot.kinds import Role
+from bot.roles import Actor
 from storage import buddies as buddy_store
 from storage import people
 

@@ -17,8 +17,8 @@ from telegram.error import TelegramError
 from bot import callbacks, texts
 from bot.context import BotContext
 from bot.invites import hash_code, new_code
+from bot.kinds import Role
 from bot.labels import first_name
-from bot.roles import Role
 from handlers.access import for_roles
 from handlers.common import button, set_commands_for
 from storage import buddies as buddy_store

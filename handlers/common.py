@@ -13,8 +13,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
+from bot.kinds import Role
 from bot.labels import BUTTON_TEXT_LIMIT
-from bot.roles import Role
 from bot.understanding.engine import Understanding
 
 log = logging.getLogger(__name__)

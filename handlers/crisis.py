@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
-from bot.roles import Role
+from bot.kinds import Role
 from bot.understanding.engine import Intent
 from bot.usecases.crisis import report_crisis
 from handlers.common import understand

@@ -32,12 +32,12 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks, texts, timezones
 from bot.context import BotContext
 from bot.invites import CODE_PATTERN, hash_code
-from bot.roles import Role
+from bot.kinds import Role
 from bot.schedule.agenda import week_agenda
 from handlers import buddies
 from handlers.common import set_commands_for
 from storage import people
-from storage.records import InviteCheck, InviteStatus, PersonRole
+from storage.records import InviteCheck, InviteStatus
 
 NAME = "onboarding"
 CONSENT_YES = "consent:yes"
@@ -88,7 +88,7 @@ async def start(update: Update, context: BotContext) -> int:
     if refusal:
         await message.reply_text(refusal)
         return ConversationHandler.END
-    if check.person.role is PersonRole.THERAPIST:
+    if check.person.role is Role.THERAPIST:
         return await _register_therapist(update, context, check)
     if not await people.claim_invite(context.db, check.invite_id, user.id):
         await message.reply_text(texts.INVITE_USED)

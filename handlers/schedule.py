@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import LinkPreviewOptions, Update
 
 from bot.context import BotContext
-from bot.roles import Role
+from bot.kinds import Role
 from bot.schedule.agenda import week_agenda
 from handlers.access import for_roles
 

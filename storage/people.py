@@ -6,8 +6,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.kinds import Role
 from storage.db import Database
-from storage.records import InviteCheck, InviteStatus, Person, PersonRole
+from storage.records import InviteCheck, InviteStatus, Person
 from storage.timestamps import from_db_optional, to_db
 
 _PERSON_COLUMNS = (
@@ -20,7 +21,7 @@ def _person(row: sqlite3.Row) -> Person:
     return Person(
         id=row["id"],
         handle=row["handle"],
-        role=PersonRole(row["role"]),
+        role=Role(row["role"]),
         name=row["name"],
         therapist_id=row["therapist_id"],
         telegram_id=row["telegram_id"],
@@ -80,7 +81,7 @@ async def save_invite(
     db: Database,
     *,
     handle: str,
-    role: PersonRole,
+    role: Role,
     name: str,
     therapist_id: int | None,
     group_ids: Sequence[str],

@@ -6,19 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.kinds import SessionKind
-
-
-class PersonRole(StrEnum):
-    THERAPIST = "therapist"
-    PATIENT = "patient"
+from bot.kinds import Role, SessionKind
 
 
 @dataclass(frozen=True)
 class Person:
     id: int
     handle: str
-    role: PersonRole
+    role: Role
     name: str
     therapist_id: int | None
     telegram_id: int | None

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.errors import ScheduleError
-from bot.kinds import SessionKind
+from bot.kinds import Role, SessionKind
 from bot.schedule.file import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
 from storage.db import Database
-from storage.records import ImportSummary, Occurrence, PersonRole
+from storage.records import ImportSummary, Occurrence
 from storage.timestamps import from_db, to_db
 
 _OCCURRENCE_QUERY = """
@@ -143,11 +143,11 @@ async def _resolve_people(
     conn: aiosqlite.Connection, spec: ScheduleSpec, now: datetime
 ) -> tuple[dict[str, int], list[str]]:
     """Map every handle the file names to a person, creating placeholders for new ones."""
-    wanted: dict[str, PersonRole] = {}
-    for handle, role in [(g.therapist, PersonRole.THERAPIST) for g in spec.groups] + [
+    wanted: dict[str, Role] = {}
+    for handle, role in [(g.therapist, Role.THERAPIST) for g in spec.groups] + [
         pair
         for s in spec.series
-        for pair in ((s.therapist, PersonRole.THERAPIST), (s.patient, PersonRole.PATIENT))
+        for pair in ((s.therapist, Role.THERAPIST), (s.patient, Role.PATIENT))
     ]:
         if handle is None:
             continue

@@ -22,12 +22,13 @@ from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import IssuedInvite, issue_invite
+from bot.kinds import Role
 from bot.outbox.notifier import Notifier
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
 from bot.understanding.engine import MessageReader
 from storage.db import Database
-from storage.records import ImportSummary, PersonRole
+from storage.records import ImportSummary
 
 # PTB 22 warns on every RetryAfter otherwise (the app sets it too, on import).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -87,7 +88,7 @@ class BotHarness:
             self.api, self.application, user_id, name, after_update=self.notifier.run_due, **kwargs
         )
 
-    async def invite(self, role: PersonRole, handle: str, **kwargs: object) -> IssuedInvite:
+    async def invite(self, role: Role, handle: str, **kwargs: object) -> IssuedInvite:
         return await issue_invite(
             self.db,
             role=role,
@@ -114,10 +115,10 @@ class BotHarness:
 
     async def clinic(self) -> tuple[IssuedInvite, IssuedInvite]:
         """Dr. Lee and Alex invited, the evening group imported; returns their invites."""
-        lee = await self.invite(PersonRole.THERAPIST, "lee", name="Dr. Lee")
+        lee = await self.invite(Role.THERAPIST, "lee", name="Dr. Lee")
         await self.import_schedule()
         alex = await self.invite(
-            PersonRole.PATIENT, "alex", name="Alex R.", therapist="lee", groups=("evening-a",)
+            Role.PATIENT, "alex", name="Alex R.", therapist="lee", groups=("evening-a",)
         )
         return lee, alex
 

@@ -11,10 +11,11 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import Config, PolicyConfig
 from bot.fake_telegram import ChatUser
+from bot.kinds import Role
 from bot.understanding.engine import MessageReader
 from storage import absences, people
 from storage.db import Database
-from storage.records import AttendanceStatus, PersonRole
+from storage.records import AttendanceStatus
 from tests.conftest import MONDAY_9AM, NEW_YORK, SCHEDULE, BotHarness, onboard_patient, start_bot
 
 CLINIC_SCHEDULE = {
@@ -312,7 +313,7 @@ async def test_other_roles_cannot_use_patient_buttons(bot: BotHarness) -> None:
 
 async def test_alerts_reach_only_the_patients_own_therapist(bot: BotHarness) -> None:
     therapist, patient = await clinic(bot)
-    kim = await bot.invite(PersonRole.THERAPIST, "kim", name="Dr. Kim")
+    kim = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
     other = bot.user(502, "Dr. Kim")
     await other.send(f"/start {kim.code}")
     before = len(other.inbox)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.fake_telegram import InjectedError
+from bot.kinds import Role
 from storage import people
-from storage.records import PersonRole
 from tests.conftest import BotHarness, onboard_patient
 
 
@@ -19,7 +19,7 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
     assert "Welcome, Dr. Lee!" in replies[-1].text
     assert "/schedule" in replies[-1].text
     person = await people.find_by_telegram_id(bot.db, 501)
-    assert person is not None and person.role is PersonRole.THERAPIST
+    assert person is not None and person.role is Role.THERAPIST
     assert bot.api.commands["chat:501"] == [
         "today",
         "attendance",
@@ -167,7 +167,7 @@ async def test_forged_time_zone_button_is_refused(bot: BotHarness) -> None:
 
 async def test_reinvite_revokes_the_older_link(bot: BotHarness) -> None:
     _, old = await bot.clinic()
-    new = await bot.invite(PersonRole.PATIENT, "alex", therapist="lee")
+    new = await bot.invite(Role.PATIENT, "alex", therapist="lee")
 
     replies = await bot.user(777, "Alex").send(f"/start {old.code}")
 

@@ -24,6 +24,7 @@ from bot.clock import FakeClock
 from bot.config import RemindersConfig
 from bot.fake_telegram import FakeBotApi, FakeRequest, InjectedError
 from bot.invites import hash_code, issue_invite
+from bot.kinds import Role
 from bot.outbox.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult
 from bot.outbox.notices import staff_alert_unreachable
 from bot.outbox.replan import sync_reminders
@@ -38,7 +39,7 @@ from storage import preferences as preference_store
 from storage.buddies import BuddyEndedBy
 from storage.db import Database
 from storage.outbox import SyncSummary
-from storage.records import Person, PersonRole
+from storage.records import Person
 from tests.conftest import SCHEDULE
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -138,7 +139,7 @@ class Clinic:
 
 
 async def register(
-    db: Database, clock: FakeClock, role: PersonRole, handle: str, name: str, telegram_id: int,
+    db: Database, clock: FakeClock, role: Role, handle: str, name: str, telegram_id: int,
     zone: str, **kwargs: object,
 ) -> Person:  # fmt: skip
     invite = await issue_invite(
@@ -170,7 +171,7 @@ async def clinic(tmp_path: Path) -> AsyncIterator[Clinic]:
     try:
         registered = {}
         registered[LEE] = await register(
-            db, clock, PersonRole.THERAPIST, "lee", "Dr. Lee", LEE, "America/New_York"
+            db, clock, Role.THERAPIST, "lee", "Dr. Lee", LEE, "America/New_York"
         )
         await import_evening_group(db, clock.now())
         for telegram_id, handle, name, zone in (
@@ -179,7 +180,7 @@ async def clinic(tmp_path: Path) -> AsyncIterator[Clinic]:
             (KIM, "kim", "Kim", "America/New_York"),
         ):
             registered[telegram_id] = await register(
-                db, clock, PersonRole.PATIENT, handle, name, telegram_id, zone,
+                db, clock, Role.PATIENT, handle, name, telegram_id, zone,
                 therapist="lee", groups=("evening-a",),
             )  # fmt: skip
         clinic = Clinic(path, db, clock, FakeSender(clock), registered)

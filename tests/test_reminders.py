@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser, InjectedError
+from bot.kinds import Role
 from bot.understanding.engine import MessageReader
 from storage import people
-from storage.records import PersonRole
 from tests.conftest import NEW_YORK, BotHarness, onboard_patient, start_bot
 
 MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
@@ -52,7 +52,7 @@ async def test_reminder_shows_the_patients_own_time(bot: BotHarness) -> None:
 async def test_ill_be_there_confirms_and_skips_the_check_in(bot: BotHarness) -> None:
     _, patient = await clinic(bot)
     jo_invite = await bot.invite(
-        PersonRole.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
+        Role.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
     )
     jo = bot.user(778, "Jo")
     await onboard_patient(bot, jo, jo_invite.code, "✅ Eastern time")

@@ -35,13 +35,13 @@ from bot.attendance.summary import (
     risk_crossings,
 )
 from bot.invites import issue_invite
-from bot.kinds import SessionKind
+from bot.kinds import Role, SessionKind
 from bot.labels import local_day_bounds
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
 from storage import reports as report_store
 from storage.db import Database
-from storage.records import AttendanceStatus, PersonRole
+from storage.records import AttendanceStatus
 from storage.reports import PatientMark
 from storage.timestamps import to_db
 
@@ -141,7 +141,7 @@ async def _import(db: Database, text: str) -> None:
     await import_schedule(db, spec, EARLY)
 
 
-async def _invite(db: Database, role: PersonRole, handle: str, name: str, **kwargs: object) -> int:
+async def _invite(db: Database, role: Role, handle: str, name: str, **kwargs: object) -> int:
     issued = await issue_invite(
         db, role=role, now=EARLY, valid_for=timedelta(days=14), handle=handle, name=name, **kwargs
     )
@@ -191,8 +191,8 @@ async def _report_absence(
 async def clinic(db: Database) -> dict[str, int]:
     """The known history; returns people's ids by handle."""
     ids = {
-        "lee": await _invite(db, PersonRole.THERAPIST, "lee", "Dr. Lee"),
-        "kim": await _invite(db, PersonRole.THERAPIST, "kim", "Dr. Kim"),
+        "lee": await _invite(db, Role.THERAPIST, "lee", "Dr. Lee"),
+        "kim": await _invite(db, Role.THERAPIST, "kim", "Dr. Kim"),
     }
     await _import(db, GROUPS_FILE)
     patients = [
@@ -204,7 +204,7 @@ async def clinic(db: Database) -> dict[str, int]:
     ]
     for handle, name, therapist, groups in patients:
         ids[handle] = await _invite(
-            db, PersonRole.PATIENT, handle, name, therapist=therapist, groups=groups
+            db, Role.PATIENT, handle, name, therapist=therapist, groups=groups
         )
     await _import(db, SESSION_FILE)
 

@@ -7,8 +7,8 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
+from bot.kinds import Role
 from storage import people
-from storage.records import PersonRole
 from tests.conftest import BotHarness
 
 
@@ -38,7 +38,7 @@ async def test_a_finished_dialog_does_not_come_back_after_a_restart(
     async with running(config, clock, FakeRequest(api)) as application:
         db = application.bot_data["services"].db
         lee = await issue_invite(
-            db, role=PersonRole.THERAPIST, now=clock.now(), valid_for=config.invites.expire_after,
+            db, role=Role.THERAPIST, now=clock.now(), valid_for=config.invites.expire_after,
             handle="lee",
         )  # fmt: skip
         await ChatUser(api, application, 501, "Lee").send(f"/start {lee.code}")

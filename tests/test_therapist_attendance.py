@@ -10,17 +10,15 @@ import time_machine
 
 from bot.cli import main
 from bot.fake_telegram import ChatUser
+from bot.kinds import Role
 from storage import roster
-from storage.records import PersonRole
 from tests.conftest import NEW_YORK, BotHarness, onboard_patient
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser]:
     """Dr. Lee with Alex and Jo in Evening Group A; returns (therapist, alex, jo)."""
     lee, alex = await bot.clinic()
-    jo = await bot.invite(
-        PersonRole.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
-    )
+    jo = await bot.invite(Role.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",))
     therapist = bot.user(501, "Dr. Lee")
     await therapist.send(f"/start {lee.code}")
     alex_chat, jo_chat = bot.user(777, "Alex"), bot.user(778, "Jo")
@@ -69,7 +67,7 @@ async def test_marking_toggles_and_is_audited(bot: BotHarness) -> None:
 
 async def test_future_and_foreign_sessions_cannot_be_marked(bot: BotHarness) -> None:
     therapist, _, _ = await clinic(bot)
-    kim = await bot.invite(PersonRole.THERAPIST, "kim", name="Dr. Kim")
+    kim = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
     other = bot.user(502, "Dr. Kim")
     await other.send(f"/start {kim.code}")
     occurrence_id = await monday_group_id(bot)

@@ -13,7 +13,7 @@ import time_machine
 from bot.attendance.digest import weekly_digest
 from bot.cli import main
 from bot.fake_telegram import ChatUser
-from storage.records import PersonRole
+from bot.kinds import Role
 from tests.conftest import NEW_YORK, BotHarness
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
@@ -62,7 +62,7 @@ async def test_patient_summary_for_the_caseload_only(bot: BotHarness) -> None:
     therapist, patient = await clinic(bot)
     await mark(bot, therapist, 0, 1)  # present
     await mark(bot, therapist, 2, 3)  # absent
-    kim = await bot.invite(PersonRole.THERAPIST, "kim", name="Dr. Kim")
+    kim = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
     other = bot.user(502, "Dr. Kim")
     await other.send(f"/start {kim.code}")
 

@@ -11,10 +11,10 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
+from bot.kinds import Role
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
 from bot.understanding.engine import MessageReader
-from storage.records import PersonRole
 from tests.conftest import NEW_YORK
 
 
@@ -41,12 +41,10 @@ async def test_an_alert_goes_out_through_the_job_queue_without_anyone_asking(
         db = application.bot_data["services"].db
         now = clock.now()
         day = timedelta(days=1)
-        lee = await issue_invite(
-            db, role=PersonRole.THERAPIST, now=now, valid_for=day, handle="lee"
-        )
+        lee = await issue_invite(db, role=Role.THERAPIST, now=now, valid_for=day, handle="lee")
         await import_schedule(db, parse_schedule(schedule, Path("s.toml"), NEW_YORK), now)
         alex = await issue_invite(
-            db, role=PersonRole.PATIENT, now=now, valid_for=day, handle="alex",
+            db, role=Role.PATIENT, now=now, valid_for=day, handle="alex",
             therapist="lee", groups=("tonight",),
         )  # fmt: skip
         # No after-update hook here: only the JobQueue wake-up can send the alert.

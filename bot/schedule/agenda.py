@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import texts, timezones
+from bot.kinds import Role
 from bot.schedule.sync import format_session_line
 from storage import schedule as schedule_store
-from storage.records import Person, PersonRole
+from storage.records import Person
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -24,7 +25,7 @@ def person_zone(person: Person, fallback: ZoneInfo) -> ZoneInfo:
 async def week_agenda(db: Database, person: Person, now: datetime, fallback: ZoneInfo) -> str:
     """The sessions a patient attends, or a therapist leads, in the next seven days."""
     end = now + timedelta(days=AGENDA_DAYS)
-    if person.role is PersonRole.PATIENT:
+    if person.role is Role.PATIENT:
         occurrences = await schedule_store.patient_occurrences(db, person.id, now, end)
         header, empty = texts.NEXT_SESSIONS_HEADER, texts.NO_SESSIONS_THIS_WEEK
     else:
@@ -35,7 +36,7 @@ async def week_agenda(db: Database, person: Person, now: datetime, fallback: Zon
     zone = person_zone(person, fallback)
     lines = [header]
     for occurrence in occurrences:
-        with_whom = person.role is PersonRole.THERAPIST
+        with_whom = person.role is Role.THERAPIST
         lines.append("• " + format_session_line(occurrence, zone, with_whom=with_whom))
         if occurrence.link:
             lines.append(f"   Join: {occurrence.link}")

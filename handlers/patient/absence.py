@@ -46,9 +46,8 @@ from bot import callbacks, texts
 from bot.attendance.matching import MAX_CHOICES, MatchKind, candidates, match_session
 from bot.attendance.policy import absence_policy_note
 from bot.context import BotContext
-from bot.kinds import Reason
+from bot.kinds import Reason, Role
 from bot.labels import button_label, long_day, session_label
-from bot.roles import Role
 from bot.understanding.engine import Intent, Understanding
 from bot.usecases.absences import patient_sessions, report_absence
 from handlers import common

@@ -11,8 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.attendance.catchup import material_text
 from bot.context import BotContext
+from bot.kinds import Role
 from bot.labels import session_label, short_day
-from bot.roles import Role
 from bot.usecases.care_team import therapist_name
 from bot.usecases.catchup import ask_to_talk, mark_caught_up
 from handlers.access import for_roles

@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.attendance.matching import next_session
 from bot.context import BotContext
+from bot.kinds import Role
 from bot.labels import long_day, session_label
-from bot.roles import Role
 from bot.understanding.engine import Intent, Understanding
 from bot.usecases import absences as patient_cases
 from bot.usecases.absences import Coming

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.context import BotContext
 from bot.durations import parse_duration
+from bot.kinds import Role
 from bot.labels import lead_label
-from bot.roles import Role
 from handlers.access import for_roles
 from storage import preferences as preference_store
 

@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts, timezones
 from bot.context import BotContext
+from bot.kinds import Role
 from bot.labels import local_day_bounds, staff_session_label
-from bot.roles import Role
 from bot.usecases.attendance import toggle_attendance
 from handlers.access import for_roles
 from handlers.common import button

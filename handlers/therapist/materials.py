@@ -31,8 +31,8 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks, texts
 from bot.attendance.aftercare import deliver_new_material
 from bot.context import BotContext
+from bot.kinds import Role
 from bot.labels import staff_session_label
-from bot.roles import Role
 from handlers.access import for_roles
 from handlers.common import button
 from storage import materials as material_store

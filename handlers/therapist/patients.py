@@ -13,7 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.attendance.summary import patient_summary
 from bot.context import BotContext
-from bot.roles import Role
+from bot.kinds import Role
 from handlers.access import for_roles
 from handlers.common import button
 from storage import people

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import callbacks, texts
 from bot.attendance.export import build_report
 from bot.context import BotContext
-from bot.roles import Role
+from bot.kinds import Role
 from handlers.access import for_roles
 
 PERIOD_PATTERN = rf"^rp:({'|'.join(texts.REPORT_PERIODS)})$"
