@@ -30,13 +30,11 @@ alarm only shows the crisis line, a missed one is a safety failure.
 
 import re
 
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
-
+from bot.understanding.text import any_of as _rx
 
 SENTENCE_SPLIT = re.compile(r"[.!?;\n]+")
-CLAUSE_SPLIT = re.compile(r"[.!?;,\n]+|\b(?:but|pero|and|y(?!')|so|because|porque)\b")
+# Narrower than ``rules.CLAUSE_SPLIT``: a crisis phrase may run across "although" or "then".
+CRISIS_CLAUSE_SPLIT = re.compile(r"[.!?;,\n]+|\b(?:but|pero|and|y(?!')|so|because|porque)\b")
 
 # --- who --------------------------------------------------------------------------------------
 _PEOPLE = (
@@ -358,7 +356,7 @@ def _about_patient(
     text: str, pos: int, parent: bool, subjects: re.Pattern[str] = OTHER_SUBJECT
 ) -> bool:
     """Return False when the nearest subject before `pos` in its clause is someone else."""
-    clause_start = max((m.end() for m in CLAUSE_SPLIT.finditer(text, 0, pos)), default=0)
+    clause_start = max((m.end() for m in CRISIS_CLAUSE_SPLIT.finditer(text, 0, pos)), default=0)
     before = text[clause_start:pos]
     if not subjects.search(before) and not SELF_SUBJECT.search(before):
         # "my friend is in a dark place and talking about ending it": the clause has no subject

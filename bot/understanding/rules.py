@@ -7,11 +7,7 @@ expanded), so it only has to spell each word one way. Lists are ordered: earlier
 import re
 
 from bot.kinds import Reason, SessionKind
-
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
-
+from bot.understanding.text import any_of as _rx
 
 # "took all my meds this morning": taking them as prescribed is the opposite of a crisis.
 _AS_PRESCRIBED = (
@@ -132,20 +128,11 @@ CRISIS_FIRST_PERSON = _rx(
     r"mis )?"
     r"(?:pastillas|pildoras|medicinas)\b",
 )
-# "relapse prevention" class, "my brother overdosed": scary words that are not about the patient.
-CRISIS_NOT_SELF = re.compile(
-    r"\b(?:my|his|her|their|our|a) (?:brother|sister|mom|mother|dad|father|friend|cousin|son|"
-    r"daughter|uncle|aunt|husband|wife|partner|roommate|boyfriend|girlfriend|neighbor|sponsor|"
-    r"grandma|grandpa|coworker|buddy|kid|nephew|niece)(?:'s)?\b"
-    r"|\b(?:he|she|they|someone)\b|\b(?:mi|su) (?:hermano|hermana|mama|papa|amigo|amiga|primo|"
-    r"prima|hijo|hija|esposo|esposa|tio|tia|novio|novia)\b"
-)
 # "the bus didn't come", "my ride didn't show": someone else failed, not the patient.
 OTHER_SUBJECT_BEFORE = re.compile(
     r"\b(?:bus|train|ride|uber|lyft|driver|sitter|babysitter|nanny|he|she|they|it|someone|"
     r"nobody|alarm|(?:my|the|his|her|our) (?!own\b)\w+)\s*$"
 )
-CRISIS_FIRST_PERSON_MARK = re.compile(r"\b(?:i|i'm|i've|me|myself|my ?self|yo|me)\b")
 
 # --- intents -----------------------------------------------------------------------------------
 RESCHEDULE = _rx(

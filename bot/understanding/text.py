@@ -9,6 +9,11 @@ import re
 import unicodedata
 
 
+def any_of(*alternatives: str) -> re.Pattern[str]:
+    """One pattern matching any of these (each wrapped in its own group)."""
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
 def _spellings(variants: str, canonical: str) -> dict[str, str]:
     return dict.fromkeys(variants.split(), canonical)
 
