@@ -16,7 +16,14 @@ from bot.understanding.engine import MessageReader
 from storage import absences, people
 from storage.db import Database
 from storage.records import AttendanceStatus
-from tests.conftest import MONDAY_9AM, NEW_YORK, SCHEDULE, BotHarness, onboard_patient, start_bot
+from tests.helpers.clinic import (
+    MONDAY_9AM,
+    NEW_YORK,
+    SCHEDULE,
+    BotHarness,
+    onboard_patient,
+    start_bot,
+)
 
 CLINIC_SCHEDULE = {
     **SCHEDULE,

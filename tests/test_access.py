@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage import people
-from tests.conftest import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
+from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
 
 
 async def registered_patient(bot: BotHarness):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.fake_telegram import ChatUser
 from storage import buddies as buddy_store
-from tests.conftest import NEW_YORK, BotHarness
+from tests.helpers.clinic import NEW_YORK, BotHarness
 
 MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
 CLINICAL = re.compile(

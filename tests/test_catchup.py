@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.fake_telegram import ChatUser
-from tests.conftest import NEW_YORK, BotHarness
+from tests.helpers.clinic import NEW_YORK, BotHarness
 
 MONDAY_9PM = datetime(2026, 11, 30, 21, 0, tzinfo=NEW_YORK)
 FOLLOWUP_TIME = MONDAY_9PM + timedelta(hours=2)  # followup_after = 2h after the end

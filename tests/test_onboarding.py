@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.fake_telegram import InjectedError
 from bot.kinds import Role
 from storage import people
-from tests.conftest import BotHarness, onboard_patient
+from tests.helpers.clinic import BotHarness, onboard_patient
 
 
 async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:

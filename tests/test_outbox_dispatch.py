@@ -40,7 +40,7 @@ from storage.buddies import BuddyEndedBy
 from storage.db import Database
 from storage.outbox import SyncSummary
 from storage.records import Person
-from tests.conftest import SCHEDULE
+from tests.helpers.clinic import SCHEDULE
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK)

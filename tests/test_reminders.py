@@ -10,7 +10,7 @@ from bot.fake_telegram import ChatUser, InjectedError
 from bot.kinds import Role
 from bot.understanding.engine import MessageReader
 from storage import people
-from tests.conftest import NEW_YORK, BotHarness, onboard_patient, start_bot
+from tests.helpers.clinic import NEW_YORK, BotHarness, onboard_patient, start_bot
 
 MONDAY_5PM = datetime(2026, 11, 30, 17, 0, tzinfo=NEW_YORK)
 MONDAY_6PM = datetime(2026, 11, 30, 18, 0, tzinfo=NEW_YORK)
@@ -242,7 +242,7 @@ async def test_buddy_nudges_keep_out_of_quiet_hours(bot: BotHarness) -> None:
         "from": datetime(2026, 12, 1, tzinfo=NEW_YORK).date(),
     }
     _, patient = await clinic(bot)
-    from tests.conftest import SCHEDULE
+    from tests.helpers.clinic import SCHEDULE
 
     await bot.import_schedule({**SCHEDULE, "series": [*SCHEDULE["series"], early]})
     await bot.notifier.replan()
@@ -266,7 +266,7 @@ async def test_buddy_nudges_keep_out_of_quiet_hours(bot: BotHarness) -> None:
 
 
 async def test_patients_reminded_of_a_session_hear_when_it_changes(bot: BotHarness) -> None:
-    from tests.conftest import SCHEDULE
+    from tests.helpers.clinic import SCHEDULE
 
     _, patient = await clinic(bot)
     await at(bot, MONDAY_5PM)  # reminded of tonight's group

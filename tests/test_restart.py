@@ -9,7 +9,7 @@ from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
 from bot.invites import issue_invite
 from bot.kinds import Role
 from storage import people
-from tests.conftest import BotHarness
+from tests.helpers.clinic import BotHarness
 
 
 async def test_onboarding_continues_after_a_restart(config: Config, clock: FakeClock) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import ScheduleError
 from bot.schedule.file import load_schedule_file, occurrence_slots, parse_schedule
-from tests.conftest import NEW_YORK, SCHEDULE
+from tests.helpers.clinic import NEW_YORK, SCHEDULE
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
 

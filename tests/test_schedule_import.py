@@ -14,7 +14,7 @@ from bot.schedule.sync import import_schedule
 from storage import people
 from storage import schedule as schedule_store
 from storage.db import Database
-from tests.conftest import MONDAY_9AM, NEW_YORK, SCHEDULE
+from tests.helpers.clinic import MONDAY_9AM, NEW_YORK, SCHEDULE
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.fake_telegram import ChatUser
 from bot.kinds import Role
 from storage import roster
-from tests.conftest import NEW_YORK, BotHarness, onboard_patient
+from tests.helpers.clinic import NEW_YORK, BotHarness, onboard_patient
 
 
 async def clinic(bot: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser]:

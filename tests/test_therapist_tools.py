@@ -14,7 +14,7 @@ from bot.attendance.digest import weekly_digest
 from bot.cli import main
 from bot.fake_telegram import ChatUser
 from bot.kinds import Role
-from tests.conftest import NEW_YORK, BotHarness
+from tests.helpers.clinic import NEW_YORK, BotHarness
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
 

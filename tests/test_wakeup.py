@@ -15,7 +15,7 @@ from bot.kinds import Role
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
 from bot.understanding.engine import MessageReader
-from tests.conftest import NEW_YORK
+from tests.helpers.clinic import NEW_YORK
 
 
 async def test_an_alert_goes_out_through_the_job_queue_without_anyone_asking(
