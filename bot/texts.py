@@ -482,3 +482,14 @@ LEAD_AHEAD = "{amount} ahead"
 LEAD_AFTER_START = "{amount} after it started"
 YOUR_CARE_TEAM = "your care team"
 LATE_ABOUT_MINUTES = "about {minutes} minutes"
+
+# --- attendance chart (PNG) and report labels
+
+CHART_TITLE = "Attendance rate per week, {first} to {last}"
+CHART_Y_LABEL = "Attendance (%)"
+CHART_X_LABEL = "Week starting (Monday)"
+CHART_EMPTY = "No sessions in this period"
+INDIVIDUAL_SESSIONS = "Individual sessions"
+MATERIAL_ITEM = "• {title} ({what})"
+MATERIAL_IS_LINK = "link"
+MATERIAL_IS_FILE = "file"

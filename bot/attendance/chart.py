@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from bot import texts
 from bot.attendance.reports import WeekRate
 
 _LEGEND_COLUMNS = 4
@@ -24,7 +25,7 @@ def render_chart(rates: dict[str, list[WeekRate]], title: str) -> bytes:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.set_title(title)
-    axes.set_ylabel("Attendance (%)")
+    axes.set_ylabel(texts.CHART_Y_LABEL)
     axes.set_ylim(0, 105)
     axes.grid(visible=True, alpha=0.3)
     if any(rates.values()):
@@ -37,13 +38,13 @@ def render_chart(rates: dict[str, list[WeekRate]], title: str) -> bytes:
             )
         axes.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        axes.set_xlabel("Week starting (Monday)")
+        axes.set_xlabel(texts.CHART_X_LABEL)
         axes.tick_params(axis="x", labelrotation=45)
         figure.legend(
             loc="outside lower center", ncols=min(_LEGEND_COLUMNS, len(rates)), fontsize="small"
         )
     else:
-        axes.text(0.5, 0.5, "No sessions in this period", ha="center", va="center")
+        axes.text(0.5, 0.5, texts.CHART_EMPTY, ha="center", va="center")
         axes.set_xticks([])
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.attendance.chart import render_chart
 from bot.attendance.reports import build_report_rows, render_csv, weekly_rates
 from bot.labels import local_day_bounds
@@ -44,6 +45,6 @@ async def build_report(
     csv_text = await asyncio.to_thread(render_csv, rows)
     png = b""
     if chart:
-        title = f"Attendance rate per week, {first} to {last}"
+        title = texts.CHART_TITLE.format(first=first, last=last)
         png = await asyncio.to_thread(render_chart, weekly_rates(rows), title)
     return AttendanceReport(first, last, len(rows), csv_text, png)

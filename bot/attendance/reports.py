@@ -18,11 +18,10 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot import texts
 from bot.kinds import SessionKind
 from storage.records import AttendanceStatus
 from storage.reports import AttendanceRecord
-
-INDIVIDUAL_LABEL = "Individual sessions"
 
 CSV_COLUMNS = (
     "date",
@@ -93,7 +92,7 @@ class ReportRow:
     def group_label(self) -> str:
         """The chart's line: the group's name, or one line for all one-patient sessions."""
         if self.group_id is None:
-            return INDIVIDUAL_LABEL
+            return texts.INDIVIDUAL_SESSIONS
         return self.group_name or self.group_id
 
 
@@ -200,7 +199,7 @@ def weekly_rates(rows: Iterable[ReportRow]) -> dict[str, list[WeekRate]]:
         tally = weeks.setdefault(week_start(row.local_date), [0, 0])
         tally[0] += row.mark.attended
         tally[1] += row.mark.missed
-    labels = sorted(counts, key=lambda label: (label == INDIVIDUAL_LABEL, label))
+    labels = sorted(counts, key=lambda label: (label == texts.INDIVIDUAL_SESSIONS, label))
     return {
         label: [
             WeekRate(week, attended, missed, attendance_rate(attended, missed))

@@ -188,7 +188,12 @@ async def done(update: Update, context: BotContext) -> int:
     if not added:
         await update.effective_message.reply_text(texts.MATERIALS_DONE_EMPTY)
         return ConversationHandler.END
-    items = "\n".join(f"• {m.title} ({'link' if m.url else 'file'})" for m in added)
+    items = "\n".join(
+        texts.MATERIAL_ITEM.format(
+            title=m.title, what=texts.MATERIAL_IS_LINK if m.url else texts.MATERIAL_IS_FILE
+        )
+        for m in added
+    )
     label = await _label(context, target)
     await update.effective_message.reply_text(
         texts.MATERIALS_DONE.format(count=len(added), target=label, items=items)
