@@ -11,8 +11,8 @@ from bot.context import BotContext
 from bot.durations import parse_duration
 from bot.kinds import Role
 from bot.labels import lead_label
+from bot.usecases.settings import lead_times, toggle_lead_time, use_default_lead_times
 from handlers.access import for_roles
-from storage import preferences as preference_store
 
 _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
@@ -22,8 +22,7 @@ PATTERN = (
 
 
 async def _current(context: BotContext) -> tuple[timedelta, ...]:
-    own = await preference_store.reminder_lead_times(context.db, context.actor.person.id)
-    return own if own is not None else context.config.reminders.lead_times
+    return await lead_times(context.services, context.actor.person)
 
 
 def _describe(leads: tuple[timedelta, ...]) -> str:
@@ -62,8 +61,6 @@ async def show_settings(update: Update, context: BotContext) -> None:
 async def change_setting(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
-    patient_id = context.actor.person.id
-    now = context.clock.now()
     if query.data == callbacks.SETTINGS_DONE:
         leads = await _current(context)
         saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
@@ -71,13 +68,10 @@ async def change_setting(update: Update, context: BotContext) -> None:
         return
     before = await _current(context)
     if query.data == callbacks.SETTINGS_DEFAULT:
-        await preference_store.clear_reminder_lead_times(context.db, patient_id)
+        after = await use_default_lead_times(context.services, context.actor.person)
     else:
         lead = parse_duration(query.data.removeprefix(callbacks.SETTINGS_TOGGLE))
-        leads = set(await _current(context)) ^ {lead}
-        await preference_store.set_reminder_lead_times(context.db, patient_id, sorted(leads), now)
-    await context.notifier.replan([patient_id])
-    after = await _current(context)
+        after = await toggle_lead_time(context.services, context.actor.person, lead)
     if after != before:  # Telegram refuses an edit that changes nothing
         await query.edit_message_text(
             texts.SETTINGS.format(current=_describe(after)), reply_markup=_keyboard(after)

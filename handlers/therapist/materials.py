@@ -29,13 +29,12 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, texts
-from bot.attendance.aftercare import deliver_new_material
 from bot.context import BotContext
 from bot.kinds import Role
 from bot.labels import staff_session_label
+from bot.usecases.materials import add_material, choose_session, finish_adding, widen_to_series
 from handlers.access import for_roles
 from handlers.common import button
-from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import MaterialTarget
 
@@ -75,20 +74,14 @@ async def start(update: Update, context: BotContext) -> int:
 @for_roles(Role.THERAPIST)
 async def pick(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
-    occurrence = await schedule_store.led_occurrence(
-        context.db, context.actor.person.id, int(query.data.removeprefix(callbacks.MATERIAL_PICK))
+    occurrence = await choose_session(
+        context.services, context.actor.person, callbacks.trailing_id(query.data)
     )
     if occurrence is None:
         log.info("refused a materials button for a session the caller does not lead")
         await query.answer(texts.MARK_NOT_YOURS, show_alert=True)
         return None
     await query.answer()
-    await material_store.set_target(
-        context.db,
-        context.actor.person.id,
-        MaterialTarget(occurrence.id, None),
-        context.clock.now(),
-    )
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -114,20 +107,15 @@ async def pick(update: Update, context: BotContext) -> int | None:
 async def choose_scope(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
-    therapist_id = context.actor.person.id
-    target = await material_store.get_target(context.db, therapist_id)
-    occurrence = target and await schedule_store.led_occurrence(
-        context.db, therapist_id, target.occurrence_id or 0
-    )
+    series = query.data == callbacks.MATERIAL_SCOPE_SERIES
+    occurrence = await widen_to_series(context.services, context.actor.person, series=series)
     if occurrence is None:
         await query.edit_message_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    if query.data == callbacks.MATERIAL_SCOPE_SERIES:
-        target = MaterialTarget(None, occurrence.series_id)
+    if series:
         label = texts.MATERIALS_TARGET_SERIES.format(title=occurrence.title)
     else:
         label = staff_session_label(occurrence, context.zone)
-    await material_store.set_target(context.db, therapist_id, target, context.clock.now())
     await query.edit_message_text(texts.MATERIALS_ASK.format(target=label))
     return Materials.RECEIVE
 
@@ -158,33 +146,18 @@ async def ask_for_a_file(update: Update, context: BotContext) -> int:
 async def _store(
     update: Update, context: BotContext, title: str, url: str | None, file_id: str | None
 ) -> int:
-    therapist_id = context.actor.person.id
-    target = await material_store.get_target(context.db, therapist_id)
-    if target is None:
+    therapist = context.actor.person
+    if not await add_material(context.services, therapist, title=title, url=url, file_id=file_id):
         await update.effective_message.reply_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    await material_store.add_material(
-        context.db,
-        target,
-        title=title,
-        url=url,
-        file_id=file_id,
-        added_by=therapist_id,
-        now=context.clock.now(),
-    )
     await update.effective_message.reply_text(texts.MATERIALS_STORED.format(title=title))
     return Materials.RECEIVE
 
 
 @for_roles(Role.THERAPIST)
 async def done(update: Update, context: BotContext) -> int:
-    therapist_id = context.actor.person.id
-    target = await material_store.get_target(context.db, therapist_id)
-    added = await material_store.added_since(context.db, therapist_id, target) if target else []
-    if added:
-        # Delivery is queued before the target is cleared or anything is said.
-        await deliver_new_material(context.services, target, added)
-    await material_store.clear_target(context.db, therapist_id)
+    delivered = await finish_adding(context.services, context.actor.person)
+    target, added = delivered.target, delivered.added
     if not added:
         await update.effective_message.reply_text(texts.MATERIALS_DONE_EMPTY)
         return ConversationHandler.END
