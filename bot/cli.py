@@ -16,7 +16,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.attendance.export import build_report
-from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config, parse_zone
+from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
 from bot.kinds import PERSON_ROLES, Role
@@ -24,6 +24,7 @@ from bot.labels import local_day_bounds
 from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
+from bot.tomlvalues import parse_zone
 from storage import schedule as schedule_store
 from storage.db import Database
 

@@ -10,12 +10,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from bot.durations import parse_duration
+from bot import tomlvalues
 from bot.errors import ConfigError
 from bot.tomlfile import read_toml
 
@@ -95,121 +95,59 @@ class Config:
     reports: ReportsConfig = ReportsConfig()
 
 
-# --- value converters: each takes the raw TOML value, returns the typed one or raises ValueError
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string, not {_toml_type(value)}")
-    return value
-
-
-def _nonempty_string(value: Any) -> str:
-    text = _string(value).strip()
-    if not text:
-        raise ValueError("must not be empty")
-    return text
-
-
-def _url(value: Any) -> str:
-    text = _string(value).strip()
-    if text and not text.startswith(("http://", "https://")):
-        raise ValueError(f"{text!r} must start with http:// or https://")
-    return text
+# --- value converters (shared ones in ``bot.tomlvalues``); each raises ValueError
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be a whole number, not {_toml_type(value)}")
-    if value < 0:
-        raise ValueError(f"{value} must not be negative")
-    if value > 10_000:
-        raise ValueError(f"{value} is too large (at most 10000)")
-    return value
+    return tomlvalues.whole_number(value)
 
 
 def _positive_count(value: Any) -> int:
-    if _count(value) == 0:
-        raise ValueError("must be at least 1")
-    return value
+    return tomlvalues.whole_number(value, low=1)
 
 
-def _money(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f'must be an amount like 50 or "49.99", not {_toml_type(value)}')
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f'{value!r} is not an amount like 50 or "49.99"') from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{value!r} must be zero or more")
-    return amount
-
-
-def _zone(value: Any) -> ZoneInfo:
-    return parse_zone(_nonempty_string(value))
-
-
-def _duration(value: Any) -> timedelta:
-    return parse_duration(_string(value))
+def _url(value: Any) -> str:
+    return tomlvalues.http_url(value, allow_empty=True)
 
 
 def _durations(value: Any) -> tuple[timedelta, ...]:
     if not isinstance(value, list):
-        raise ValueError(f'must be a list like ["24h", "1h"], not {_toml_type(value)}')
-    durations = tuple(sorted({_duration(item) for item in value}, reverse=True))
+        raise ValueError(f'must be a list like ["24h", "1h"], not {tomlvalues.toml_type(value)}')
+    durations = tuple(sorted({tomlvalues.duration(item) for item in value}, reverse=True))
     if any(lead > timedelta(days=7) for lead in durations):
         raise ValueError("reminders can be at most 7d before a session")
     return durations
 
 
-def _clock_time(value: Any) -> time:
-    text = _string(value)
-    try:
-        parsed = time.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f'{text!r} is not a time like "21:00"') from None
-    if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
-        raise ValueError(f'{text!r} must be a local time like "21:00" (no offset, no seconds)')
-    return parsed
-
-
 def _quiet_hours(value: Any) -> tuple[time, time]:
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError('must be a pair of times like ["21:00", "08:00"]')
-    return _clock_time(value[0]), _clock_time(value[1])
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return tomlvalues.clock_time(value[0]), tomlvalues.clock_time(value[1])
 
 
 def _weekday_or_off(value: Any) -> int | None:
-    text = _string(value).strip().lower()
-    if text in ("", "off", "none"):
+    if tomlvalues.string(value).strip().lower() in ("", "off", "none"):
         return None
-    matches = [n for n, day in enumerate(_WEEKDAYS) if len(text) >= 3 and day.startswith(text)]
-    if len(matches) != 1:
-        raise ValueError(f'{value!r} is not a weekday like "mon" (or "off")')
-    return matches[0]
+    return tomlvalues.weekday(value)
 
 
 def _path(value: Any) -> Path:
-    return Path(_nonempty_string(value)).expanduser()
+    return Path(tomlvalues.text(value)).expanduser()
 
 
 _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "telegram": (
         TelegramConfig,
-        {"token": _string, "base_url": _url, "bot_username": _string},
+        {"token": tomlvalues.string, "base_url": _url, "bot_username": tomlvalues.string},
     ),
     "storage": (StorageConfig, {"path": _path}),
-    "program": (ProgramConfig, {"name": _nonempty_string, "timezone": _zone}),
+    "program": (ProgramConfig, {"name": tomlvalues.text, "timezone": tomlvalues.zone}),
     "reminders": (
         RemindersConfig,
         {
             "lead_times": _durations,
-            "followup_after": _duration,
-            "buddy_lead_time": _duration,
+            "followup_after": tomlvalues.duration,
+            "buddy_lead_time": tomlvalues.duration,
             "buddy_quiet_hours": _quiet_hours,
         },
     ),
@@ -217,32 +155,21 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         PolicyConfig,
         {
             "late_cancel_hours": _count,
-            "no_show_fee": _money,
-            "currency": _nonempty_string,
+            "no_show_fee": tomlvalues.money,
+            "currency": tomlvalues.text,
             "reschedule_window_days": _count,
             "insurance_alert_misses": _positive_count,
             "insurance_window_days": _positive_count,
             "risk_consecutive_misses": _positive_count,
         },
     ),
-    "safety": (SafetyConfig, {"crisis_text": _nonempty_string}),
-    "invites": (InvitesConfig, {"expire_after": _duration}),
-    "reports": (ReportsConfig, {"digest_day": _weekday_or_off, "digest_time": _clock_time}),
+    "safety": (SafetyConfig, {"crisis_text": tomlvalues.text}),
+    "invites": (InvitesConfig, {"expire_after": tomlvalues.duration}),
+    "reports": (
+        ReportsConfig,
+        {"digest_day": _weekday_or_off, "digest_time": tomlvalues.clock_time},
+    ),
 }
-
-
-def parse_zone(name: str) -> ZoneInfo:
-    """Return the IANA zone called ``name`` or raise ``ValueError``."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'{name!r} is not a time zone like "America/New_York"') from None
-
-
-def _toml_type(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "a string"}.get(
-        type(value), "a list" if isinstance(value, list) else "a table"
-    )
 
 
 def config_path(explicit: str | None) -> Path:

@@ -67,7 +67,7 @@ def _with(**changes: object) -> dict:
         (_with(start="6pm"), "series 'evening-a-group': start '6pm' is not a time"),
         (_with(duration="3 hours"), "series 'evening-a-group': duration '3 hours' is not a dur"),
         (_with(kind="party"), "series 'evening-a-group': kind 'party' is not a session kind"),
-        (_with(link="video.example"), "series 'evening-a-group': link 'video.example' must be"),
+        (_with(link="video.example"), "link 'video.example' must start with http"),
         (_with(colour="red"), "series 'evening-a-group': colour is not a known key"),
         (_with(until=date(2026, 1, 1)), "series 'evening-a-group': until (2026-01-01) is before"),
         (_with(timezone="Mars/Base"), "series 'evening-a-group': timezone 'Mars/Base' is not"),
@@ -80,7 +80,7 @@ def _with(**changes: object) -> dict:
         ({**SCHEDULE, "holidays": []}, "holidays is not a known key"),
         (_with(start="18:00:30"), "start '18:00:30' must be a local time like"),
         (_with(duration="2900000d"), "duration '2900000d' is longer than 366 days"),
-        (_with(capacity=10**20), "must be a whole number from 1 to 10000"),
+        (_with(capacity=10**20), "capacity 100000000000000000000 is too large (at most 10000)"),
     ],
 )  # fmt: skip
 def test_errors_name_the_file_entry_and_field(raw: dict, message: str) -> None:

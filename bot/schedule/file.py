@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import parse_zone
+from bot import tomlvalues
 from bot.durations import parse_duration
 from bot.errors import ScheduleError
 from bot.kinds import SessionKind
 from bot.tomlfile import read_toml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -128,87 +127,29 @@ class _Entry:
         raise AssertionError("unreachable")
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
-
-
 def _handle(value: Any) -> str:
-    text = _text(value)
-    if not HANDLE_PATTERN.match(text):
-        raise ValueError(f"{text!r} must be lowercase letters, digits, '-' or '_'")
-    return text
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValueError(f"{value!r} must be a date like 2026-11-30 (no quotes)")
-    return value
-
-
-def _local_datetime(value: Any) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is not None or value.second:
-        raise ValueError(f"{value!r} must be a local date-time like 2026-12-10T17:00:00")
-    return value.replace(microsecond=0)
-
-
-def _clock(value: Any) -> time:
-    text = _text(value)
-    try:
-        parsed = time.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f'{text!r} is not a time like "18:00"') from None
-    if parsed.tzinfo is not None or parsed.second or parsed.microsecond:
-        raise ValueError(f'{text!r} must be a local time like "18:00" (no offset, no seconds)')
-    return parsed
+    handle = tomlvalues.text(value)
+    if not HANDLE_PATTERN.match(handle):
+        raise ValueError(f"{handle!r} must be lowercase letters, digits, '-' or '_'")
+    return handle
 
 
 def _weekdays(value: Any) -> frozenset[int]:
     if not isinstance(value, list) or not value:
         raise ValueError('must be a non-empty list like ["mon", "wed"]')
-    days = set()
-    for item in value:
-        name = item.strip().lower() if isinstance(item, str) else ""
-        # "mon", "tues", "thurs" and "thursday" are all fine: any prefix of the full name.
-        matches = [
-            n for n, full in enumerate(_FULL_WEEKDAYS) if len(name) >= 3 and full.startswith(name)
-        ]
-        if len(matches) != 1:
-            raise ValueError(f"{item!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
-        days.add(matches[0])
-    return frozenset(days)
+    return frozenset(tomlvalues.weekday(item) for item in value)
 
 
 def _kind(value: Any) -> SessionKind:
     try:
-        return SessionKind(_text(value).lower())
+        return SessionKind(tomlvalues.text(value).lower())
     except ValueError:
         kinds = "|".join(kind.value for kind in SessionKind)
         raise ValueError(f"{value!r} is not a session kind ({kinds})") from None
 
 
-def _link(value: Any) -> str:
-    text = _text(value)
-    if not text.startswith(("https://", "http://")):
-        raise ValueError(f"{text!r} must be an http(s) link")
-    return text
-
-
 def _capacity(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
-        raise ValueError(f"{value!r} must be a whole number from 1 to 10000")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{value!r} must be true or false")
-    return value
-
-
-def _zone(value: Any) -> ZoneInfo:
-    return parse_zone(_text(value))
+    return tomlvalues.whole_number(value, low=1)
 
 
 _SESSION_KEYS = {
@@ -239,7 +180,7 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
     zone = default_zone
     if "timezone" in raw:
         try:
-            zone = _zone(raw["timezone"])
+            zone = tomlvalues.zone(raw["timezone"])
         except ValueError as error:
             raise ScheduleError(f"{path}: timezone {error}") from None
 
@@ -252,9 +193,9 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
     groups = [
         GroupSpec(
             id=entry.get("id", _handle),
-            name=entry.get("name", _text),
+            name=entry.get("name", tomlvalues.text),
             therapist=entry.get("therapist", _handle),
-            timezone=entry.get("timezone", _zone, required=False) or zone,
+            timezone=entry.get("timezone", tomlvalues.zone, required=False) or zone,
         )
         for entry in entries("group", {"id", "name", "therapist", "timezone"})
     ]
@@ -264,7 +205,7 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
     ]
     series += [_one_off(entry, zone) for entry in entries("session", _SESSION_KEYS | {"start"})]
     cancels = [
-        CancelSpec(entry.get("series", _handle), entry.get("date", _date))
+        CancelSpec(entry.get("series", _handle), entry.get("date", tomlvalues.calendar_date))
         for entry in entries("cancel", {"series", "date"})
     ]
     _check_references(path, groups, series, cancels)
@@ -275,7 +216,7 @@ def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:
     identity = {
         "id": entry.get("id", _handle),
         "kind": entry.get("kind", _kind),
-        "title": entry.get("title", _text),
+        "title": entry.get("title", tomlvalues.text),
     }
     group = entry.get("group", _handle, required=False)
     patient = entry.get("patient", _handle, required=False)
@@ -289,11 +230,11 @@ def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:
         "group": group,
         "patient": patient,
         "therapist": therapist,
-        "timezone": entry.get("timezone", _zone, required=False) or zone,
+        "timezone": entry.get("timezone", tomlvalues.zone, required=False) or zone,
         "duration": entry.get("duration", parse_duration),
-        "link": entry.get("link", _link, required=False),
+        "link": entry.get("link", tomlvalues.http_url, required=False),
         "capacity": entry.get("capacity", _capacity, required=False),
-        "makeup": entry.get("makeup", _flag, required=False) or False,
+        "makeup": entry.get("makeup", tomlvalues.flag, required=False) or False,
     }
 
 
@@ -301,9 +242,9 @@ def _series(entry: _Entry, zone: ZoneInfo) -> SeriesSpec:
     spec = SeriesSpec(
         **_common(entry, zone),
         weekdays=entry.get("weekdays", _weekdays),
-        start=entry.get("start", _clock),
-        first=entry.get("from", _date),
-        last=entry.get("until", _date, required=False),
+        start=entry.get("start", tomlvalues.clock_time),
+        first=entry.get("from", tomlvalues.calendar_date),
+        last=entry.get("until", tomlvalues.calendar_date, required=False),
     )
     if spec.last is not None and spec.last < spec.first:
         entry.fail("until", f"({spec.last}) is before from ({spec.first})")
@@ -311,7 +252,7 @@ def _series(entry: _Entry, zone: ZoneInfo) -> SeriesSpec:
 
 
 def _one_off(entry: _Entry, zone: ZoneInfo) -> SeriesSpec:
-    start = entry.get("start", _local_datetime)
+    start = entry.get("start", tomlvalues.local_datetime)
     return SeriesSpec(
         **_common(entry, zone),
         weekdays=frozenset(),
