@@ -12,7 +12,12 @@ from bot.attendance.aftercare import after_absence
 from bot.attendance.matching import LOOK_AHEAD, LOOK_BACK, lead_time
 from bot.labels import describe_lead, staff_session_label
 from bot.services import Services
-from bot.usecases.care_team import alert_care_team, quote, therapist_name
+from bot.usecases.care_team import (
+    alert_about_session,
+    alert_care_team,
+    quote,
+    therapist_name,
+)
 from storage import absences
 from storage import schedule as schedule_store
 from storage.records import (
@@ -80,19 +85,10 @@ async def report_absence(
         if absence.kind is AbsenceKind.MISSED
         else texts.ALERT_ABSENCE_UPCOMING
     )
-    await alert_care_team(
-        s,
-        patient,
-        lambda zone: alert.format(
-            patient=patient.name,
-            session=staff_session_label(occurrence, zone),
-            reason=reason_label,
-            lead=describe_lead(timedelta(minutes=absence.lead_minutes)),
-            misses=misses,
-        ),
-        tag=f"absence:{absence.id}",
-        session_therapist_id=occurrence.therapist_id,
-    )
+    await alert_about_session(
+        s, patient, occurrence, alert, tag=f"absence:{absence.id}", reason=reason_label,
+        lead=describe_lead(timedelta(minutes=absence.lead_minutes)), misses=misses,
+    )  # fmt: skip
     return AbsenceRecorded(absence, is_new, lead, await therapist_name(s, patient))
 
 
@@ -128,15 +124,8 @@ async def confirm_attendance(
         return Coming.TOO_LATE
     await absences.withdraw_absence(s.db, patient.id, occurrence.id, now)
     await s.notifier.replan([patient.id])
-    await alert_care_team(
-        s,
-        patient,
-        lambda zone: texts.ALERT_WITHDRAWN.format(
-            patient=patient.name,
-            session=staff_session_label(occurrence, zone),
-        ),
-        tag=f"withdrawn:{event}",
-        session_therapist_id=occurrence.therapist_id,
+    await alert_about_session(
+        s, patient, occurrence, texts.ALERT_WITHDRAWN, tag=f"withdrawn:{event}"
     )
     return Coming.WITHDRAWN
 
@@ -153,16 +142,8 @@ async def send_late_notice(
         s.db, patient.id, occurrence.id, AttendanceStatus.LATE, s.clock.now(),
         late_minutes=minutes,
     )  # fmt: skip
-    await alert_care_team(
-        s,
-        patient,
-        lambda zone: texts.ALERT_LATE.format(
-            patient=patient.name,
-            late=late_words(minutes),
-            session=staff_session_label(occurrence, zone),
-        ),
-        tag=f"late:{event}",
-        session_therapist_id=occurrence.therapist_id,
+    await alert_about_session(
+        s, patient, occurrence, texts.ALERT_LATE, tag=f"late:{event}", late=late_words(minutes)
     )
 
 

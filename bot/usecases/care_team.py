@@ -6,9 +6,10 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.labels import staff_session_label
 from bot.services import Services
 from storage import people
-from storage.records import Person
+from storage.records import Occurrence, Person
 
 QUOTE_LIMIT = 1000  # keep alerts well under Telegram's 4,096 characters
 
@@ -38,6 +39,28 @@ async def alert_care_team(
     """
     team = care_team(patient, session_therapist_id)
     return await s.notifier.alert(team, render, patient_id=patient.id, tag=tag)
+
+
+async def alert_about_session(
+    s: Services,
+    patient: Person,
+    occurrence: Occurrence,
+    template: str,
+    *,
+    tag: str,
+    **fields: object,
+) -> int:
+    """Alert the care team (and whoever leads the session) with ``template``, whose
+    ``{patient}`` and ``{session}`` are filled in each therapist's own zone."""
+    return await alert_care_team(
+        s,
+        patient,
+        lambda zone: template.format(
+            patient=patient.name, session=staff_session_label(occurrence, zone), **fields
+        ),
+        tag=tag,
+        session_therapist_id=occurrence.therapist_id,
+    )
 
 
 async def therapist_name(s: Services, patient: Person) -> str:

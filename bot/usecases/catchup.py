@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.labels import staff_session_label
 from bot.services import Services
-from bot.usecases.care_team import alert_care_team
+from bot.usecases.care_team import alert_about_session
 from storage import materials as material_store
 from storage.records import Occurrence, Person
 
 
 async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence, *, event: str) -> None:
     """The follow-up's "I'd like to talk to my therapist": tell the care team."""
-    await alert_care_team(
-        s,
-        patient,
-        lambda zone: texts.ALERT_TALK.format(
-            patient=patient.name,
-            session=staff_session_label(occurrence, zone),
-        ),
-        tag=f"talk:{event}",
-        session_therapist_id=occurrence.therapist_id,
-    )
+    await alert_about_session(s, patient, occurrence, texts.ALERT_TALK, tag=f"talk:{event}")
 
 
 async def mark_caught_up(s: Services, patient: Person, occurrence: Occurrence) -> bool:
