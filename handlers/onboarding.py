@@ -31,9 +31,17 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, texts, timezones
 from bot.context import BotContext
-from bot.invites import CODE_PATTERN, hash_code
+from bot.invites import CODE_PATTERN
 from bot.kinds import Role
 from bot.schedule.agenda import week_agenda
+from bot.usecases.enrolment import (
+    check_invite,
+    enrol_patient,
+    enrol_therapist,
+    hold_patient_invite,
+    holds_invite,
+    let_go_of_invite,
+)
 from handlers import buddies
 from handlers.common import set_commands_for
 from storage import people
@@ -71,11 +79,7 @@ async def start(update: Update, context: BotContext) -> int:
         await buddies.open_link(update, context, code)
         return ConversationHandler.END
     user = update.effective_user
-    check = InviteCheck(InviteStatus.UNKNOWN, None, None)
-    if CODE_PATTERN.match(code):
-        check = await people.check_invite(
-            context.db, hash_code(code), user.id, context.clock.now()
-        )
+    check = await check_invite(context.services, code, user.id)
     if actor.person is not None:
         await message.reply_text(_already_registered_text(actor.person.name, actor.role, check))
         return ConversationHandler.END
@@ -90,7 +94,7 @@ async def start(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if check.person.role is Role.THERAPIST:
         return await _register_therapist(update, context, check)
-    if not await people.claim_invite(context.db, check.invite_id, user.id):
+    if not await hold_patient_invite(context.services, check, user.id):
         await message.reply_text(texts.INVITE_USED)
         return ConversationHandler.END
     keyboard = InlineKeyboardMarkup(
@@ -113,19 +117,10 @@ def _already_registered_text(name: str, role: Role, check: InviteCheck) -> str:
 
 async def _register_therapist(update: Update, context: BotContext, check: InviteCheck) -> int:
     chat = update.effective_chat
-    person = await people.register(
-        context.db,
-        invite_id=check.invite_id,
-        telegram_id=update.effective_user.id,
-        chat_id=chat.id,
-        timezone=context.config.program.timezone.key,
-        now=context.clock.now(),
-        consented=False,
-    )
+    person = await enrol_therapist(context.services, check, update.effective_user.id, chat.id)
     if person is None:
         await update.effective_message.reply_text(texts.INVITE_USED)
         return ConversationHandler.END
-    await context.notifier.replan()  # their end-of-session attendance prompts
     await set_commands_for(context, chat.id, Role.THERAPIST)
     await update.effective_message.reply_text(
         texts.THERAPIST_WELCOME.format(
@@ -141,12 +136,11 @@ async def receive_consent(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
     user_id = update.effective_user.id
-    claim = await people.claimed_invite(context.db, user_id, context.clock.now())
-    if claim is None:
+    if not await holds_invite(context.services, user_id):
         await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
         return ConversationHandler.END
     if query.data == CONSENT_NO:
-        await people.release_invite(context.db, user_id)
+        await let_go_of_invite(context.services, user_id)
         await query.edit_message_text(texts.CONSENT_DECLINED)
         return ConversationHandler.END
     await query.edit_message_reply_markup(None)
@@ -175,27 +169,17 @@ async def receive_timezone(update: Update, context: BotContext) -> int | None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return None
     await query.answer()
-    user = update.effective_user
-    now = context.clock.now()
-    claim = await people.claimed_invite(context.db, user.id, now)
-    person = None
-    if claim is not None:
-        person = await people.register(
-            context.db,
-            invite_id=claim.invite_id,
-            telegram_id=user.id,
-            chat_id=update.effective_chat.id,
-            timezone=zone,
-            now=now,
-            consented=True,
-        )
+    person = await enrol_patient(
+        context.services, update.effective_user.id, update.effective_chat.id, zone
+    )
     if person is None:
         await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
         return ConversationHandler.END
-    await context.notifier.replan([person.id])
     await query.edit_message_text(f"🕒 {timezones.label(zone)}")
     therapist = await people.get_person(context.db, person.therapist_id)
-    agenda = await week_agenda(context.db, person, now, context.config.program.timezone)
+    agenda = await week_agenda(
+        context.db, person, context.clock.now(), context.config.program.timezone
+    )
     await set_commands_for(context, update.effective_chat.id, Role.PATIENT)
     await query.message.reply_text(
         texts.PATIENT_WELCOME.format(
@@ -209,7 +193,7 @@ async def receive_timezone(update: Update, context: BotContext) -> int | None:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await people.release_invite(context.db, update.effective_user.id)
+    await let_go_of_invite(context.services, update.effective_user.id)
     await update.effective_message.reply_text(texts.ONBOARDING_CANCELLED)
     return ConversationHandler.END
 
