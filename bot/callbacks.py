@@ -38,6 +38,25 @@ REMINDER_LATE_MINUTES_PATTERN = rf"^{REMINDER_LATE_MINUTES}{ID}:(0|5|15|30){END}
 FORWARD_NOTE = "fwd:"  # fwd:<note>
 FORWARD_NOTE_PATTERN = rf"^{FORWARD_NOTE}{ID}{END}"
 
+# --- patient: "which one do you mean?" (c = one of the readings offered)
+CLARIFY = "cl:"  # cl:<note>:<u|m|l|r|c>
+CLARIFY_PATTERN = rf"^cl:{ID}:[umlrc]{END}"
+CLARIFY_CODES = {
+    "absence_upcoming": "u",
+    "absence_missed": "m",
+    "late": "l",
+    "reschedule": "r",
+    "attend_confirm": "c",
+}
+
+# --- the safety net (handlers.crisis)
+SAFETY_ANSWER = "sf:"  # sf:<s|h>:<event>: "I'm safe" / "I need help now"
+SAFETY_ANSWER_PATTERN = rf"^sf:[sh]:{ID}{END}"
+SAFETY_TAKE = "sa:"  # sa:<event>: a therapist's "I'm on it"
+SAFETY_TAKE_PATTERN = rf"^sa:{ID}{END}"
+BUDDY_WORRY = "bw:"  # bw:<note>: pass a buddy's worried message to the care team
+BUDDY_WORRY_PATTERN = rf"^bw:{ID}{END}"
+
 # --- patient: follow-up after a miss and catch-up material (bot.attendance.catchup)
 FOLLOWUP = "fu:"  # fu:<m|t|o>:<occurrence>: material, talk, okay
 FOLLOWUP_PATTERN = rf"^fu:[mto]:{ID}{END}"

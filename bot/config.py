@@ -68,6 +68,22 @@ class SafetyConfig:
         "If you are in danger or thinking about hurting yourself, call or text 988 "
         "(Suicide & Crisis Lifeline, 24/7) or call 911."
     )
+    # Possible crisis wording (the reader's crisis probability at or above this) gets a
+    # safety check; at or above ``urgent_above`` it is urgent at once.
+    check_above: float = 0.2
+    urgent_above: float = 0.7
+    # A safety check left unanswered this long becomes an urgent alert.
+    check_timeout: timedelta = timedelta(minutes=10)
+    # An urgent alert nobody has taken after this long goes to the on-call therapists, and
+    # again each time this long passes, until someone presses "I'm on it".
+    escalate_after: timedelta = timedelta(minutes=15)
+    on_call: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnderstandingConfig:
+    # Below this confidence the bot asks what a message means instead of acting on it.
+    clarify_below: float = 0.65
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,7 @@ class Config:
     reminders: RemindersConfig = RemindersConfig()
     policy: PolicyConfig = PolicyConfig()
     safety: SafetyConfig = SafetyConfig()
+    understanding: UnderstandingConfig = UnderstandingConfig()
     invites: InvitesConfig = InvitesConfig()
     reports: ReportsConfig = ReportsConfig()
 
@@ -131,6 +148,21 @@ def _weekday_or_off(value: Any) -> int | None:
     return tomlvalues.weekday(value)
 
 
+def _escalation(value: Any) -> timedelta:
+    every = tomlvalues.duration(value)
+    if every < timedelta(minutes=1):
+        raise ValueError("must be at least 1m (an alert every few seconds helps nobody)")
+    return every
+
+
+def _handles(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(
+            f'must be a list of handles like ["lee"], not {tomlvalues.toml_type(value)}'
+        )
+    return tuple(tomlvalues.text(item).lower() for item in value)
+
+
 def _path(value: Any) -> Path:
     return Path(tomlvalues.text(value)).expanduser()
 
@@ -163,7 +195,18 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "risk_consecutive_misses": _positive_count,
         },
     ),
-    "safety": (SafetyConfig, {"crisis_text": tomlvalues.text}),
+    "safety": (
+        SafetyConfig,
+        {
+            "crisis_text": tomlvalues.text,
+            "check_above": tomlvalues.share,
+            "urgent_above": tomlvalues.share,
+            "check_timeout": tomlvalues.duration,
+            "escalate_after": _escalation,
+            "on_call": _handles,
+        },
+    ),
+    "understanding": (UnderstandingConfig, {"clarify_below": tomlvalues.share}),
     "invites": (InvitesConfig, {"expire_after": tomlvalues.duration}),
     "reports": (
         ReportsConfig,

@@ -493,3 +493,65 @@ INDIVIDUAL_SESSIONS = "Individual sessions"
 MATERIAL_ITEM = "• {title} ({what})"
 MATERIAL_IS_LINK = "link"
 MATERIAL_IS_FILE = "file"
+
+# --- the safety net: safety checks, urgent alerts, "I'm on it", a worried buddy
+
+SAFETY_CHECK = (
+    "Thank you for telling me. It sounds like things may be really hard right now, and you "
+    "don't have to go through it alone.\n\n{crisis_text}\n\nAre you safe right now?"
+)
+SAFETY_SAFE_BUTTON = "I'm safe"
+SAFETY_HELP_BUTTON = "I need help now"
+SAFETY_SAFE_REPLY = (
+    "I'm glad you're safe. I've let {therapist} know you reached out, so they can check in. "
+    "If that changes, you can call or text 988 any time, day or night."
+)
+SAFETY_HELP_REPLY = (
+    "I've told {therapist} right now that you need help.\n\n{crisis_text}\n\n"
+    "If you are in danger right now, please call 911."
+)
+SAFETY_CHECK_EXPIRED = "Thank you. If you need help now, please call or text 988, or call 911."
+CRISIS_ALSO_ABSENCE = "I've also let {therapist} know you won't be at {session}."
+ALERT_SAFETY_URGENT = (
+    "🚨 URGENT: {patient} may need help now. They wrote: “{text}”\n"
+    "They were asked “Are you safe right now?” and did not answer that they are safe. "
+    "They have the crisis line details. Press “I'm on it” when you take this."
+)
+ALERT_SAFETY_ESCALATION = (
+    "🚨 URGENT, not yet taken after {minutes} minutes: {patient} (care team: {therapist}) may "
+    "need help now. They wrote: “{text}”\nPress “I'm on it” if you take this."
+)
+ALERT_SAFETY_SAFE = (
+    "💬 {patient} wrote something worrying: “{text}”\nThey were asked if they are safe and "
+    "answered “I'm safe”. A check-in when you can would help."
+)
+SAFETY_TAKE_BUTTON = "I'm on it"
+SAFETY_TAKEN = "Thank you. You're on it: the others have been told."
+SAFETY_TAKEN_ALREADY = "{therapist} is already on it."
+SAFETY_NOT_YOURS = "This alert is for {patient}'s care team and the on-call therapists."
+SAFETY_TAKEN_NOTICE = "✅ {therapist} is on it: the urgent alert about {patient}."
+BUDDY_WORRY_REPLY = (
+    "Thank you for looking out for them. If someone is in danger right now, call 911. You can "
+    "also call or text 988 (Suicide & Crisis Lifeline) any time, for them or for you.\n\n"
+    "If you like, I can pass your message to their care team."
+)
+BUDDY_WORRY_BUTTON = "Pass it to {first}'s care team"
+BUDDY_WORRY_PASSED = "Passed on. Their care team will see it. Thank you for caring. 💙"
+ALERT_BUDDY_WORRY = "💬 {patient}'s support contact {buddy} is worried and wrote: “{text}”"
+
+# --- asking when unsure, and never dropping a message
+
+CLARIFY_QUESTION = "Just to be sure I get this right: which one do you mean?"
+CLARIFY_OPTIONS = {
+    "absence_upcoming": "I can't make it{when}",
+    "absence_missed": "I missed a session{when}",
+    "late": "I'll be late{when}",
+    "reschedule": "I'd like to move a session{when}",
+    "attend_confirm": "I'll be there{when}",
+}
+CLARIFY_WHEN = " on {day}"
+CLARIFY_SOMETHING_ELSE = "Something else: send it to my therapist"
+NO_SESSION_FITS = (
+    "I couldn't find a session of yours that fits. I can send your message to {therapist} "
+    "so they can sort it out."
+)

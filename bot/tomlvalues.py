@@ -56,6 +56,15 @@ def whole_number(value: Any, low: int = 0, high: int = MAX_NUMBER) -> int:
     return value
 
 
+def share(value: Any) -> float:
+    """A number from 0 to 1 (a probability or a confidence)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number from 0 to 1, not {toml_type(value)}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{value} must be from 0 to 1")
+    return float(value)
+
+
 def money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f'must be an amount like 50 or "49.99", not {toml_type(value)}')

@@ -226,7 +226,8 @@ async def _insert(
     cursor = await conn.executemany(
         "INSERT INTO outbox (kind, occurrence_id, recipient_key, variant, chat_id, person_id,"
         " buddy_id, patient_id, session_starts_at, due_at, expires_at, payload, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        " updated_at, safety_event_id, priority)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [
             (
                 n.kind.value,
@@ -243,6 +244,8 @@ async def _insert(
                 n.payload,
                 to_db(now),
                 to_db(now),
+                n.safety_event_id,
+                n.priority,
             )
             for n in notifications
         ],
@@ -261,6 +264,9 @@ _ROW_COLUMNS = (
 # Why a due row must not go out after all, checked in the same transaction that claims it.
 _WITHDRAWN = f"""
 CASE
+  WHEN x.safety_event_id IS NOT NULL AND EXISTS (SELECT 1 FROM safety_events e
+      WHERE e.id = x.safety_event_id AND (e.status = 'safe' OR e.acknowledged_at IS NOT NULL))
+    THEN 'safety event settled'
   WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND oc.status IS NOT 'scheduled'
     THEN 'session cancelled'
   WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND oc.starts_at IS NOT x.session_starts_at
@@ -340,7 +346,9 @@ async def claim_due(db: Database, now: datetime, limit: int) -> Claim:
             " LEFT JOIN occurrences oc ON oc.id = x.occurrence_id"
             " LEFT JOIN people pr ON pr.id = x.person_id"
             " LEFT JOIN buddies b ON b.id = x.buddy_id"
-            " WHERE x.status = 'pending' AND x.due_at <= ? ORDER BY x.due_at, x.id LIMIT ?",
+            " WHERE x.status = 'pending' AND x.due_at <= ?"
+            # Crisis and safety alerts first, then other alerts, then everything else.
+            " ORDER BY x.priority, x.due_at, x.id LIMIT ?",
             (stamp, limit),
         ) as cursor:
             rows = [_row(row, row["withdrawn"]) for row in await cursor.fetchall()]

@@ -93,6 +93,18 @@ async def import_schedule(
         one_offs = {s.id for s in spec.series if s.is_one_off}
         await _move_one_offs(conn, [slot for slot in slots if slot.series_id in one_offs], now)
         changes = await _sync_occurrences(conn, series_ids, slots, now, window_end)
+        # Sessions already over that were never stored (a new series, a clinic's first
+        # import) are added as history; stored ones are never touched.
+        await conn.executemany(
+            "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (series_id, local_date) DO NOTHING",
+            [
+                (s.series_id, s.local_date.isoformat(), to_db(s.starts_at), to_db(s.ends_at),
+                 _status(s.cancelled))
+                for s in slots
+                if s.starts_at <= now
+            ],
+        )  # fmt: skip
     return ImportSummary(
         groups=len(spec.groups),
         series=len(spec.series),

@@ -148,12 +148,15 @@ def test_parse_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> Non
     )  # fmt: skip
 
     assert code == 0
-    assert json.loads(out) == {
+    reading = json.loads(out)
+    assert {k: reading[k] for k in ("intent", "date", "session_kind", "reason")} == {
         "intent": "absence_upcoming",
         "date": "2026-12-03",
         "session_kind": None,
         "reason": "work",
     }
+    assert reading["crisis_level"] is None and reading["clarify"] is False
+    assert 0.65 <= reading["confidence"] <= 1
 
 
 def test_parse_jsonl_keeps_order_and_reports_bad_lines(
@@ -176,8 +179,7 @@ def test_parse_jsonl_keeps_order_and_reports_bad_lines(
     assert code == 0 and len(results) == 4
     assert results[0]["date"] == "2026-11-30" and results[0]["intent"] == "absence_missed"
     assert "error" in results[1] and "error" in results[3]
-    assert results[2] == {"intent": "late", "date": "2026-12-01", "session_kind": None,
-                          "reason": None}  # fmt: skip
+    assert results[2]["intent"] == "late" and results[2]["date"] == "2026-12-01"
 
 
 def test_parse_with_a_bad_zone_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -143,8 +143,10 @@ async def test_cancel_for_an_unknown_series_is_refused(db: Database) -> None:
 
 
 async def test_who_leads_a_series_cannot_change_after_it_met(db: Database) -> None:
-    await _import(db, SCHEDULE, MONDAY_9AM)
-    other = {**SCHEDULE, "series": [{**SCHEDULE["series"][0], "therapist": "kim"}]}
+    # A series that first meets this Monday evening (an import stores 14 days of history).
+    fresh = {**SCHEDULE["series"][0], "from": date(2026, 11, 30)}
+    await _import(db, {**SCHEDULE, "series": [fresh]}, MONDAY_9AM)
+    other = {**SCHEDULE, "series": [{**fresh, "therapist": "kim"}]}
 
     with pytest.raises(ScheduleError, match="can't change once sessions have taken place"):
         await _import(db, other, datetime(2026, 12, 1, 9, 0, tzinfo=NEW_YORK))

@@ -42,17 +42,31 @@ class EndingSession(Protocol):
 
 
 def staff_alert(
-    *, therapist_id: int, chat_id: int, patient_id: int | None, tag: str, text: str, now: datetime
+    *,
+    therapist_id: int,
+    chat_id: int,
+    patient_id: int | None,
+    tag: str,
+    text: str,
+    due_at: datetime,
+    buttons: list[list[dict[str, str]]] | None = None,
+    safety_event_id: int | None = None,
+    priority: int | None = None,
 ) -> Planned:
     """An alert for one therapist; ``tag`` makes it unique (the same event alerts once)."""
+    payload: dict[str, object] = {"text": text}
+    if buttons:
+        payload["buttons"] = buttons
     return person_event(
         NotificationKind.STAFF_ALERT,
         person_id=therapist_id,
         chat_id=chat_id,
         variant=tag,
-        payload={"text": text},
-        due_at=now,
+        payload=payload,
+        due_at=due_at,
         patient_id=patient_id,
+        safety_event_id=safety_event_id,
+        priority=priority,
     )
 
 

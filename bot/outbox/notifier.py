@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -57,6 +58,10 @@ class Notifier:
         *,
         patient_id: int | None,
         tag: str,
+        due_at: datetime | None = None,
+        buttons: list[list[dict[str, str]]] | None = None,
+        safety_event_id: int | None = None,
+        priority: int | None = None,
     ) -> int:
         """Queue an alert for each therapist who has joined, in their own time zone.
 
@@ -78,7 +83,10 @@ class Notifier:
                     patient_id=patient_id,
                     tag=tag,
                     text=render(zone),
-                    now=now,
+                    due_at=due_at or now,
+                    buttons=buttons,
+                    safety_event_id=safety_event_id,
+                    priority=priority,
                 )
             )
         await self.enqueue(rows)

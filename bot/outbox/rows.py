@@ -37,6 +37,14 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Priority:
+    """Which due rows go first: a crisis alert never waits behind a burst of reminders."""
+
+    SAFETY = 0  # crisis and safety-check alerts, escalations
+    ALERT = 1  # other staff alerts
+    ROUTINE = 2  # reminders, nudges, notices, follow-ups, material
+
+
 # Telegram's limit for one message's text.
 MAX_TEXT = 4096
 # Payloads are compact JSON: a plan holds one payload per session and zone.
@@ -67,6 +75,9 @@ class Planned:
     due_at: datetime
     expires_at: datetime | None
     payload: str
+    # The crisis or safety check this row belongs to: withdrawn once that is settled.
+    safety_event_id: int | None = None
+    priority: int = 2  # see ``Priority``
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -110,8 +121,12 @@ def person_event(
     patient_id: int | None = None,
     session_starts_at: datetime | None = None,
     expires_at: datetime | None = None,
+    safety_event_id: int | None = None,
+    priority: int | None = None,
 ) -> Planned:
     """An event row for one person (alert, notice, follow-up, material): never re-planned."""
+    if priority is None:
+        priority = Priority.ALERT if kind is NotificationKind.STAFF_ALERT else Priority.ROUTINE
     return Planned(
         kind=kind,
         occurrence_id=occurrence_id,
@@ -125,4 +140,6 @@ def person_event(
         due_at=due_at,
         expires_at=expires_at,
         payload=json.dumps(payload, ensure_ascii=False, separators=COMPACT),
+        safety_event_id=safety_event_id,
+        priority=priority,
     )

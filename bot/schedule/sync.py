@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 # Occurrences are stored this far ahead; the running bot extends the window every day.
 HORIZON = timedelta(days=120)
+# An import also stores sessions this far back that are not stored yet, so a patient can
+# report a session missed just before the clinic started using the bot.
+RECENT_PAST = timedelta(days=14)
 
 
 def _slots(
@@ -39,7 +42,7 @@ async def import_schedule(db: Database, spec: ScheduleSpec, now: datetime) -> Im
     for cancel in spec.cancels:
         cancels.setdefault(cancel.series, set()).add(cancel.date)
     end = now + HORIZON
-    slots = _slots(spec.series, cancels, now, end)
+    slots = _slots(spec.series, cancels, now - RECENT_PAST, end)
     return await schedule_store.import_schedule(db, spec, slots, now, end)
 
 

@@ -305,6 +305,18 @@ def is_crisis(norm: str, explicit: re.Pattern[str]) -> bool:
     return _message_is_crisis(text, parent)
 
 
+def is_explicit_crisis(norm: str, explicit: re.Pattern[str]) -> bool:
+    """Return True for a direct first-person statement ("I want to die", "I took all my
+    pills", "I'm not safe"): the crisis wording rules read exactly, urgent whatever else."""
+    text = _blank(IDIOMS, _blank(NEGATED, norm))
+    parent = PARENT_WRITER.search(text) is not None
+    return any(
+        _matches_about_patient(sentence, pattern, parent)
+        for sentence in SENTENCE_SPLIT.split(text)
+        for pattern in (explicit, ENDING_STRONG, SELF_HARM, SAFETY)
+    )
+
+
 def _sentence_is_crisis(sentence: str, parent: bool) -> bool:
     if any(
         _matches_about_patient(sentence, p, parent)

@@ -28,10 +28,13 @@ class Mention:
 
     start: int
     end: int
-    kind: str  # "offset" | "weekday" | "day" | "monthday" | "period" (a week: no one date)
+    # "offset" | "tensed" (a day away, direction by tense) | "weekday" | "day" | "monthday" |
+    # "period" (a week: no one date)
+    kind: str
     offset: int = 0  # days from today, for kind "offset"
     weekday: int = 0  # 0 = Monday
-    modifier: str = ""  # "next" | "last" | "this" | "past" | "" for weekdays
+    # weekdays: "next" | "last" | "last_week" | "week_after" | "coming" | "past" | ""
+    modifier: str = ""
     month: int = 0
     day: int = 0
     year: int = 0
@@ -43,9 +46,9 @@ class Mention:
             if self.offset < 0:
                 return Tense.PAST
             return Tense.FUTURE if self.offset > 0 else None
-        if self.modifier in ("last", "past"):
+        if self.modifier in ("last", "past", "last_week"):
             return Tense.PAST
-        if self.modifier == "next":
+        if self.modifier in ("next", "week_after"):
             return Tense.FUTURE
         return None
 
@@ -112,8 +115,45 @@ _WEEKDAY_RE = re.compile(
     rf"(?P<wd>{_WEEKDAY_ALT})(?:'s|s)?\b"
     # "monday's group last week": a session noun may sit between the day and its week.
     r"(?P<post>(?:\s+(?:group|session|class|meeting|appointment|individual|psychoed))?"
-    r"\s+(?:que viene|pasado|proximo|next week|of next week|last week|of last week))?"
+    r"\s+(?:que viene|pasado|proximo|next week|of next week|last week|of last week|"
+    r"de la semana pasada|de la semana que viene|de la (?:proxima|otra) semana|week))?"
+    # "not this monday but the one after": the day after the coming one.
+    r"(?P<after>(?:\s+(?:but|pero))?\s+(?:the one after|el (?:otro|siguiente)))?"
 )
+# "a week on monday" (British): the monday after the coming one.
+_WEEK_ON_RE = re.compile(rf"\ba week (?:on|from) (?P<wd>{_WEEKDAY_ALT})\b")
+# "in 3 days", "2 days ago", "en 3 dias", "hace 2 dias"; Hindi "kal" (a day away) and
+# "parso" (two days away) take their direction from the tense.
+_RELATIVE_RE = re.compile(
+    r"\b(?:in|en) (?P<ahead>\d{1,2}|two|three|four|five|dos|tres|cuatro|cinco) (?:days?|dias?)\b"
+    r"(?: time)?"
+    r"|\b(?P<back>\d{1,2}|two|three|four|five) days? ago\b"
+    r"|\bhace (?P<hace>\d{1,2}|dos|tres|cuatro|cinco) dias?\b"
+)
+_TENSED_RE = re.compile(r"\b(?P<word>kal|parso|parson)\b")
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "dos": 2, "tres": 3, "cuatro": 4,
+                 "cinco": 5}  # fmt: skip
+# Zones where English writers put the month first ("3/11" is 11 March there); everyone
+# else, and Spanish writers everywhere, put the day first.
+_DAY_FIRST_AMERICAS = frozenset(
+    f"America/{name}"
+    for names in (
+        ("Mexico_City", "Monterrey", "Tijuana", "Cancun", "Merida", "Hermosillo", "Chihuahua"),
+        ("Bogota", "Lima", "Caracas", "Santiago", "Argentina/Buenos_Aires", "Montevideo"),
+        ("Asuncion", "La_Paz", "Guayaquil", "Guatemala", "El_Salvador", "Tegucigalpa"),
+        ("Managua", "Costa_Rica", "Panama", "Havana", "Santo_Domingo", "Sao_Paulo"),
+    )
+    for name in names
+)
+
+
+def day_first(zone_key: str, spanish: bool) -> bool:
+    """Whether "3/11" means 3 November for this writer."""
+    if spanish or zone_key in _DAY_FIRST_AMERICAS:
+        return True
+    return not zone_key.startswith(("America/", "US/", "Canada/", "Pacific/Honolulu"))
+
+
 # A week or weekend named as a whole: it places the session but names no single date.
 _PERIOD_RE = re.compile(
     r"\b(?:(?:this|next|last|that) (?:week|weekend)|the weekend|la semana (?:que viene|"
@@ -144,11 +184,12 @@ _NUMERIC_RE = re.compile(
 
 
 def find_mentions(
-    text: str, spanish: bool, month_day: Callable[[str], tuple[int, int] | None]
+    text: str, day_first_numbers: bool, month_day: Callable[[str], tuple[int, int] | None]
 ) -> list[Mention]:
     """Return the date expressions in `text`, in order, without overlaps.
 
-    `month_day` reads month and day out of a span such as "dec 3rd" (see MonthDayReader).
+    `month_day` reads month and day out of a span such as "dec 3rd" (see MonthDayReader);
+    `day_first_numbers` says how to read "3/11" (see `day_first`).
     """
     taken: list[tuple[int, int]] = []
     found: list[Mention] = []
@@ -175,8 +216,8 @@ def find_mentions(
             add(Mention(m.start(), m.end(), "day", day=day))
     for m in _NUMERIC_RE.finditer(text):
         a, b = int(m["a"]), int(m["b"])
-        # US month/day for English, day/month for Spanish; swap when only one order is valid.
-        month, day = (b, a) if spanish else (a, b)
+        # The writer's order (see `day_first`); swap when only the other order is valid.
+        month, day = (b, a) if day_first_numbers else (a, b)
         if not _valid(month, day) and _valid(day, month):
             month, day = day, month
         year = int(m["y"]) if m["y"] else 0
@@ -187,9 +228,19 @@ def find_mentions(
     for pattern, month, day in _HOLIDAY_RE:
         for m in pattern.finditer(text):
             add(Mention(m.start(), m.end(), "monthday", month=month, day=day))
+    for m in _RELATIVE_RE.finditer(text):
+        ahead, back = m["ahead"], m["back"] or m["hace"]
+        count = ahead or back
+        days = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+        add(Mention(m.start(), m.end(), "offset", offset=days if ahead else -days))
     for pattern, offset in _OFFSET_RE:
         for m in pattern.finditer(text):
             add(Mention(m.start(), m.end(), "offset", offset=offset))
+    for m in _TENSED_RE.finditer(text):
+        add(Mention(m.start(), m.end(), "tensed", offset=1 if m["word"] == "kal" else 2))
+    for m in _WEEK_ON_RE.finditer(text):
+        add(Mention(m.start(), m.end(), "weekday", weekday=WEEKDAY_NUMBER[m["wd"]],
+                    modifier="week_after"))  # fmt: skip
     for m in _WEEKDAY_RE.finditer(text):
         add(
             Mention(
@@ -197,7 +248,7 @@ def find_mentions(
                 m.end(),
                 "weekday",
                 weekday=WEEKDAY_NUMBER[m["wd"]],
-                modifier=_weekday_modifier(m["pre"], m["post"]),
+                modifier="week_after" if m["after"] else _weekday_modifier(m["pre"], m["post"]),
             )
         )
     # After weekdays, so "tuesday of next week" stays one mention.
@@ -229,13 +280,20 @@ def _valid(month: int, day: int) -> bool:
 def _weekday_modifier(pre: str | None, post: str | None) -> str:
     pre = (pre or "").strip()
     post = (post or "").strip()
+    if post in ("of last week", "de la semana pasada"):
+        return "last_week"
+    if post == "week":
+        return "week_after"  # "monday week"
     if pre in ("next", "next week", "el proximo", "proximo") or post in (
         "proximo",
         "next week",
         "of next week",
+        "de la semana que viene",
+        "de la proxima semana",
+        "de la otra semana",
     ):
         return "next"
-    if pre == "last" or post in ("pasado", "last week", "of last week"):
+    if pre == "last" or post in ("pasado", "last week"):
         return "last"
     if pre in ("this past", "past"):
         return "past"
@@ -250,6 +308,9 @@ def resolve(mention: Mention, today: dt.date, tense: Tense, hour: int) -> dt.dat
         return None
     if mention.kind == "offset":
         return today + dt.timedelta(days=mention.offset)
+    if mention.kind == "tensed":
+        sign = -1 if tense is Tense.PAST else 1
+        return today + dt.timedelta(days=sign * mention.offset)
     if mention.kind == "weekday":
         return _resolve_weekday(mention, today, tense, hour)
     if mention.kind == "day":
@@ -263,6 +324,11 @@ def _resolve_weekday(mention: Mention, today: dt.date, tense: Tense, hour: int) 
         # "next tuesday" is the tuesday of next week, the week starting the coming monday.
         next_monday = today + dt.timedelta(days=7 - today.weekday())
         return next_monday + dt.timedelta(days=mention.weekday)
+    if mention.modifier == "week_after":
+        return today + dt.timedelta(days=ahead + 7)
+    if mention.modifier == "last_week":
+        this_monday = today - dt.timedelta(days=today.weekday())
+        return this_monday - dt.timedelta(days=7 - mention.weekday)
     if mention.modifier == "coming":
         # Nobody says "this coming thursday" on a thursday to mean today.
         return today + dt.timedelta(days=ahead or 7)

@@ -60,7 +60,7 @@ def frozen_set() -> list[Example]:
 @dataclass(frozen=True)
 class Scores:
     messages: int
-    intent: float  # share of messages whose intent is right
+    intent: float  # share read right: the intent, or for a crisis, urgent or a safety check
     date: float  # share whose session date is right (null included)
     crisis_caught: float  # share of crisis messages read as a crisis (urgent or check)
     urgent_false: float  # share of non-crisis messages read as urgent
@@ -90,7 +90,7 @@ def score(reader: MessageReader, examples: list[Example]) -> Scores:
         level = getattr(got, "crisis_level", None)
         urgent = got.intent is Intent.CRISIS
         flagged = urgent or level is not None
-        intent_ok += got.intent.value == e.intent
+        intent_ok += flagged if e.crisis else got.intent.value == e.intent
         date_ok += (got.date.isoformat() if got.date else None) == e.date
         clarify += bool(getattr(got, "clarify", False))
         if e.crisis:

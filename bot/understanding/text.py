@@ -8,6 +8,9 @@ rules stay short and one spelling fix helps every rule at once.
 import re
 import unicodedata
 
+# What may follow "sat"/"sun" for them to be weekdays: "sat's", "sat group".
+_SESSION_AFTER = r"'s\b| (?:group|session|class|meeting|individual|family|support)\b"
+
 
 def any_of(*alternatives: str) -> re.Pattern[str]:
     """One pattern matching any of these (each wrapped in its own group)."""
@@ -168,6 +171,15 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "sat"/"sun" are also words; read them as weekdays only where a weekday fits.
         (r"\b(on|this|next|last|till|until|by) sat\b", r"\1 saturday"),
         (r"\b(on|this|next|last|till|until|by) sun\b", r"\1 sunday"),
+        # "miss sat", "sat group", "sat's session": a weekday next to a session word or verb.
+        (
+            r"\b(miss|missed|missing|skip|skipped|for|do|make|after|before) sat\b",
+            r"\1 saturday",
+        ),
+        (rf"\bsat(?={_SESSION_AFTER})", "saturday"),
+        (r"\b(group|session|class|meeting|individual) sat\b", r"\1 saturday"),
+        (rf"\bsun(?={_SESSION_AFTER})", "sunday"),
+        (r"\b(?:ytd|yday|yest|yesterdy)\b", "yesterday"),
         (r"\b(\d+)\s*(?:mins?|minutes?|m)\b", r"\1 minutes"),
         (r"\b(\d+)\s*(?:hrs?|hours?)\b", r"\1 hours"),
         # "b there n 5": texting "be" and "in" only where no other reading fits.
@@ -185,6 +197,12 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _SPACES_RE = re.compile(r"\s+")
 
 
+def strip_invisible(text: str) -> str:
+    """Drop format characters (zero-width spaces, soft hyphens, joiners, direction marks):
+    invisible to a person, they would split a word for the reader."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def strip_accents(text: str) -> str:
     """Drop combining marks so "mañana" and "manana" match the same rule."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -193,7 +211,7 @@ def strip_accents(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Lowercase, strip accents and expand texting spellings; keep punctuation and emoji."""
-    out = strip_accents(text.lower())
+    out = strip_accents(strip_invisible(text).lower())
     for pattern, repl in _PHRASE_RULES:
         out = pattern.sub(repl, out)
     out = _TOKEN_RE.sub(lambda m: _TOKEN_MAP[m.group(1)], out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -32,13 +33,15 @@ async def alert_care_team(
     *,
     tag: str,
     session_therapist_id: int | None = None,
+    **options: Any,
 ) -> int:
     """Queue one alert per therapist of the care team, each in their own zone.
 
-    ``tag`` names the event (``absence:42``): one alert per event and therapist.
+    ``tag`` names the event (``absence:42``): one alert per event and therapist. ``options``
+    go to ``Notifier.alert`` (a later due time, buttons, a safety event, a priority).
     """
     team = care_team(patient, session_therapist_id)
-    return await s.notifier.alert(team, render, patient_id=patient.id, tag=tag)
+    return await s.notifier.alert(team, render, patient_id=patient.id, tag=tag, **options)
 
 
 async def alert_about_session(

@@ -1,0 +1,196 @@
+"""Safety events: a crisis or possible crisis, the patient's answer, who took it, and the log."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.db import Database
+from storage.timestamps import from_db, from_db_optional, to_db
+
+
+class SafetyLevel(StrEnum):
+    CHECK = "check"
+    URGENT = "urgent"
+
+
+class SafetyStatus(StrEnum):
+    OPEN = "open"  # a safety check waiting for the patient's answer
+    SAFE = "safe"  # the patient said they are safe
+    URGENT = "urgent"  # the care team has an urgent alert
+
+
+@dataclass(frozen=True)
+class SafetyEvent:
+    id: int
+    patient_id: int
+    level: SafetyLevel
+    status: SafetyStatus
+    created_at: datetime
+    answered_at: datetime | None
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SafetyLogEntry:
+    event_id: int
+    at: datetime
+    what: str
+    person_id: int | None
+
+
+def _event(row: sqlite3.Row) -> SafetyEvent:
+    return SafetyEvent(
+        id=row["id"],
+        patient_id=row["patient_id"],
+        level=SafetyLevel(row["level"]),
+        status=SafetyStatus(row["status"]),
+        created_at=from_db(row["created_at"]),
+        answered_at=from_db_optional(row["answered_at"]),
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=from_db_optional(row["acknowledged_at"]),
+    )
+
+
+async def open_event(
+    db: Database, patient_id: int, level: SafetyLevel, now: datetime, person_id: int | None
+) -> SafetyEvent:
+    """Record a new event (and its first log line) in one transaction."""
+    status = SafetyStatus.OPEN if level is SafetyLevel.CHECK else SafetyStatus.URGENT
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO safety_events (patient_id, level, status, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (patient_id, level.value, status.value, to_db(now)),
+        )
+        event_id = cursor.lastrowid
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            (event_id, to_db(now), f"{level.value} opened", person_id),
+        )
+        async with conn.execute("SELECT * FROM safety_events WHERE id = ?", (event_id,)) as cur:
+            return _event(await cur.fetchone())
+
+
+async def get_event(db: Database, event_id: int) -> SafetyEvent | None:
+    row = await db.fetch_one("SELECT * FROM safety_events WHERE id = ?", (event_id,))
+    return _event(row) if row else None
+
+
+async def open_check(db: Database, patient_id: int, since: datetime) -> SafetyEvent | None:
+    """The patient's latest safety check still waiting for an answer, if asked since then."""
+    row = await db.fetch_one(
+        "SELECT * FROM safety_events WHERE patient_id = ? AND status = 'open'"
+        " AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        (patient_id, to_db(since)),
+    )
+    return _event(row) if row else None
+
+
+async def answer_check(
+    db: Database,
+    event_id: int,
+    patient_id: int,
+    status: SafetyStatus,
+    now: datetime,
+    escalate_after: timedelta,
+) -> bool:
+    """Settle an open check as the patient's own answer: safe, or urgent now.
+
+    Urgent moves the check's pending alert to now and its escalations to now + n x
+    ``escalate_after``. False if the check is not this patient's or not open any more.
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE safety_events SET status = ?, answered_at = ?"
+            " WHERE id = ? AND patient_id = ? AND status = 'open'",
+            (status.value, to_db(now), event_id, patient_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            (event_id, to_db(now), f"patient answered: {status.value}", patient_id),
+        )
+        if status is SafetyStatus.URGENT:
+            await _bring_forward(conn, event_id, now, escalate_after)
+        return True
+
+
+async def escalate_check(
+    db: Database, event_id: int, now: datetime, escalate_after: timedelta, why: str
+) -> bool:
+    """An open check turns urgent without the patient's answer (another worrying message)."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE safety_events SET status = 'urgent' WHERE id = ? AND status = 'open'",
+            (event_id,),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, NULL)",
+            (event_id, to_db(now), why),
+        )
+        await _bring_forward(conn, event_id, now, escalate_after)
+        return True
+
+
+async def _bring_forward(
+    conn: aiosqlite.Connection, event_id: int, now: datetime, escalate_after: timedelta
+) -> None:
+    """The check's alert goes now; escalation round n at now + n x ``escalate_after``."""
+    async with conn.execute(
+        "SELECT id, variant FROM outbox WHERE safety_event_id = ? AND status = 'pending'",
+        (event_id,),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    updates = []
+    for row in rows:
+        # Variants are "safety:<event>:alert" and "safety:<event>:round:<n>".
+        parts = row["variant"].split(":")
+        rounds = int(parts[3]) if len(parts) == 4 and parts[2] == "round" else 0
+        updates.append((to_db(now + escalate_after * rounds), to_db(now), row["id"]))
+    await conn.executemany("UPDATE outbox SET due_at = ?, updated_at = ? WHERE id = ?", updates)
+
+
+async def acknowledge(db: Database, event_id: int, therapist_id: int, now: datetime) -> bool:
+    """The first therapist to take the event is recorded; False if someone already has."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE safety_events SET acknowledged_by = ?, acknowledged_at = ?"
+            " WHERE id = ? AND acknowledged_by IS NULL",
+            (therapist_id, to_db(now), event_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            (event_id, to_db(now), "acknowledged", therapist_id),
+        )
+        return True
+
+
+async def log(
+    db: Database, event_id: int, what: str, now: datetime, person_id: int | None
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            (event_id, to_db(now), what, person_id),
+        )
+
+
+async def event_log(db: Database, event_id: int) -> list[SafetyLogEntry]:
+    rows = await db.fetch_all(
+        "SELECT event_id, at, what, person_id FROM safety_log WHERE event_id = ? ORDER BY id",
+        (event_id,),
+    )
+    return [
+        SafetyLogEntry(r["event_id"], from_db(r["at"]), r["what"], r["person_id"]) for r in rows
+    ]
