@@ -36,10 +36,9 @@ from bot.outbox.telegram_sender import TelegramSender
 from bot.persistence import SqlitePersistence
 from bot.schedule.sync import HORIZON, extend_occurrences
 from bot.services import Services
-from bot.understanding.engine import MessageReader
-from handlers import buddies, common, onboarding
+from bot.understanding.engine import MessageReader, Thresholds
+from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
-from handlers.crisis import check_crisis
 from handlers.patient import absence as patient_messages
 from handlers.patient import catchup, messages, settings
 from handlers.schedule import show_schedule
@@ -150,8 +149,9 @@ def register_handlers(application: Application) -> None:
     # language before any dialog can claim the message.
     application.add_handler(TypeHandler(Update, guard_private_chat), group=-3)
     application.add_handler(TypeHandler(Update, resolve_actor), group=-2)
+    words = filters.TEXT | filters.CAPTION  # a caption is read like a text
     application.add_handler(
-        MessageHandler(filters.TEXT & filters.UpdateType.MESSAGES, check_crisis), group=-1
+        MessageHandler(words & filters.UpdateType.MESSAGES, crisis.check_crisis), group=-1
     )
     message = filters.UpdateType.MESSAGE
     application.add_handlers(
@@ -182,6 +182,11 @@ def register_handlers(application: Application) -> None:
             CommandHandler("attendance", attendance.choose_session, message),
             CallbackQueryHandler(attendance.press, pattern=callbacks.ATTENDANCE_PATTERN),
             CallbackQueryHandler(messages.forward_note, pattern=callbacks.FORWARD_NOTE_PATTERN),
+            CallbackQueryHandler(
+                crisis.receive_safety_answer, pattern=callbacks.SAFETY_ANSWER_PATTERN
+            ),
+            CallbackQueryHandler(crisis.take_alert, pattern=callbacks.SAFETY_TAKE_PATTERN),
+            CallbackQueryHandler(crisis.pass_worry_on, pattern=callbacks.BUDDY_WORRY_PATTERN),
             CallbackQueryHandler(
                 messages.coming_or_late, pattern=callbacks.REMINDER_CONFIRM_OR_LATE_PATTERN
             ),
@@ -251,7 +256,7 @@ async def running(
 
     The message reader is built (and warmed) before the first update, unless one is given.
     """
-    reader = reader or MessageReader()
+    reader = reader or MessageReader(Thresholds.from_config(config))
     db = await Database.open(config.storage.path)
     try:
         application = build_application(

@@ -308,12 +308,14 @@ async def _schedule_list(config: Config, first: date | None, last: date | None) 
 
 
 def _parse(args: argparse.Namespace, path: Path, out: TextIO) -> int:
-    from bot.understanding.engine import MessageReader, parse_jsonl_line
+    from bot.understanding.engine import MessageReader, Thresholds, parse_jsonl_line
 
-    zone = _parse_zone(args.tz, path)
+    # Without a config file, parse still works: New York and the default thresholds.
+    config = load_config(path) if path.exists() else None
+    zone = _parse_zone(args.tz, config)
     if args.jsonl is None and args.text is None:
         raise IopBotError("give the message TEXT or --jsonl FILE")
-    reader = MessageReader()
+    reader = MessageReader(Thresholds.from_config(config) if config else Thresholds())
     if args.jsonl is not None:
         try:
             lines = args.jsonl.read_text(encoding="utf-8").splitlines()
@@ -332,16 +334,14 @@ def _parse(args: argparse.Namespace, path: Path, out: TextIO) -> int:
     return 0
 
 
-def _parse_zone(name: str | None, path: Path) -> ZoneInfo:
+def _parse_zone(name: str | None, config: Config | None) -> ZoneInfo:
     """--tz, else the program's zone if there is a config, else New York."""
     if name:
         try:
             return parse_zone(name)
         except ValueError as error:
             raise IopBotError(f"--tz {error}") from None
-    if path.exists():
-        return load_config(path).program.timezone
-    return ZoneInfo("America/New_York")
+    return config.program.timezone if config else ZoneInfo("America/New_York")
 
 
 if __name__ == "__main__":

@@ -377,10 +377,13 @@ class ChatUser:
         }
         return await self.feed({"message": self._message_json(sticker=sticker)})
 
-    async def send_photo(self) -> list[Sent]:
-        self.api.note(f"{self.label}: [photo]")
+    async def send_photo(self, caption: str | None = None) -> list[Sent]:
+        self.api.note(f"{self.label}: [photo]" + (f" {caption}" if caption else ""))
         photo = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}]
-        return await self.feed({"message": self._message_json(photo=photo)})
+        content: dict[str, Any] = {"photo": photo}
+        if caption:
+            content["caption"] = caption
+        return await self.feed({"message": self._message_json(**content)})
 
     async def send_voice(self) -> list[Sent]:
         self.api.note(f"{self.label}: [voice note]")

@@ -498,8 +498,9 @@ MATERIAL_IS_FILE = "file"
 
 SAFETY_CHECK = (
     "Thank you for telling me. It sounds like things may be really hard right now, and you "
-    "don't have to go through it alone.\n\n{crisis_text}\n\nAre you safe right now?"
+    "don't have to go through it alone.\n\n{crisis_text}"
 )
+SAFETY_QUESTION = "Are you safe right now?"
 SAFETY_SAFE_BUTTON = "I'm safe"
 SAFETY_HELP_BUTTON = "I need help now"
 SAFETY_SAFE_REPLY = (

@@ -20,11 +20,26 @@ from bot.understanding.engine import Understanding
 log = logging.getLogger(__name__)
 
 
+def message_text(update: Update) -> str | None:
+    """What a person wrote: a message's text, or a photo's or document's caption."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return message.text or message.caption
+
+
+def understand_text(context: BotContext, text: str) -> Understanding:
+    """Read words the patient sent earlier (kept for a question), as of now."""
+    return context.services.reader.read(
+        text, context.clock.now(), context.services.zone_of(context.actor.person)
+    )
+
+
 def understand(update: Update, context: BotContext) -> Understanding:
-    """Read this update's text once; later handler groups reuse the result."""
+    """Read this update's text (or caption) once; later handler groups reuse the result."""
     if context.understanding is None:
         context.understanding = context.services.reader.read(
-            update.effective_message.text,
+            message_text(update) or "",
             context.clock.now(),
             context.services.zone_of(context.actor.person),
         )

@@ -1,39 +1,181 @@
-"""Crisis language wins over every intent and every dialog state, for anyone.
+"""The safety net in chat: crisis language wins over every intent and every dialog state.
 
-Registered in its own early handler group (see ``bot.app``), so it runs before any dialog.
+Registered in its own early handler group (see ``bot.app``), so it runs before any dialog,
+for texts and for captions.
+
+```mermaid
+stateDiagram-v2
+    [*] --> URGENT: clear crisis wording
+    [*] --> CHECK: possible crisis wording
+    CHECK --> SAFE: "I'm safe" (the care team gets a calm note)
+    CHECK --> URGENT: "I need help now", another worrying message, or no answer in time
+    URGENT --> TAKEN: a therapist presses "I'm on it"
+    URGENT --> URGENT: nobody took it: on-call therapists asked, every escalate_after
+```
+
+A patient's crisis inside an absence report is both: the crisis reply, and the absence
+recorded when the session is clear. A buddy who writes worried words gets the crisis line
+and can pass their message to the care team. A therapist's own texts (material titles,
+notes) are never read as a patient's crisis; anyone else gets the crisis line.
 """
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import texts
+from bot import callbacks, texts
 from bot.context import BotContext
 from bot.kinds import Role
-from bot.understanding.engine import Intent
-from bot.usecases.crisis import report_crisis
-from handlers.common import understand
+from bot.labels import first_name, session_label
+from bot.understanding.engine import CrisisLevel, Understanding
+from bot.usecases.absences import record_absence_in_crisis
+from bot.usecases.care_team import therapist_name
+from bot.usecases.safety import (
+    Answer,
+    answer_safety_check,
+    ask_if_safe,
+    keep_worry,
+    pass_on_worry,
+    raise_urgent,
+    take_event,
+)
+from handlers.access import for_roles
+from handlers.common import message_text, understand
 
 
 async def check_crisis(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None or not message.text or message.text.startswith("/"):
+    text = message_text(update)
+    if not text or text.startswith("/") or context.actor.role is Role.THERAPIST:
         return
-    if understand(update, context).intent is not Intent.CRISIS:
+    understanding = understand(update, context)
+    if understanding.crisis_level is None:
         return
-    patient = context.actor.person if context.actor.role is Role.PATIENT else None
-    # The urgent alert is queued first: it must not depend on the reply getting through.
-    therapist = await report_crisis(
-        context.services, patient, message.text, event=str(update.update_id)
-    )
-    if therapist is not None:
-        line = texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
+    if context.actor.role is Role.PATIENT:
+        await _patient_in_crisis(update, context, understanding, text)
+    elif context.actor.role is Role.BUDDY:
+        await _worried_buddy(update, context, text)
     else:
-        line = texts.CRISIS_NO_THERAPIST
-    await message.reply_text(
-        texts.CRISIS_REPLY.format(
-            crisis_text=context.config.safety.crisis_text, therapist_line=line
+        await update.effective_message.reply_text(
+            texts.CRISIS_REPLY.format(
+                crisis_text=context.config.safety.crisis_text,
+                therapist_line=texts.CRISIS_NO_THERAPIST,
+            )
         )
-    )
     raise ApplicationHandlerStop
+
+
+async def _patient_in_crisis(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
+    s, patient = context.services, context.actor.person
+    crisis_text = context.config.safety.crisis_text
+    therapist = await therapist_name(s, patient) if patient.therapist_id else None
+    # The alert (or the check that turns into one) is queued before anything is said.
+    markup = None
+    if understanding.crisis_level is CrisisLevel.URGENT:
+        await raise_urgent(s, patient, text)
+        urgent = True
+    else:
+        event, urgent = await ask_if_safe(s, patient, text)
+        if not urgent:
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(texts.SAFETY_SAFE_BUTTON,
+                                          callback_data=f"{callbacks.SAFETY_ANSWER}s:{event.id}")],
+                    [InlineKeyboardButton(texts.SAFETY_HELP_BUTTON,
+                                          callback_data=f"{callbacks.SAFETY_ANSWER}h:{event.id}")],
+                ]
+            )  # fmt: skip
+    if urgent:
+        line = (
+            texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
+            if therapist
+            else texts.CRISIS_NO_THERAPIST
+        )
+        reply = texts.CRISIS_REPLY.format(crisis_text=crisis_text, therapist_line=line)
+    else:
+        reply = texts.SAFETY_CHECK.format(crisis_text=crisis_text)
+    parts = [reply]
+    occurrence = await record_absence_in_crisis(s, patient, understanding, text)
+    if occurrence is not None:
+        session = session_label(occurrence, s.zone_of(patient))
+        parts.append(
+            texts.CRISIS_ALSO_ABSENCE.format(
+                therapist=therapist or texts.YOUR_CARE_TEAM, session=session
+            )
+        )
+    if markup is not None:
+        parts.append(texts.SAFETY_QUESTION)
+    await update.effective_message.reply_text("\n\n".join(parts), reply_markup=markup)
+
+
+@for_roles(Role.PATIENT)
+async def receive_safety_answer(update: Update, context: BotContext) -> None:
+    """ "I'm safe" or "I need help now" under a safety check."""
+    query = update.callback_query
+    _, choice, event_id = query.data.split(":")
+    s, patient = context.services, context.actor.person
+    answer = Answer.SAFE if choice == "s" else Answer.HELP
+    answered = await answer_safety_check(s, patient, int(event_id), answer)
+    await query.answer()
+    therapist = await therapist_name(s, patient)
+    if not answered:
+        reply = texts.SAFETY_CHECK_EXPIRED
+    elif answer == Answer.SAFE:
+        reply = texts.SAFETY_SAFE_REPLY.format(therapist=therapist)
+    else:
+        reply = texts.SAFETY_HELP_REPLY.format(
+            therapist=therapist, crisis_text=context.config.safety.crisis_text
+        )
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(reply)
+
+
+@for_roles(Role.THERAPIST)
+async def take_alert(update: Update, context: BotContext) -> None:
+    """A therapist's "I'm on it" under an urgent alert."""
+    query = update.callback_query
+    taken = await take_event(
+        context.services, context.actor.person, callbacks.trailing_id(query.data)
+    )
+    if taken.event is None or not taken.allowed:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    if not taken.by_me:
+        await query.answer(
+            texts.SAFETY_TAKEN_ALREADY.format(therapist=taken.taker), show_alert=True
+        )
+        return
+    await query.answer(texts.SAFETY_TAKEN)
+    await query.edit_message_reply_markup(None)
+
+
+async def _worried_buddy(update: Update, context: BotContext, text: str) -> None:
+    kept = await keep_worry(context.services, update.effective_user.id, text)
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.BUDDY_WORRY_BUTTON.format(first=first_name(patient.name)),
+                callback_data=f"{callbacks.BUDDY_WORRY}{note_id}",
+            )
+        ]
+        for note_id, patient in kept
+    ]
+    await update.effective_message.reply_text(
+        texts.BUDDY_WORRY_REPLY, reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
+
+
+@for_roles(Role.BUDDY)
+async def pass_worry_on(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    passed = await pass_on_worry(
+        context.services, update.effective_user.id, callbacks.trailing_id(query.data)
+    )
+    if not passed:
+        await query.answer(texts.ALREADY_FORWARDED, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts.BUDDY_WORRY_PASSED)

@@ -30,6 +30,7 @@ class SafetyEvent:
     patient_id: int
     level: SafetyLevel
     status: SafetyStatus
+    message: str
     created_at: datetime
     answered_at: datetime | None
     acknowledged_by: int | None
@@ -50,6 +51,7 @@ def _event(row: sqlite3.Row) -> SafetyEvent:
         patient_id=row["patient_id"],
         level=SafetyLevel(row["level"]),
         status=SafetyStatus(row["status"]),
+        message=row["message"],
         created_at=from_db(row["created_at"]),
         answered_at=from_db_optional(row["answered_at"]),
         acknowledged_by=row["acknowledged_by"],
@@ -58,20 +60,20 @@ def _event(row: sqlite3.Row) -> SafetyEvent:
 
 
 async def open_event(
-    db: Database, patient_id: int, level: SafetyLevel, now: datetime, person_id: int | None
+    db: Database, patient_id: int, level: SafetyLevel, message: str, now: datetime
 ) -> SafetyEvent:
     """Record a new event (and its first log line) in one transaction."""
     status = SafetyStatus.OPEN if level is SafetyLevel.CHECK else SafetyStatus.URGENT
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO safety_events (patient_id, level, status, created_at)"
-            " VALUES (?, ?, ?, ?)",
-            (patient_id, level.value, status.value, to_db(now)),
+            "INSERT INTO safety_events (patient_id, level, status, message, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (patient_id, level.value, status.value, message, to_db(now)),
         )
         event_id = cursor.lastrowid
         await conn.execute(
             "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
-            (event_id, to_db(now), f"{level.value} opened", person_id),
+            (event_id, to_db(now), f"{level.value} opened", patient_id),
         )
         async with conn.execute("SELECT * FROM safety_events WHERE id = ?", (event_id,)) as cur:
             return _event(await cur.fetchone())

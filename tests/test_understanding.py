@@ -9,25 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.kinds import Reason, SessionKind
+from bot.understanding import corpus, evaluate, model, train
 from bot.understanding.engine import Intent, MessageReader, Understanding, parse_jsonl_line
 
 DATA = Path(__file__).parent / "data"
-CORPUS = DATA / "messages.jsonl"
 FIELDS = ("intent", "date", "session_kind", "reason")
-# Set a little below what the rules reach on each set, so a regression shows up. The held-out
-# sets were written apart from the corpus, then the rules were generalised (heldout_3 was
-# measured once, untouched, as the honest estimate: intent 0.74, date 0.89, reason 0.82).
-# heldout_4 (other voices, 70 indirect crisis messages) measured untouched: intent 0.64, date
-# 0.86, reason 0.82, crisis recall 19/70; then crisis detection became structural (`crisis`).
-# heldout_5, written after that and measured untouched: intent 0.60, date 0.93, reason 0.92,
-# crisis recall 4/23. Reasons in heldout_4 stay low: many name two plausible categories.
-SETS = {
-    "messages.jsonl": {"intent": 0.97, "date": 0.97, "session_kind": 0.95, "reason": 0.93},
-    "heldout_2.jsonl": {"intent": 0.98, "date": 0.98, "session_kind": 0.98, "reason": 0.97},
-    "heldout_3.jsonl": {"intent": 0.98, "date": 0.97, "session_kind": 0.98, "reason": 0.97},
-    "heldout_4.jsonl": {"intent": 0.98, "date": 0.97, "session_kind": 0.98, "reason": 0.83},
-    "heldout_5.jsonl": {"intent": 0.96, "date": 0.96, "session_kind": 0.98, "reason": 0.93},
-}
+# The frozen set's figures, pinned a little below what the reader scored the first time it
+# read the set (intent 0.974, date 0.930, crisis caught 0.977, urgent on other messages
+# 0.003, safety checks on other messages 0.019, asked 0.030). Nothing was tuned against it.
+FROZEN_FLOORS = {"intent": 0.96, "date": 0.92, "crisis_caught": 0.97}
+FROZEN_CEILINGS = {"urgent_false": 0.01, "check_rate": 0.03, "clarify": 0.08}
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Thursday 2026-12-03, 19:40 in New York.
@@ -39,72 +30,74 @@ def reader() -> MessageReader:
     return MessageReader()
 
 
-def _corpus(name: str = "messages.jsonl") -> list[dict]:
-    with (DATA / name).open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _all_rows() -> list[dict]:
-    return [row for name in SETS for row in _corpus(name)]
-
-
-def _read_row(reader: MessageReader, row: dict) -> dict:
-    return parse_jsonl_line(reader, json.dumps(row), "UTC")
+def _rows(folder: Path) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in sorted(folder.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def read(reader: MessageReader, text: str, now: dt.datetime = THURSDAY_EVENING) -> Understanding:
     return reader.read(text, now, now.tzinfo)  # type: ignore[arg-type]
 
 
-# --- corpus ------------------------------------------------------------------------------------
+# --- the corpus, the frozen set and the model ------------------------------------------------
 
 
-def test_corpus_is_big_and_varied() -> None:
-    rows = _corpus()
-    intents = {row["expected"]["intent"] for row in rows}
-    zones = {row["tz"] for row in rows}
-    crisis = [row for row in rows if row["expected"]["intent"] == "crisis"]
-    assert len(rows) >= 170
-    assert intents == {str(i) for i in Intent}
-    assert len(crisis) >= 15
-    assert len(zones) >= 9
-    for row in rows:
-        assert set(row["expected"]) == set(FIELDS)
+def test_training_corpus_is_big_varied_and_every_gold_date_checks_out() -> None:
+    rows = _rows(DATA / "corpus")
+    writers = {row["writer"] for row in rows}
+    share = lambda test: sum(map(test, rows)) / len(rows)  # noqa: E731
+    assert len(rows) >= 4000 and len(writers) >= 8
+    assert share(lambda r: r["expected"]["crisis"]) >= 0.15
+    assert share(lambda r: r["expected"]["family"] == "hard_negative") >= 0.10
+    assert share(lambda r: r["lang"] == "es") >= 0.20
+    assert share(lambda r: corpus.day_first(r["tz"], "en")) >= 0.15
+    assert corpus.main([str(p) for p in sorted((DATA / "corpus").glob("*.jsonl"))]) == 0
 
 
-@pytest.mark.parametrize("name", list(SETS))
-def test_corpus_accuracy(reader: MessageReader, name: str) -> None:
-    rows = _corpus(name)
-    correct = dict.fromkeys(FIELDS, 0)
-    misses: list[str] = []
-    for row in rows:
-        got = _read_row(reader, row)
-        for field in FIELDS:
-            if got[field] == row["expected"][field]:
-                correct[field] += 1
-            else:
-                misses.append(f"{field}: {row['text']!r} got {got[field]!r}")
-    accuracy = {field: correct[field] / len(rows) for field in FIELDS}
-    for field, threshold in SETS[name].items():
-        assert accuracy[field] >= threshold, (accuracy, misses)
+def test_frozen_set_is_apart_from_training() -> None:
+    frozen, training = _rows(DATA / "frozen"), _rows(DATA / "corpus")
+    assert len(frozen) >= 800
+    assert not {r["writer"] for r in frozen} & {r["writer"] for r in training}
+    seen = {r["text"].strip().lower() for r in training + _rows(DATA)}
+    assert not {r["text"].strip().lower() for r in frozen} & seen
+    assert corpus.main([str(p) for p in sorted((DATA / "frozen").glob("*.jsonl"))]) == 0
 
 
-def test_every_crisis_message_is_detected(reader: MessageReader) -> None:
-    missed = [
-        row["text"]
-        for row in _all_rows()
-        if row["expected"]["intent"] == "crisis" and _read_row(reader, row)["intent"] != "crisis"
-    ]
-    assert missed == []
+def test_frozen_set_figures(reader: MessageReader) -> None:
+    """Figures only: the frozen set's errors are never printed (see evaluate)."""
+    scores = evaluate.score(reader, evaluate.frozen_set())
+    for name, floor in FROZEN_FLOORS.items():
+        assert getattr(scores, name) >= floor, scores
+    for name, ceiling in FROZEN_CEILINGS.items():
+        assert getattr(scores, name) <= ceiling, scores
 
 
-def test_no_false_crisis_in_corpus(reader: MessageReader) -> None:
-    false_alarms = [
-        row["text"]
-        for row in _all_rows()
-        if row["expected"]["intent"] != "crisis" and _read_row(reader, row)["intent"] == "crisis"
-    ]
-    assert false_alarms == []
+def test_committed_model_is_what_the_training_command_makes(tmp_path: Path) -> None:
+    """The artefact is data, not code, and the corpus reproduces it."""
+    import numpy as np
+
+    rebuilt = tmp_path / "model.npz"
+    train.write_artefact(rebuilt)
+    with (
+        np.load(model.ARTEFACT, allow_pickle=False) as committed,
+        np.load(rebuilt, allow_pickle=False) as fresh,
+    ):
+        assert set(committed.files) == {"features", "weights", "bias", "classes"}
+        assert all(committed[name].dtype != object for name in committed.files)
+        assert list(committed["features"]) == list(fresh["features"])
+        assert list(committed["classes"]) == list(fresh["classes"])
+        assert np.allclose(committed["weights"], fresh["weights"], atol=1e-4)
+        assert np.allclose(committed["bias"], fresh["bias"], atol=1e-4)
+
+
+def test_invisible_characters_do_not_hide_words(reader: MessageReader) -> None:
+    plain = read(reader, "I want to die")
+    hidden = read(reader, "I want to d\u200bi\u00ade")
+    assert hidden.crisis_level is plain.crisis_level is not None
 
 
 # --- the examples from the design --------------------------------------------------------------
@@ -151,7 +144,12 @@ def test_design_examples(
     reason: str | None,
 ) -> None:
     got = read(reader, text).to_json()
-    assert got == {"intent": intent, "date": date, "session_kind": kind, "reason": reason}
+    assert {f: got[f] for f in FIELDS} == {
+        "intent": intent,
+        "date": date,
+        "session_kind": kind,
+        "reason": reason,
+    }
 
 
 def test_late_minutes(reader: MessageReader) -> None:
@@ -162,19 +160,25 @@ def test_late_minutes(reader: MessageReader) -> None:
     assert read(reader, "can't come tonight").late_minutes is None
 
 
-def test_understanding_to_json_has_exactly_four_plain_keys(reader: MessageReader) -> None:
+def test_understanding_to_json_is_the_parse_output(reader: MessageReader) -> None:
     got = read(reader, "running 15 min late to group tonight, traffic")
-    assert got == Understanding(
-        Intent.LATE, dt.date(2026, 12, 3), SessionKind.GROUP, Reason.TRANSPORT, 15
+    assert (got.intent, got.date, got.session_kind, got.reason, got.late_minutes) == (
+        Intent.LATE,
+        dt.date(2026, 12, 3),
+        SessionKind.GROUP,
+        Reason.TRANSPORT,
+        15,
     )
     out = got.to_json()
-    assert out == {
+    assert list(out) == [*FIELDS, "confidence", "clarify", "crisis_level"]
+    assert {f: out[f] for f in FIELDS} == {
         "intent": "late",
         "date": "2026-12-03",
         "session_kind": "group",
         "reason": "transport",
     }
-    assert all(type(value) is str for value in out.values())
+    assert 0.65 <= out["confidence"] <= 1 and out["clarify"] is False
+    assert out["crisis_level"] is None
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -265,9 +269,10 @@ def test_reschedule_date_is_the_session_being_moved(reader: MessageReader) -> No
 
 def test_no_date_named(reader: MessageReader) -> None:
     assert read(reader, "can't make it, sorry").date is None
-    assert read(reader, "running late!").date == dt.date(2026, 12, 3)
+    # No day named, none implied: the bot finds the patient's next session itself.
+    assert read(reader, "running late!").date is None
     assert read(reader, "I'll be there").date is None
-    assert read(reader, "on my way").date == dt.date(2026, 12, 3)
+    assert read(reader, "on my way").date is None
 
 
 def test_periods_and_proposed_times_name_no_session_date(reader: MessageReader) -> None:
@@ -284,11 +289,7 @@ def test_periods_and_proposed_times_name_no_session_date(reader: MessageReader) 
 
 def test_someone_else_failing_is_not_a_miss(reader: MessageReader) -> None:
     got = read(reader, "sorry I'll be late to group, bus didn't come")
-    assert (got.intent, got.date, got.reason) == (
-        Intent.LATE,
-        dt.date(2026, 12, 3),
-        Reason.TRANSPORT,
-    )
+    assert (got.intent, got.reason) == (Intent.LATE, Reason.TRANSPORT)
 
 
 # --- intents -----------------------------------------------------------------------------------
@@ -430,7 +431,7 @@ HELD_OUT = [
     ),
     (
         "Me quedé sin batería, me reconecto en 5 minutos",
-        ("late", "2026-12-03", None, "technology"),
+        ("late", None, None, "technology"),
     ),
     ("ya no aguanto más, quiero acabar con todo", ("crisis", None, None, None)),
     ("will I get charged if I miss tomorrow?", ("other", "2026-12-04", None, None)),
@@ -460,9 +461,10 @@ def test_parse_jsonl_line_reads_a_good_line(reader: MessageReader) -> None:
     line = json.dumps(
         {"text": "running late", "now": "2026-12-04T07:30:00+00:00", "tz": "America/Los_Angeles"}
     )
-    assert parse_jsonl_line(reader, line, "UTC") == {
+    got = parse_jsonl_line(reader, line, "UTC")
+    assert {f: got[f] for f in FIELDS} == {
         "intent": "late",
-        "date": "2026-12-03",
+        "date": None,  # no day named: the bot finds the patient's next session
         "session_kind": None,
         "reason": None,
     }

@@ -14,9 +14,6 @@ import math
 import re
 
 TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
-# Weights are 1/sqrt(count), but never as if a message had fewer features than this: a
-# message of four words holds less evidence than one of forty, and should sway the model less.
-FLOOR = 1
 CHAR_SIZES = (3, 4, 5)
 
 
@@ -35,5 +32,5 @@ def features(norm: str, rule_intent: str, crisis_words: str) -> dict[str, float]
         names.add(f"r:crisis_{crisis_words}")
     if not tokens:
         names.add("empty")
-    weight = 1 / math.sqrt(max(len(names), FLOOR))
+    weight = 1 / math.sqrt(len(names))
     return dict.fromkeys(names, weight)

@@ -3,15 +3,17 @@ move it, or send words the bot could not place to their therapist."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
 from bot import texts
 from bot.attendance.aftercare import after_absence
-from bot.attendance.matching import LOOK_AHEAD, LOOK_BACK, lead_time
+from bot.attendance.matching import LOOK_AHEAD, LOOK_BACK, MatchKind, lead_time, match_session
 from bot.labels import describe_lead, staff_session_label
 from bot.services import Services
+from bot.understanding.engine import Intent, Understanding
 from bot.usecases.care_team import (
     alert_about_session,
     alert_care_team,
@@ -176,6 +178,11 @@ async def keep_unplaced_message(s: Services, patient: Person, text: str) -> int:
     return await absences.save_note(s.db, patient.id, text, s.clock.now())
 
 
+async def unplaced_message(s: Services, patient: Person, note_id: int) -> str | None:
+    """The patient's own kept words, while not yet sent to the therapist."""
+    return await absences.unforwarded_note(s.db, note_id, patient.id)
+
+
 async def forward_note(s: Services, patient: Person, note_id: int) -> bool:
     """Send the patient's own kept note to their therapist, once; False if already sent."""
     text = await absences.take_note_to_forward(s.db, note_id, patient.id, s.clock.now())
@@ -188,3 +195,31 @@ async def forward_note(s: Services, patient: Person, note_id: int) -> bool:
         tag=f"note:{note_id}",
     )
     return True
+
+
+async def record_absence_in_crisis(
+    s: Services, patient: Person, understanding: Understanding, text: str
+) -> Occurrence | None:
+    """A crisis message that also reports an absence: record it when the session is clear
+    (no questions asked in a crisis). Returns the session, or None when nothing was recorded."""
+    intent = understanding.also_intent
+    if intent not in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED):
+        return None
+    kind = AbsenceKind.MISSED if intent is Intent.ABSENCE_MISSED else AbsenceKind.UPCOMING
+    match = match_session(
+        await patient_sessions(s, patient),
+        absence_kind=kind,
+        on=understanding.date,
+        session_kind=understanding.session_kind,
+        now=s.clock.now(),
+        zone=s.zone_of(patient),
+    )
+    if match.kind is not MatchKind.ONE:
+        return None
+    (occurrence,) = match.occurrences
+    reason = understanding.reason.value if understanding.reason else None
+    draft = AbsenceDraft(
+        patient.id, kind, text, json.dumps(understanding.to_json()), reason, occurrence.id
+    )
+    await report_absence(s, patient, draft, occurrence, reason, None)
+    return occurrence

@@ -85,37 +85,39 @@ async def _plan_alerts(
         )
 
 
-async def raise_urgent(s: Services, patient: Person, text: str) -> SafetyEvent:
-    """Crisis wording: the care team is alerted now, on-call after ``escalate_after``.
-
-    An open safety check of the patient's becomes urgent instead of opening a second event.
-    """
+async def _escalate_open_check(s: Services, patient: Person) -> SafetyEvent | None:
+    """Another worrying message while a safety check waits: that check is urgent now."""
     now = s.clock.now()
     check = await safety_store.open_check(s.db, patient.id, now - s.config.safety.check_timeout)
     if check is not None:
         await safety_store.escalate_check(
             s.db, check.id, now, s.config.safety.escalate_after, "another worrying message"
         )
+    return check
+
+
+async def raise_urgent(s: Services, patient: Person, text: str) -> SafetyEvent:
+    """Crisis wording: the care team is alerted now, on-call after ``escalate_after``."""
+    check = await _escalate_open_check(s, patient)
+    if check is not None:
         return check
-    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.URGENT, now, patient.id)
+    now = s.clock.now()
+    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.URGENT, text, now)
     await _plan_alerts(s, event, patient, text, now)
     return event
 
 
-async def ask_if_safe(s: Services, patient: Person, text: str) -> SafetyEvent:
-    """Possible crisis wording: the patient is asked; the urgent alert waits for their answer
-    (due at ``check_timeout``). A second worrying message while one is open is urgent."""
-    now = s.clock.now()
-    timeout = s.config.safety.check_timeout
-    check = await safety_store.open_check(s.db, patient.id, now - timeout)
+async def ask_if_safe(s: Services, patient: Person, text: str) -> tuple[SafetyEvent, bool]:
+    """Possible crisis wording: the patient is asked, and the urgent alert waits for their
+    answer (due at ``check_timeout``). Returns the event and whether it is already urgent
+    (a second worrying message while a check was open)."""
+    check = await _escalate_open_check(s, patient)
     if check is not None:
-        await safety_store.escalate_check(
-            s.db, check.id, now, s.config.safety.escalate_after, "another worrying message"
-        )
-        return check
-    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.CHECK, now, patient.id)
-    await _plan_alerts(s, event, patient, text, now + timeout)
-    return event
+        return check, True
+    now = s.clock.now()
+    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.CHECK, text, now)
+    await _plan_alerts(s, event, patient, text, now + s.config.safety.check_timeout)
+    return event, False
 
 
 class Answer:
@@ -123,9 +125,7 @@ class Answer:
     HELP = "help"
 
 
-async def answer_safety_check(
-    s: Services, patient: Person, event_id: int, answer: str, text: str
-) -> bool:
+async def answer_safety_check(s: Services, patient: Person, event_id: int, answer: str) -> bool:
     """The patient's "I'm safe" (the care team gets a calm note, the alert is withdrawn) or
     "I need help now" (the alert goes now). False if the check is not theirs or is settled."""
     now = s.clock.now()
@@ -134,12 +134,9 @@ async def answer_safety_check(
         s.db, event_id, patient.id, status, now, s.config.safety.escalate_after
     )
     if answered and status is SafetyStatus.SAFE:
-        await alert_care_team(
-            s,
-            patient,
-            lambda _: texts.ALERT_SAFETY_SAFE.format(patient=patient.name, text=quote(text)),
-            tag=f"safety:{event_id}:safe",
-        )
+        event = await safety_store.get_event(s.db, event_id)
+        note = texts.ALERT_SAFETY_SAFE.format(patient=patient.name, text=quote(event.message))
+        await alert_care_team(s, patient, lambda _: note, tag=f"safety:{event_id}:safe")
     return answered
 
 

@@ -79,13 +79,36 @@ async def read_message(update: Update, context: BotContext) -> int:
         await common.free_text(update, context)
         return ConversationHandler.END
     understanding = common.understand(update, context)
+    text = common.message_text(update) or ""
+    if understanding.clarify and understanding.intent is not Intent.OTHER:
+        await messages.ask_what_they_mean(update, context, understanding, text)
+        return ConversationHandler.END
+    return await act_on(update, context, understanding, text)
+
+
+async def act_on(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> int:
+    """Do what the message says: an absence starts the dialog, the rest is answered."""
     if understanding.intent in (Intent.ABSENCE_UPCOMING, Intent.ABSENCE_MISSED):
-        return await begin_absence(update, context, understanding)
-    await messages.answer(update, context, understanding)
+        return await begin_absence(update, context, understanding, text)
+    await messages.answer(update, context, understanding, text)
     return ConversationHandler.END
 
 
-async def begin_absence(update: Update, context: BotContext, understanding: Understanding) -> int:
+@for_roles(Role.PATIENT)
+async def clarified(update: Update, context: BotContext) -> int:
+    """The patient picked what they meant (see ``messages.ask_what_they_mean``)."""
+    picked = await messages.receive_clarification(update, context)
+    if picked is None:
+        return ConversationHandler.END
+    understanding, text = picked
+    return await act_on(update, context, understanding, text)
+
+
+async def begin_absence(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> int:
     """Start a report from a free-text message the reader took as an absence."""
     patient = context.actor.person
     kind = (
@@ -96,7 +119,7 @@ async def begin_absence(update: Update, context: BotContext, understanding: Unde
     draft = AbsenceDraft(
         patient_id=patient.id,
         kind=kind,
-        original_text=update.effective_message.text,
+        original_text=text,
         parsed=json.dumps(understanding.to_json()),
         reason=understanding.reason.value if understanding.reason else None,
         occurrence_id=None,
@@ -138,7 +161,9 @@ async def begin_absence(update: Update, context: BotContext, understanding: Unde
         prompt = texts.PICK_NONE_THAT_DAY.format(day=long_day(understanding.date))
     else:
         prompt = texts.PICK_MISSED if kind is AbsenceKind.MISSED else texts.PICK_UPCOMING
-    return await _offer(message.reply_text, prompt, list(match.occurrences), kind, zone, context)
+    return await _offer(
+        message.reply_text, prompt, list(match.occurrences), kind, zone, context, text
+    )
 
 
 @for_roles(Role.PATIENT)
@@ -190,10 +215,14 @@ async def _offer(
     kind: AbsenceKind,
     zone: ZoneInfo,
     context: BotContext,
+    text: str | None = None,
 ) -> int:
     if not options:
         await absences.drop_draft(context.db, context.actor.person.id)
-        await send(texts.NO_SESSIONS_TO_PICK)
+        if text:  # never dropped: their words can still reach the therapist
+            await messages.offer_to_forward(send, context, text, texts.NO_SESSION_FITS)
+        else:
+            await send(texts.NO_SESSIONS_TO_PICK)
         return ConversationHandler.END
     rows = [
         [
@@ -342,7 +371,7 @@ async def reason_or_new_message(update: Update, context: BotContext) -> int:
     if stale or understanding.intent in NEW_TOPICS or (new_absence and understanding.date):
         await absences.drop_draft(context.db, patient.id)
         return await read_message(update, context)
-    text = update.effective_message.text
+    text = common.message_text(update) or ""
     reason = (context.services.reader.read_reason(text) or Reason.OTHER).value
     return await _finish_with_reason(update, context, reason, text[:REASON_TEXT_LIMIT])
 
@@ -403,15 +432,22 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def build_handler() -> ConversationHandler:
-    text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    # Captions are read like texts: a photo with words is a message too.
+    text = filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
     restart = MessageHandler(text, read_message)
+    clarify = CallbackQueryHandler(clarified, pattern=callbacks.CLARIFY_PATTERN)
     absent_button = CallbackQueryHandler(cant_make_it, pattern=callbacks.REMINDER_ABSENT_PATTERN)
     absent_command = CommandHandler("absent", start_absent_command, filters.UpdateType.MESSAGE)
     # per_message=False on purpose: the buttons belong to the patient's one open report.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[MessageHandler(text, read_message), absent_button, absent_command],
+            entry_points=[
+                MessageHandler(text, read_message),
+                absent_button,
+                absent_command,
+                clarify,
+            ],
             states={
                 AbsenceState.CONFIRM: [
                     CallbackQueryHandler(
@@ -434,6 +470,7 @@ def build_handler() -> ConversationHandler:
                 CommandHandler("cancel", cancel, filters.UpdateType.MESSAGE),
                 absent_button,
                 absent_command,
+                clarify,
             ],
             name=NAME,
             persistent=True,

@@ -10,33 +10,99 @@ patient's own, not cancelled and not over.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts
 from bot.attendance.matching import next_session
 from bot.context import BotContext
 from bot.kinds import Role
-from bot.labels import long_day, session_label
+from bot.labels import session_label, short_day
 from bot.understanding.engine import Intent, Understanding
 from bot.usecases import absences as patient_cases
 from bot.usecases.absences import Coming
 from bot.usecases.care_team import therapist_name
 from handlers.access import for_roles
+from handlers.common import button, understand_text
 from storage import schedule as schedule_store
 from storage.records import Occurrence
 
 
-async def answer(update: Update, context: BotContext, understanding: Understanding) -> None:
+async def answer(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
     """Answer a message that is not an absence report."""
     handler = {
         Intent.LATE: _late,
         Intent.ATTEND_CONFIRM: _attending,
         Intent.RESCHEDULE: _reschedule,
     }.get(understanding.intent, _not_understood)
-    await handler(update, context, understanding)
+    await handler(update, context, understanding, text)
 
 
-async def _late(update: Update, context: BotContext, understanding: Understanding) -> None:
+async def offer_to_forward(
+    send: Callable[..., Awaitable[object]], context: BotContext, text: str, template: str
+) -> None:
+    """Say ``template`` with one button that sends the patient's words to their therapist."""
+    patient = context.actor.person
+    note_id = await patient_cases.keep_unplaced_message(context.services, patient, text)
+    button = InlineKeyboardButton(
+        texts.SEND_TO_THERAPIST, callback_data=f"{callbacks.FORWARD_NOTE}{note_id}"
+    )
+    therapist = await therapist_name(context.services, patient)
+    await send(template.format(therapist=therapist), reply_markup=InlineKeyboardMarkup([[button]]))
+
+
+async def ask_what_they_mean(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
+    """Unsure: offer the two likeliest readings in plain words, and the therapist."""
+    patient = context.actor.person
+    note_id = await patient_cases.keep_unplaced_message(context.services, patient, text)
+    when = (
+        texts.CLARIFY_WHEN.format(day=short_day(understanding.date)) if understanding.date else ""
+    )
+    rows = [
+        [
+            button(
+                texts.CLARIFY_OPTIONS[intent.value].format(when=when),
+                f"{callbacks.CLARIFY}{note_id}:{callbacks.CLARIFY_CODES[intent.value]}",
+            )
+        ]
+        for intent in understanding.alternatives
+        if intent.value in texts.CLARIFY_OPTIONS
+    ]
+    rows.append([button(texts.CLARIFY_SOMETHING_ELSE, f"{callbacks.FORWARD_NOTE}{note_id}")])
+    await update.effective_message.reply_text(
+        texts.CLARIFY_QUESTION, reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def receive_clarification(
+    update: Update, context: BotContext
+) -> tuple[Understanding, str] | None:
+    """The reading the patient picked, applied to their own kept words (None if expired)."""
+    query = update.callback_query
+    _, note_id, code = query.data.split(":")
+    text = await patient_cases.unplaced_message(
+        context.services, context.actor.person, int(note_id)
+    )
+    intent = next((i for i, c in callbacks.CLARIFY_CODES.items() if c == code), None)
+    if text is None or intent is None:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return None
+    await query.answer()
+    picked = texts.CLARIFY_OPTIONS[intent].format(when="")
+    await query.edit_message_text(f"{texts.CLARIFY_QUESTION}\n\n✔️ {picked}")
+    understanding = understand_text(context, text)
+    return replace(understanding, intent=Intent(intent), clarify=False), text
+
+
+async def _late(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
     patient = context.actor.person
     occurrence = next_session(
         await patient_cases.patient_sessions(context.services, patient),
@@ -45,7 +111,9 @@ async def _late(update: Update, context: BotContext, understanding: Understandin
         zone=context.services.zone_of(patient),
     )
     if occurrence is None:
-        await update.effective_message.reply_text(texts.NO_UPCOMING_SESSION.format(when=" today"))
+        await offer_to_forward(
+            update.effective_message.reply_text, context, text, texts.NO_SESSION_FITS
+        )
         return
     reply = await send_late_notice(update, context, occurrence, understanding.late_minutes)
     await update.effective_message.reply_text(reply)
@@ -68,15 +136,18 @@ async def send_late_notice(
     )
 
 
-async def _attending(update: Update, context: BotContext, understanding: Understanding) -> None:
+async def _attending(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
     """'I'll be there': withdraw a live report for that session, or record a confirmation."""
     patient = context.actor.person
     occurrence = await patient_cases.session_to_confirm(
         context.services, patient, understanding.date
     )
     if occurrence is None:
-        when = f" on {long_day(understanding.date)}" if understanding.date else ""
-        await update.effective_message.reply_text(texts.NO_UPCOMING_SESSION.format(when=when))
+        await offer_to_forward(
+            update.effective_message.reply_text, context, text, texts.NO_SESSION_FITS
+        )
         return
     await update.effective_message.reply_text(
         await confirm_attendance(update, context, occurrence)
@@ -98,7 +169,9 @@ async def confirm_attendance(update: Update, context: BotContext, occurrence: Oc
     return texts.WITHDRAWN.format(therapist=therapist, session=label)
 
 
-async def _reschedule(update: Update, context: BotContext, understanding: Understanding) -> None:
+async def _reschedule(
+    update: Update, context: BotContext, understanding: Understanding, text: str
+) -> None:
     patient = context.actor.person
     zone = context.services.zone_of(patient)
     sessions = await patient_cases.patient_sessions(context.services, patient)
@@ -107,7 +180,7 @@ async def _reschedule(update: Update, context: BotContext, understanding: Unders
         context.services,
         patient,
         occurrence,
-        update.effective_message.text,
+        text,
         event=str(update.update_id),
     )
     therapist = await therapist_name(context.services, patient)
@@ -121,18 +194,10 @@ async def _reschedule(update: Update, context: BotContext, understanding: Unders
 
 
 async def _not_understood(
-    update: Update, context: BotContext, understanding: Understanding
+    update: Update, context: BotContext, understanding: Understanding, text: str
 ) -> None:
-    patient = context.actor.person
-    note_id = await patient_cases.keep_unplaced_message(
-        context.services, patient, update.effective_message.text
-    )
-    button = InlineKeyboardButton(
-        texts.SEND_TO_THERAPIST, callback_data=f"{callbacks.FORWARD_NOTE}{note_id}"
-    )
-    await update.effective_message.reply_text(
-        texts.NOT_UNDERSTOOD.format(therapist=await therapist_name(context.services, patient)),
-        reply_markup=InlineKeyboardMarkup([[button]]),
+    await offer_to_forward(
+        update.effective_message.reply_text, context, text, texts.NOT_UNDERSTOOD
     )
 
 

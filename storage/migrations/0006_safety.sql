@@ -9,6 +9,8 @@ CREATE TABLE safety_events (
     level TEXT NOT NULL CHECK (level IN ('check', 'urgent')),
     -- open: waiting for the patient's answer; safe: they said so; urgent: an urgent alert.
     status TEXT NOT NULL CHECK (status IN ('open', 'safe', 'urgent')),
+    -- The patient's words that opened it, for the calm note after "I'm safe".
+    message TEXT NOT NULL,
     created_at TEXT NOT NULL,
     answered_at TEXT,
     acknowledged_by INTEGER REFERENCES people(id),

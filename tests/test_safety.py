@@ -1,0 +1,265 @@
+"""The safety net end to end: urgent alerts that someone takes, safety checks answered each
+way or left unanswered, escalation to on-call, captions, invisible characters, a worried
+buddy, a therapist's own words, and asking when unsure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.fake_telegram import ChatUser
+from bot.kinds import Role
+from bot.understanding.engine import MessageReader, Thresholds
+from storage import safety as safety_store
+from tests.helpers.clinic import BotHarness, onboard_patient, start_bot
+
+# Clear crisis wording (the model reads it above every urgent threshold).
+CRISIS = "I want to die"
+
+
+@pytest.fixture
+async def on_call_bot(
+    config: Config, clock: FakeClock, reader: MessageReader
+) -> AsyncIterator[BotHarness]:
+    """Dr. Kim is on call; the bot reads with the clinic's thresholds."""
+    config = replace(config, safety=replace(config.safety, on_call=("kim",)))
+    async with start_bot(config, clock, reader) as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def checking_reader() -> MessageReader:
+    """Everything crisis-like is only a possible crisis: a safety check, never urgent."""
+    return MessageReader(Thresholds(urgent_above=1.01, explicit_above=1.01))
+
+
+@pytest.fixture
+async def check_bot(
+    config: Config, clock: FakeClock, checking_reader: MessageReader
+) -> AsyncIterator[BotHarness]:
+    async with start_bot(config, clock, checking_reader) as harness:
+        yield harness
+
+
+async def _with_kim(bot: BotHarness) -> tuple[ChatUser, ChatUser, ChatUser]:
+    lee, alex = await bot.joined_clinic()
+    kim_invite = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
+    kim = bot.user(502, "Dr. Kim")
+    await kim.send(f"/start {kim_invite.code}")
+    return lee, alex, kim
+
+
+async def _later(bot: BotHarness, minutes: int) -> None:
+    bot.clock.advance(timedelta(minutes=minutes))
+    await bot.notifier.run_due()
+
+
+def _urgent(user: ChatUser) -> list[str]:
+    return [m.text for m in user.inbox if m.text.startswith("🚨")]
+
+
+async def test_an_urgent_alert_escalates_to_on_call_until_someone_takes_it(
+    on_call_bot: BotHarness,
+) -> None:
+    bot = on_call_bot
+    lee, alex, kim = await _with_kim(bot)
+
+    reply = await alex.send(CRISIS)
+
+    assert "988" in reply[-1].text and "Dr. Lee" in reply[-1].text
+    assert _urgent(lee) == [lee.last.text] and "Alex R." in lee.last.text
+    assert lee.last.labels == ["I'm on it"]
+    assert _urgent(kim) == []
+    await _later(bot, 15)
+    assert len(_urgent(kim)) == 1 and "not yet taken after 15 minutes" in kim.last.text
+    await _later(bot, 15)
+    assert len(_urgent(kim)) == 2
+
+    await kim.press("I'm on it")
+    assert "Dr. Kim is on it" in lee.last.text
+    await _later(bot, 60)
+    assert len(_urgent(kim)) == 2  # taken: no more rounds
+    await lee.press("I'm on it")
+    assert bot.api.callback_answers[-1] == "Dr. Kim is already on it."
+
+    (event_id,) = [row[0] for row in await bot.db.fetch_all("SELECT id FROM safety_events")]
+    steps = [entry.what for entry in await safety_store.event_log(bot.db, event_id)]
+    assert steps == ["urgent opened", "acknowledged"]
+
+
+async def test_a_stranger_cannot_take_an_alert(on_call_bot: BotHarness) -> None:
+    lee, alex, _ = await _with_kim(on_call_bot)
+    await alex.send(CRISIS)
+    other_invite = await on_call_bot.invite(Role.THERAPIST, "ray", name="Dr. Ray")
+    ray = on_call_bot.user(503, "Dr. Ray")
+    await ray.send(f"/start {other_invite.code}")
+    data = lee.last.buttons[0][0]["callback_data"]
+
+    await ray.press_data(data)
+
+    assert on_call_bot.api.callback_answers[-1].startswith("That button has expired")
+    assert "is on it" not in lee.last.text
+
+
+async def test_a_safety_check_answered_safe_sends_a_calm_note(check_bot: BotHarness) -> None:
+    lee, alex = await check_bot.joined_clinic()
+
+    reply = await alex.send(CRISIS)
+
+    assert reply[-1].text.endswith("Are you safe right now?")
+    assert reply[-1].labels == ["I'm safe", "I need help now"]
+    assert _urgent(lee) == []
+    await alex.press("I'm safe")
+    assert "I'm glad you're safe" in alex.last.text
+    assert lee.last.text.startswith("💬 Alex R. wrote something worrying")
+    await _later(check_bot, 60)
+    assert _urgent(lee) == []  # settled: the timed alert and the escalations are withdrawn
+
+
+async def test_i_need_help_now_alerts_at_once(check_bot: BotHarness) -> None:
+    lee, alex = await check_bot.joined_clinic()
+    await alex.send(CRISIS)
+
+    await alex.press("I need help now")
+
+    assert "911" in alex.last.text
+    assert len(_urgent(lee)) == 1 and "did not answer that they are safe" in lee.last.text
+
+
+async def test_an_unanswered_safety_check_becomes_urgent_after_the_timeout(
+    check_bot: BotHarness,
+) -> None:
+    lee, alex = await check_bot.joined_clinic()
+    await alex.send(CRISIS)
+
+    await _later(check_bot, 9)
+    assert _urgent(lee) == []
+    await _later(check_bot, 1)
+    assert len(_urgent(lee)) == 1
+    await alex.press("I'm safe")  # too late to withdraw what was sent: a kind answer
+    assert "988" in alex.last.text
+
+
+async def test_another_worrying_message_makes_the_check_urgent(check_bot: BotHarness) -> None:
+    lee, alex = await check_bot.joined_clinic()
+    await alex.send(CRISIS)
+
+    reply = await alex.send("I really mean it, I want to die")
+
+    assert "Dr. Lee" in reply[-1].text and "988" in reply[-1].text
+    assert len(_urgent(lee)) == 1
+
+
+async def test_a_caption_is_read_like_a_text(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+
+    reply = await alex.send_photo(caption=CRISIS)
+
+    assert "988" in reply[-1].text
+    assert len(_urgent(lee)) == 1
+
+
+async def test_invisible_characters_do_not_hide_crisis_words(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+
+    await alex.send("I want to d\u200bi\u00ade")
+
+    assert len(_urgent(lee)) == 1
+
+
+async def test_a_worried_buddy_gets_the_crisis_line_and_can_pass_it_on(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+    await alex.send("/buddy")
+    await alex.press("Invite a buddy")
+    link = next(m.text for m in reversed(alex.inbox) if "start=b-" in m.text)
+    payload = link.split("start=")[1].split()[0]
+    sam = bot.user(900, "Sam")
+    await sam.send(f"/start {payload}")
+    await sam.press("Yes, I'll help")
+
+    reply = await sam.send("I'm scared, Alex told me they want to die")
+
+    assert "988" in reply[-1].text and "Alex R." not in reply[-1].text
+    await sam.press("Pass it to Alex's care team")
+    assert lee.last.text.startswith("💬 Alex R.'s support contact Sam is worried")
+
+
+async def test_a_therapists_own_words_are_never_a_patient_crisis(bot: BotHarness) -> None:
+    lee, _ = await bot.joined_clinic()
+
+    reply = await lee.send("I want to die of boredom in these meetings")
+
+    assert all("988" not in m.text for m in reply)
+    assert await bot.db.fetch_all("SELECT id FROM safety_events") == []
+
+
+async def test_a_crisis_inside_an_absence_report_does_both(bot: BotHarness) -> None:
+    """Crisis words inside another intent: a safety check, and the absence recorded."""
+    lee, alex = await bot.joined_clinic()
+
+    reply = await alex.send("I can't come to group tonight, I want to die")
+
+    assert "988" in reply[-1].text and "Are you safe right now?" in reply[-1].text
+    assert "won't be at Group Therapy, Mon 30 Nov, 6:00 pm" in reply[-1].text
+    absences = await bot.db.fetch_all("SELECT kind FROM absences WHERE status = 'reported'")
+    assert [row[0] for row in absences] == ["upcoming"]
+    assert lee.last.text.startswith("🔔 Absence reported: Alex R.")
+    await alex.press("I need help now")
+    assert len(_urgent(lee)) == 1
+
+
+@pytest.fixture(scope="module")
+def asking_reader() -> MessageReader:
+    """Asks about everything it is not certain of."""
+    return MessageReader(Thresholds(clarify_below=0.9999))
+
+
+@pytest.fixture
+async def asking_bot(
+    config: Config, clock: FakeClock, asking_reader: MessageReader
+) -> AsyncIterator[BotHarness]:
+    async with start_bot(config, clock, asking_reader) as harness:
+        yield harness
+
+
+async def test_when_unsure_the_bot_asks_with_buttons(asking_bot: BotHarness) -> None:
+    _, alex = await asking_bot.joined_clinic()
+
+    reply = await alex.send("maybe wednesday")
+
+    labels = reply[-1].labels
+    assert reply[-1].text.startswith("Just to be sure")
+    assert labels[-1] == "Something else: send it to my therapist"
+    assert "I'll be there on Wed 2 Dec" in labels
+    await alex.press("I'll be there on Wed 2 Dec")
+    assert alex.last.text.startswith("Great, see you at Group Therapy, Wed 2 Dec")
+
+
+async def test_something_else_goes_to_the_therapist(asking_bot: BotHarness) -> None:
+    lee, alex = await asking_bot.joined_clinic()
+    await alex.send("maybe wednesday")
+
+    await alex.press("Something else: send it to my therapist")
+
+    assert lee.last.text.startswith("💬 Message from Alex R.")
+    assert "maybe wednesday" in lee.last.text
+
+
+async def test_a_message_no_session_fits_can_still_reach_the_therapist(bot: BotHarness) -> None:
+    lee, _ = await bot.clinic()
+    loner = await bot.invite(Role.PATIENT, "sol", name="Sol M.", therapist="lee")
+    therapist = bot.user(501, "Dr. Lee")
+    await therapist.send(f"/start {lee.code}")
+    sol = bot.user(778, "Sol")
+    await onboard_patient(bot, sol, loner.code, "✅ Eastern time")
+
+    reply = await sol.send("so sorry, I missed yesterday's group")
+
+    assert "couldn't find a session of yours" in reply[-1].text
+    await sol.press("Send this to my therapist")
+    assert "I missed yesterday's group" in therapist.last.text
