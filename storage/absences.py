@@ -232,19 +232,11 @@ async def save_note(db: Database, patient_id: int, text: str, now: datetime) -> 
         return cursor.lastrowid
 
 
-async def unforwarded_note(db: Database, note_id: int, patient_id: int) -> str | None:
-    """The note's text if it is this patient's and not yet forwarded."""
-    row = await db.fetch_one(
-        "SELECT text FROM patient_notes WHERE id = ? AND patient_id = ? AND forwarded_at IS NULL",
-        (note_id, patient_id),
-    )
-    return row["text"] if row else None
-
-
 async def take_note_to_forward(
     db: Database, note_id: int, patient_id: int, now: datetime
 ) -> str | None:
-    """The note's text if it is this patient's and not yet forwarded; marks it forwarded."""
+    """The note's text if it is this patient's and not yet settled; marks it settled
+    (forwarded to the therapist, or answered by the patient's choice)."""
     async with db.transaction() as conn:
         async with conn.execute(
             "SELECT text FROM patient_notes WHERE id = ? AND patient_id = ?"

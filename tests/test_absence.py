@@ -179,7 +179,7 @@ async def test_changing_their_mind_withdraws_and_tells_the_therapist(bot: BotHar
     await patient.send("can't make it thursday, work")
     await patient.press("Yes, that's the one")
 
-    replies = await patient.send("actually I can make it thursday")
+    replies = await patient.send("nvm I will be there thursday")
 
     assert "great news" in replies[-1].text
     assert therapist.last.text.startswith("↩️ Alex R. can make it after all to Group Therapy")

@@ -228,16 +228,22 @@ async def asking_bot(
 
 
 async def test_when_unsure_the_bot_asks_with_buttons(asking_bot: BotHarness) -> None:
-    _, alex = await asking_bot.joined_clinic()
+    lee, alex = await asking_bot.joined_clinic()
 
-    reply = await alex.send("maybe wednesday")
+    reply = await alex.send("can't make it wednesday, work")
 
-    labels = reply[-1].labels
+    labels, first = reply[-1].labels, reply[-1].buttons[0][0]["callback_data"]
     assert reply[-1].text.startswith("Just to be sure")
+    assert labels[0] == "I can't make it on Wed 2 Dec" and len(labels) == 3
     assert labels[-1] == "Something else: send it to my therapist"
-    assert "I'll be there on Wed 2 Dec" in labels
-    await alex.press("I'll be there on Wed 2 Dec")
-    assert alex.last.text.startswith("Great, see you at Group Therapy, Wed 2 Dec")
+    await alex.press("I can't make it on Wed 2 Dec")
+    assert (
+        alex.last.text == "Just to check: you can't make it to Group Therapy, Wed 2 Dec, 6:00 pm?"
+    )
+    await alex.press("Yes, that's the one")
+    assert lee.last.text.startswith("🔔 Absence reported: Alex R. can't make it")
+    await alex.press_data(first)  # a second tap
+    assert asking_bot.api.callback_answers[-1].startswith("That button has expired")
 
 
 async def test_something_else_goes_to_the_therapist(asking_bot: BotHarness) -> None:

@@ -225,6 +225,11 @@ LATE_WEAK = _rx(
     r"\b(?:stuck|sitting) (?:in|on|at)\b|\bin traffic\b|\btraffic is\b",
 )
 NOT_LATE = re.compile(r"\b(?:won't|not|never|wont) be late\b|\bno voy a llegar tarde\b")
+# "can't make it on time": the absence words are an idiom for being late.
+NOT_ABSENT_JUST_LATE = re.compile(
+    r"\b(?:can't|cannot|won't|not gonna|not going to) make it on time\b"
+    r"|\bno (?:voy a |creo que )?(?:llegar|llego) a tiempo\b"
+)
 # "not missing friday", "won't miss it": the absence words are negated.
 NEGATED_ABSENCE = re.compile(
     r"\b(?:not|never|won't|wouldn't|ain't) (?:miss(?:ing)?|going to miss|skip(?:ping)?|"

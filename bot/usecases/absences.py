@@ -178,9 +178,10 @@ async def keep_unplaced_message(s: Services, patient: Person, text: str) -> int:
     return await absences.save_note(s.db, patient.id, text, s.clock.now())
 
 
-async def unplaced_message(s: Services, patient: Person, note_id: int) -> str | None:
-    """The patient's own kept words, while not yet sent to the therapist."""
-    return await absences.unforwarded_note(s.db, note_id, patient.id)
+async def settle_unplaced_message(s: Services, patient: Person, note_id: int) -> str | None:
+    """Take the patient's own kept words once (they chose what they meant); None if they
+    were already sent to the therapist or chosen for."""
+    return await absences.take_note_to_forward(s.db, note_id, patient.id, s.clock.now())
 
 
 async def forward_note(s: Services, patient: Person, note_id: int) -> bool:

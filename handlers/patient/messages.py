@@ -86,10 +86,10 @@ async def receive_clarification(
     """The reading the patient picked, applied to their own kept words (None if expired)."""
     query = update.callback_query
     _, note_id, code = query.data.split(":")
-    text = await patient_cases.unplaced_message(
+    intent = next((i for i, c in callbacks.CLARIFY_CODES.items() if c == code), None)
+    text = await patient_cases.settle_unplaced_message(
         context.services, context.actor.person, int(note_id)
     )
-    intent = next((i for i, c in callbacks.CLARIFY_CODES.items() if c == code), None)
     if text is None or intent is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return None
