@@ -148,13 +148,6 @@ def _weekday_or_off(value: Any) -> int | None:
     return tomlvalues.weekday(value)
 
 
-def _escalation(value: Any) -> timedelta:
-    every = tomlvalues.duration(value)
-    if every < timedelta(minutes=1):
-        raise ValueError("must be at least 1m (an alert every few seconds helps nobody)")
-    return every
-
-
 def _handles(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ValueError(
@@ -202,7 +195,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "check_above": tomlvalues.share,
             "urgent_above": tomlvalues.share,
             "check_timeout": tomlvalues.duration,
-            "escalate_after": _escalation,
+            "escalate_after": tomlvalues.duration,
             "on_call": _handles,
         },
     ),

@@ -258,7 +258,7 @@ async def _insert(
 _ROW_COLUMNS = (
     "x.id, x.kind, x.occurrence_id, x.recipient_key, x.person_id, x.buddy_id, x.patient_id,"
     " x.chat_id, x.variant, x.due_at, x.expires_at, x.status, x.attempts, x.failures,"
-    " x.last_error, x.telegram_message_id, x.payload, x.sent_at"
+    " x.last_error, x.telegram_message_id, x.payload, x.sent_at, x.priority"
 )
 
 # Why a due row must not go out after all, checked in the same transaction that claims it.
@@ -323,6 +323,7 @@ def _row(row: sqlite3.Row, withdrawn: str | None = None) -> OutboxRow:
         payload=row["payload"],
         sent_at=from_db_optional(row["sent_at"]),
         withdrawn=withdrawn,
+        priority=row["priority"],
     )
 
 

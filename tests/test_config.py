@@ -53,6 +53,10 @@ def test_token_from_the_environment_wins(tmp_path: Path) -> None:
         ("[reminders]\nfollowup_after = '99999999999999d'", "is longer than 366 days"),
         ("[policy]\nlate_cancel_hours = 99999999999999999999", "too large (at most 10000)"),
         ("[reports]\ndigest_day = 'monkey'", "'monkey' is not a weekday"),
+        ("[safety]\ncheck_above = 1.5", "[safety] check_above 1.5 must be from 0 to 1"),
+        ("[safety]\non_call = 'lee'", "[safety] on_call must be a list of handles"),
+        ("[safety]\nescalate_after = '5s'", "[safety] escalate_after '5s' is not a duration"),
+        ("[understanding]\nclarify_below = 'high'", "must be a number from 0 to 1"),
         ("[program\nname = 'x'", "not valid TOML"),
     ],
 )
@@ -93,3 +97,18 @@ def test_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes("\ufeff[program]\nname = 'Riverside'\n".encode())
     assert load_config(path, environ={}).program.name == "Riverside"
+
+
+def test_safety_and_understanding_settings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[safety]\ncheck_above = 0.3\ncheck_timeout = '5m'\nescalate_after = '20m'\n"
+        "on_call = ['Kim', 'ray']\n[understanding]\nclarify_below = 0.5\n"
+    )
+
+    config = load_config(path, environ={})
+
+    assert config.safety.check_above == 0.3 and config.safety.on_call == ("kim", "ray")
+    assert config.safety.check_timeout.total_seconds() == 300
+    assert config.safety.escalate_after.total_seconds() == 1200
+    assert config.understanding.clarify_below == 0.5

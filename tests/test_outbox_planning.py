@@ -19,7 +19,7 @@ from bot.outbox.planning import (
     parse_lead_times,
     plan_notifications,
 )
-from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned
+from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned, Priority
 
 NEW_YORK = ZoneInfo("America/New_York")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -328,6 +328,7 @@ def row(
     expires: datetime | None = None,
     payload: str = '{"text": "hello"}',
     withdrawn: str | None = None,
+    priority: int = Priority.ROUTINE,
 ) -> OutboxRow:
     return OutboxRow(
         id=row_id,
@@ -349,6 +350,7 @@ def row(
         payload=payload,
         sent_at=None,
         withdrawn=withdrawn,
+        priority=priority,
     )
 
 
@@ -414,3 +416,17 @@ def test_merged_texts_over_telegrams_limit_are_split() -> None:
     long = json.dumps({"text": "x" * 3000})
     messages = merge_messages([row(i, due=now, payload=long) for i in (1, 2, 3)], now)
     assert [m.row_ids for m in messages] == [(1,), (2,), (3,)]
+
+
+def test_a_safety_alert_goes_first_and_alone() -> None:
+    now = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    earlier = now - timedelta(minutes=5)
+    routine = [row(i, due=earlier, payload=json.dumps({"text": f"notice {i}"})) for i in (1, 2)]
+    urgent = row(3, due=now, payload='{"text": "urgent"}', priority=Priority.SAFETY)
+
+    messages = merge_messages([*routine, urgent], now)
+
+    assert [(m.text, m.row_ids) for m in messages] == [
+        ("urgent", (3,)),
+        ("notice 1\n\nnotice 2", (1, 2)),
+    ]

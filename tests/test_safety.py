@@ -14,7 +14,9 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.fake_telegram import ChatUser
 from bot.kinds import Role
+from bot.outbox.rows import NotificationKind, person_event
 from bot.understanding.engine import MessageReader, Thresholds
+from storage import outbox as outbox_store
 from storage import safety as safety_store
 from tests.helpers.clinic import BotHarness, onboard_patient, start_bot
 
@@ -269,3 +271,34 @@ async def test_a_message_no_session_fits_can_still_reach_the_therapist(bot: BotH
     assert "couldn't find a session of yours" in reply[-1].text
     await sol.press("Send this to my therapist")
     assert "I missed yesterday's group" in therapist.last.text
+
+
+async def test_a_session_from_the_two_weeks_before_the_first_import_can_be_reported(
+    bot: BotHarness,
+) -> None:
+    _, alex = await bot.joined_clinic()
+
+    reply = await alex.send("so sorry, I missed last thursday's group")
+
+    assert reply[-1].text == "Just to check: you missed Group Therapy, Thu 26 Nov, 6:00 pm?"
+
+
+async def test_crisis_alerts_are_claimed_before_a_burst_of_due_rows(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+    lee_id = (await bot.db.fetch_one("SELECT id FROM people WHERE handle = 'lee'"))[0]
+    now = bot.clock.now()
+    burst = [
+        person_event(
+            NotificationKind.NOTICE, person_id=lee_id, chat_id=lee.chat_id, variant=f"n{i}",
+            payload={"text": f"notice {i}"}, due_at=now - timedelta(minutes=1),
+        )
+        for i in range(300)
+    ]  # fmt: skip
+    await outbox_store.enqueue(bot.db, burst, now)
+    alex.after_update = None  # leave the outbox alone while the alert is queued
+    await alex.send(CRISIS)
+
+    claim = await outbox_store.claim_due(bot.db, bot.clock.now(), limit=1)
+
+    assert [row.kind for row in claim.send] == [NotificationKind.STAFF_ALERT]
+    assert claim.send[0].payload.startswith('{"text":"🚨')

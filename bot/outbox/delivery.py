@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.labels import describe_until, describe_when
-from bot.outbox.rows import MAX_TEXT, OutboxRow
+from bot.outbox.rows import MAX_TEXT, OutboxRow, Priority
 from bot.timezones import cached_zone
 
 
@@ -64,25 +64,36 @@ def merge_messages(rows: Sequence[OutboxRow], now: datetime) -> list[OutgoingMes
     Telegram allows about one message per second per chat, so a reminder and a material link
     due together go as one. When several merged parts have buttons, each button names its
     session, so "I'll be there" is never ambiguous. A chat's parts that would exceed
-    Telegram's text limit are split into more messages.
+    Telegram's text limit are split into more messages. A crisis or safety alert is never
+    merged: it goes first, as a message of its own.
     """
     by_chat: dict[int, list[OutboxRow]] = {}
-    for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+    for row in sorted(rows, key=lambda r: (r.priority, r.due_at, r.id)):
         by_chat.setdefault(row.chat_id, []).append(row)
     messages = []
     for chat_id, chat_rows in by_chat.items():
-        parts = [(row.id, json.loads(row.payload)) for row in chat_rows]
+        merged = [row for row in chat_rows if row.priority != Priority.SAFETY]
+        messages.extend(
+            _message(chat_id, [(row.id, *_part(json.loads(row.payload), False, now))])
+            for row in chat_rows
+            if row.priority == Priority.SAFETY
+        )
+        parts = [(row.id, json.loads(row.payload)) for row in merged]
         tagged = sum(1 for _, payload in parts if payload.get("buttons")) > 1
         chunk: list[tuple[int, str, Buttons]] = []
         for row_id, payload in parts:
-            text = render_text(payload, now)
-            buttons = _buttons(payload, tagged)
+            text, buttons = _part(payload, tagged, now)
             if chunk and len("\n\n".join([*(c[1] for c in chunk), text])) > MAX_TEXT:
                 messages.append(_message(chat_id, chunk))
                 chunk = []
             chunk.append((row_id, text, buttons))
-        messages.append(_message(chat_id, chunk))
+        if chunk:
+            messages.append(_message(chat_id, chunk))
     return messages
+
+
+def _part(payload: dict[str, Any], tagged: bool, now: datetime) -> tuple[str, Buttons]:
+    return render_text(payload, now), _buttons(payload, tagged)
 
 
 def _message(chat_id: int, chunk: list[tuple[int, str, Buttons]]) -> OutgoingMessage:

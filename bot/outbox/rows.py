@@ -107,6 +107,7 @@ class OutboxRow:
     payload: str
     sent_at: datetime | None
     withdrawn: str | None = None
+    priority: int = 2  # see ``Priority``
 
 
 def person_event(
