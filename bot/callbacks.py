@@ -76,6 +76,8 @@ BUDDY_ANSWER = "bu:"  # bu:<y|n>:<buddy>:<first 16 hex of the code's hash>
 BUDDY_ANSWER_PATTERN = rf"^bu:[yn]:{ID}:[0-9a-f]{{16}}{END}"
 
 # --- onboarding
+CONSENT = "consent:"  # consent:<y|n>:<invite>
+CONSENT_PATTERN = rf"^consent:[yn]:{ID}{END}"
 TIMEZONE = "tz:"  # tz:<choice>
 
 # --- therapist: attendance sheet (the prompt after a session is planned by bot.outbox.notices)

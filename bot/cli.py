@@ -26,7 +26,7 @@ from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
 from bot.tomlvalues import parse_zone
 from storage import schedule as schedule_store
-from storage.db import Database
+from storage.db import AlreadyRunning, Database, run_lock
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -179,7 +179,13 @@ def _run(config: Config) -> int:
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        asyncio.run(run_polling(config))
+        with run_lock(config.storage.path):
+            asyncio.run(run_polling(config))
+    except AlreadyRunning as holder:
+        raise IopBotError(
+            f"the bot is already running on {config.storage.path} ({holder}); "
+            "stop it first (only one bot may send from a database)"
+        ) from None
     except InvalidToken:
         raise IopBotError(
             "Telegram did not accept the bot token; check [telegram] token"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import callbacks
 from bot.errors import InviteError
 from bot.kinds import Role
 from bot.schedule.file import HANDLE_PATTERN
@@ -34,7 +35,11 @@ class IssuedInvite:
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """A fresh one-time code; never one that reads as a buddy link (``b-…``)."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if not code.startswith(callbacks.BUDDY_LINK):
+            return code
 
 
 def hash_code(code: str) -> str:

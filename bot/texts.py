@@ -103,6 +103,7 @@ PRESS_A_BUTTON = "Please tap one of the buttons above. 🙂 (Or send /cancel to 
 ONBOARDING_CANCELLED = (
     "Okay, I've stopped. Nothing was saved. Open your invite link again whenever you're ready."
 )
+INVITE_REPLACED = "You've opened another invite link since, so let's go on with that one. 🙂"
 INVITE_TAKEN_MEANWHILE = (
     "Sorry, this invite can't be used any more. Please ask your clinic for a new link."
 )

@@ -100,16 +100,20 @@ async def patient_presses(update: Update, context: BotContext) -> None:
 # --- the friend's side
 
 
-async def open_link(update: Update, context: BotContext, payload: str) -> None:
-    """/start b-<code>: show the friend exactly what they would get, and ask."""
+async def open_link(update: Update, context: BotContext, payload: str) -> bool:
+    """/start b-<code>: show the friend exactly what they would get, and ask. False when no
+    buddy invitation has this code (it may be a person's invite: older codes could start
+    with ``b-`` too)."""
     message = update.effective_message
     found = await open_invitation(
         context.services, payload.removeprefix(callbacks.BUDDY_LINK), context.actor.role
     )
+    if found == "unknown":
+        return False
     if not isinstance(found, Invitation):
-        refusal = {"unknown": texts.INVITE_UNKNOWN, "not_for_you": texts.BUDDY_LINK_NOT_FOR_YOU}
+        refusal = {"not_for_you": texts.BUDDY_LINK_NOT_FOR_YOU}
         await message.reply_text(refusal.get(found, texts.BUDDY_LINK_USED))
-        return
+        return True
     answer_data = f"{callbacks.BUDDY_ANSWER}{{}}:{found.buddy.id}:{found.secret}"
     keyboard = InlineKeyboardMarkup(
         [
@@ -120,6 +124,7 @@ async def open_link(update: Update, context: BotContext, payload: str) -> None:
     await message.reply_text(
         texts.BUDDY_OFFER.format(first=first_name(found.patient.name)), reply_markup=keyboard
     )
+    return True
 
 
 async def answer(update: Update, context: BotContext) -> None:

@@ -38,8 +38,8 @@ from bot.usecases.enrolment import (
     check_invite,
     enrol_patient,
     enrol_therapist,
+    held_invite,
     hold_patient_invite,
-    holds_invite,
     let_go_of_invite,
 )
 from handlers import buddies
@@ -48,8 +48,6 @@ from storage import people
 from storage.records import InviteCheck, InviteStatus
 
 NAME = "onboarding"
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
 
 
 class Onboarding(IntEnum):
@@ -75,8 +73,11 @@ async def start(update: Update, context: BotContext) -> int:
             )
         return ConversationHandler.END
     code = context.args[0]
-    if code.startswith(callbacks.BUDDY_LINK) and CODE_PATTERN.match(code):
-        await buddies.open_link(update, context, code)
+    if (
+        code.startswith(callbacks.BUDDY_LINK)
+        and CODE_PATTERN.match(code)
+        and await buddies.open_link(update, context, code)
+    ):
         return ConversationHandler.END
     user = update.effective_user
     check = await check_invite(context.services, code, user.id)
@@ -99,8 +100,16 @@ async def start(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.CONSENT_YES, callback_data=CONSENT_YES)],
-            [InlineKeyboardButton(texts.CONSENT_NO, callback_data=CONSENT_NO)],
+            [
+                InlineKeyboardButton(
+                    texts.CONSENT_YES, callback_data=f"{callbacks.CONSENT}y:{check.invite_id}"
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.CONSENT_NO, callback_data=f"{callbacks.CONSENT}n:{check.invite_id}"
+                )
+            ],
         ]
     )
     await message.reply_text(
@@ -136,10 +145,14 @@ async def receive_consent(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
     user_id = update.effective_user.id
-    if not await holds_invite(context.services, user_id):
-        await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
-        return ConversationHandler.END
-    if query.data == CONSENT_NO:
+    # The button names the invite it was shown for: a newer link opened since wins.
+    held = await held_invite(context.services, user_id)
+    if held != callbacks.trailing_id(query.data):
+        await query.edit_message_text(
+            texts.INVITE_TAKEN_MEANWHILE if held is None else texts.INVITE_REPLACED
+        )
+        return ConversationHandler.END if held is None else Onboarding.CONSENT
+    if query.data.startswith(f"{callbacks.CONSENT}n:"):
         await let_go_of_invite(context.services, user_id)
         await query.edit_message_text(texts.CONSENT_DECLINED)
         return ConversationHandler.END
@@ -211,9 +224,7 @@ def build_handler() -> ConversationHandler:
             entry_points=[CommandHandler("start", start, filters.UpdateType.MESSAGE)],
             states={
                 Onboarding.CONSENT: [
-                    CallbackQueryHandler(
-                        receive_consent, pattern=f"^({CONSENT_YES}|{CONSENT_NO})$"
-                    )
+                    CallbackQueryHandler(receive_consent, pattern=callbacks.CONSENT_PATTERN)
                 ],
                 Onboarding.TIMEZONE: [
                     CallbackQueryHandler(receive_timezone, pattern=f"^{callbacks.TIMEZONE}")

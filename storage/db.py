@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -145,6 +145,38 @@ def split_statements(sql: str) -> list[str]:
     if pending.strip():
         raise ValueError(f"incomplete SQL statement at the end of a migration: {pending!r}")
     return statements
+
+
+class AlreadyRunning(Exception):
+    """Another process holds the database's run lock (see ``run_lock``)."""
+
+
+@contextmanager
+def run_lock(database: Path) -> Iterator[None]:
+    """Hold ``<database>.lock`` for as long as the bot runs: one running bot per database.
+
+    The operating system releases the lock when the process ends, however it ends (even
+    ``kill -9``), so a crash never leaves a stale lock. Other commands (invite, import,
+    reports, backups) do not take it and keep working beside the running bot.
+    """
+    import fcntl
+
+    lock_path = database.with_name(database.name + ".lock")
+    _create_private_file(lock_path)
+    with open(lock_path, "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = handle.read().strip() or "another process"
+            raise AlreadyRunning(holder) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _create_private_file(path: Path) -> None:

@@ -147,8 +147,14 @@ async def check_invite(
 
 
 async def claim_invite(db: Database, invite_id: int, telegram_id: int) -> bool:
-    """Reserve an invite for one Telegram user while they read the consent notice."""
+    """Reserve an invite for one Telegram user while they read the consent notice; any
+    other invite this user held is released (its owner can still use it)."""
     async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE invites SET claimed_by = NULL WHERE claimed_by = ? AND id != ?"
+            " AND used_at IS NULL",
+            (telegram_id, invite_id),
+        )
         cursor = await conn.execute(
             "UPDATE invites SET claimed_by = ? WHERE id = ? AND used_at IS NULL"
             " AND revoked_at IS NULL AND (claimed_by IS NULL OR claimed_by = ?)",

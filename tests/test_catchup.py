@@ -150,3 +150,19 @@ async def test_catch_up_buttons_need_a_missed_session(bot: BotHarness) -> None:
         assert "expired" in bot.api.callback_answers[-1]
     empty = await patient.send("/catchup")
     assert "haven't missed any sessions" in empty[-1].text
+
+
+async def test_a_material_title_with_crisis_words_is_just_a_title(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await report_monday(patient)
+    await at(bot, FOLLOWUP_TIME)
+
+    replies = await add_material(
+        therapist,
+        "Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A)",
+        "Suicide prevention: when you want to die, who to call\nhttps://reading.example/988",
+    )
+
+    assert replies[0] == "✔️ Stored: Suicide prevention: when you want to die, who to call"
+    assert all("988 (Suicide" not in text for text in replies)
+    assert await bot.db.fetch_all("SELECT id FROM safety_events") == []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from bot import invites
 from bot.fake_telegram import InjectedError
 from bot.kinds import Role
 from storage import people
@@ -200,3 +203,44 @@ async def test_failed_send_during_registration_apologises_with_reference(
     reference = replies[-1].text.rsplit(" ", 1)[-1]
     assert f"ref={reference}" in caplog.text
     assert lee.code not in caplog.text  # no message text in logs
+
+
+def test_new_codes_never_read_as_buddy_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter(["b-looks-like-a-buddy-link", "c-a-person-invite-code-xx"])
+    monkeypatch.setattr(invites.secrets, "token_urlsafe", lambda _: next(drawn))
+
+    assert invites.new_code() == "c-a-person-invite-code-xx"
+
+
+async def test_an_older_person_code_that_starts_like_a_buddy_link_still_works(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(invites, "new_code", lambda: "b-an-older-therapist-code")
+    lee = await bot.invite(Role.THERAPIST, "lee", name="Dr. Lee")
+
+    replies = await bot.user(501, "Dr. Lee").send(f"/start {lee.code}")
+
+    assert "Dr. Lee" in replies[-1].text
+    assert (await people.find_by_handle(bot.db, "lee")).telegram_id == 501
+
+
+async def test_one_person_opening_two_patient_links_is_enrolled_as_the_newest(
+    bot: BotHarness,
+) -> None:
+    lee, alex = await bot.clinic()
+    jo = await bot.invite(Role.PATIENT, "jo", name="Jo P.", therapist="lee")
+    await bot.user(501, "Dr. Lee").send(f"/start {lee.code}")
+    person = bot.user(777, "Someone")
+    first = await person.send(f"/start {alex.code}")
+    await person.send(f"/start {jo.code}")
+
+    await person.press_data(first[-1].buttons[0][0]["callback_data"], first[-1])
+    assert first[-1].text.startswith("You've opened another invite link since")
+    await person.press("Yes, that's okay")  # on Jo's consent notice
+    await person.press("✅ Eastern time")
+
+    enrolled = await people.find_by_telegram_id(bot.db, 777)
+    assert enrolled is not None and enrolled.handle == "jo"
+    owner = bot.user(778, "Alex")
+    await onboard_patient(bot, owner, alex.code, "✅ Eastern time")
+    assert (await people.find_by_telegram_id(bot.db, 778)).handle == "alex"

@@ -71,3 +71,37 @@ def test_run_polls_answers_and_stops_cleanly(tmp_path: Path, signum: int) -> Non
     assert "stopped cleanly" in stderr, stderr
     assert "123456:TEST-token" not in stderr  # the token never reaches the log
     assert "Traceback" not in stderr, stderr
+
+
+def test_a_second_run_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    """One bot sends from a database; invites, imports and reports still work beside it."""
+    api = FakeBotApi(username="iop_test_bot")
+    server = serve_fake_api(api)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "http://127.0.0.1:{server.server_address[1]}/bot"\n'
+        'bot_username = "iop_test_bot"\n[storage]\npath = "bot.sqlite3"\n'
+    )
+    environment = {**os.environ, "IOP_BOT_TOKEN": "123456:TEST-token"}
+    command = [sys.executable, "-m", "bot", "--config", str(config)]
+    first = subprocess.Popen([*command, "run"], env=environment, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: any(method == "getUpdates" for method, _ in api.calls))
+        second = subprocess.run(
+            [*command, "run"], env=environment, capture_output=True, text=True, timeout=30
+        )
+        invite = subprocess.run(
+            [*command, "invite", "--role", "therapist", "--name", "Dr. Lee"],
+            env=environment, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=20)
+        server.shutdown()
+        server.server_close()
+
+    assert second.returncode == 1
+    assert second.stderr.startswith("iop-bot: the bot is already running on")
+    assert len(second.stderr.splitlines()) == 1
+    assert invite.returncode == 0 and "t.me/iop_test_bot?start=" in invite.stdout
+    assert first.returncode == 0

@@ -29,12 +29,15 @@ async def enrol_therapist(
 
 
 async def hold_patient_invite(s: Services, check: InviteCheck, telegram_id: int) -> bool:
-    """Hold the invite for this Telegram user while they answer consent and time zone."""
+    """Hold the invite for this Telegram user while they answer consent and time zone; any
+    other invite they held is let go, so one person holds one invite."""
     return await people.claim_invite(s.db, check.invite_id, telegram_id)
 
 
-async def holds_invite(s: Services, telegram_id: int) -> bool:
-    return await people.claimed_invite(s.db, telegram_id, s.clock.now()) is not None
+async def held_invite(s: Services, telegram_id: int) -> int | None:
+    """The invite this user holds (the last link they opened), if it is still usable."""
+    claim = await people.claimed_invite(s.db, telegram_id, s.clock.now())
+    return claim.invite_id if claim is not None else None
 
 
 async def let_go_of_invite(s: Services, telegram_id: int) -> None:
