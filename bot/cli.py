@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import shutil
 import sqlite3
 import sys
@@ -110,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"iop-bot: {error}", file=sys.stderr)
         return FAILURE
     except sqlite3.Error as error:
-        print(f"iop-bot: the database cannot be used ({error})", file=sys.stderr)
+        print(f"iop-bot: {_database_problem(error)}", file=sys.stderr)
         return FAILURE
     except OSError as error:
         print(f"iop-bot: {error.strerror or error} ({error.filename or 'file'})", file=sys.stderr)
@@ -120,6 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         return FAILURE
+
+
+def _database_problem(error: sqlite3.Error) -> str:
+    """One line an admin can act on; SQLite says "disk I/O error" when the disk is full."""
+    text = str(error)
+    if "disk is full" in text or "disk I/O error" in text:
+        return (
+            "the database could not write: the disk is probably full. Free some space "
+            "(or move [storage] path to a bigger disk) and run the command again; "
+            "nothing was half-written."
+        )
+    return f"the database cannot be used ({text})"
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -240,14 +253,21 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
         return 0
     try:
         if args.format == "png":
-            args.out.write_bytes(report.png)
+            _write_private(args.out, report.png)
         else:
-            with args.out.open("w", encoding="utf-8", newline="") as out:
-                out.write(report.csv)
+            _write_private(args.out, report.csv.encode("utf-8"))
     except OSError as error:
         raise IopBotError(f"cannot write {args.out} ({error})") from None
     print(f"Wrote {args.out}: attendance {first} to {last}, {report.rows} rows.")
     return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read: exports hold names and reasons."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
 
 
 async def _backup(config: Config, target: Path) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -32,6 +33,15 @@ class IssuedInvite:
 
     def link(self, bot_username: str) -> str:
         return f"https://t.me/{bot_username}?start={self.code}"
+
+
+MAX_NAME = 80  # what a greeting, an alert and a button label can carry
+
+
+def _reasonable_name(name: str) -> bool:
+    stripped = name.strip()
+    printable = all(unicodedata.category(ch)[0] != "C" for ch in stripped)
+    return 0 < len(stripped) <= MAX_NAME and printable
 
 
 def new_code() -> str:
@@ -66,6 +76,10 @@ async def issue_invite(
     """Create (or refresh) the person and a one-time code for them."""
     if not handle and not name:
         raise InviteError("give --handle or --name (or both)")
+    if name is not None and not _reasonable_name(name):
+        raise InviteError(
+            f"--name must be 1 to {MAX_NAME} characters on one line (no control characters)"
+        )
     handle = (handle or slugify(name or "")).lower()
     if not HANDLE_PATTERN.match(handle):
         raise InviteError(f"handle {handle!r} must be lowercase letters, digits, '-' or '_'")

@@ -20,3 +20,5 @@ def read_toml(path: Path, error: type[IopBotError], missing_hint: str = "") -> d
         raise error(f"{path}: cannot be read ({problem})") from None
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: not valid TOML ({problem})") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a config or schedule file") from None

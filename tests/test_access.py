@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from storage import people
 from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
 
@@ -102,3 +104,44 @@ async def test_schedule_keeps_six_pm_through_the_dst_change(bot: BotHarness) -> 
     assert "Thu 29 Oct, 6:00 pm – 9:00 pm" in text  # EDT
     assert "Mon 2 Nov, 6:00 pm – 9:00 pm" in text  # EST
     assert "Wed 4 Nov, 6:00 pm – 9:00 pm" in text
+
+
+HUGE = "9" * 40
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"ab:o:{HUGE}",
+        f"r:c:{HUGE}",
+        f"r:a:{HUGE}",
+        f"r:l:{HUGE}",
+        f"r:m:{HUGE}:15",
+        f"fwd:{HUGE}",
+        f"fu:t:{HUGE}",
+        f"cu:{HUGE}",
+        f"bd:end:{HUGE}",
+        f"at:open:{HUGE}",
+        f"at:{HUGE}:1",
+        f"pt:{HUGE}",
+        f"mt:o:{HUGE}",
+        f"cl:{HUGE}:u",
+        f"sf:s:{HUGE}",
+        f"sa:{HUGE}",
+        f"bw:{HUGE}",
+        f"consent:y:{HUGE}",
+        f"bu:y:{HUGE}:0123456789abcdef",
+        "r:c:１２",
+        "r:c:12\n",
+    ],
+)
+async def test_forged_buttons_with_huge_or_odd_numbers_just_expire(
+    bot: BotHarness, data: str
+) -> None:
+    therapist, patient = await bot.joined_clinic()
+    for user in (therapist, patient):
+        replies = await user.press_data(data)
+        assert all("went wrong" not in reply.text for reply in replies)
+        assert bot.api.callback_answers[-1].startswith(
+            ("That button has expired", "Sorry, that isn't something")
+        ), data

@@ -197,3 +197,32 @@ def test_a_file_that_is_not_a_database_is_one_line(
 
     assert code == 1
     assert err == "iop-bot: the database cannot be used (file is not a database)\n"
+
+
+def test_a_deeply_nested_file_is_one_line(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clinic_dir / "config.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    (clinic_dir / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+
+    code, _, err = run(capsys, "schedule", "list")
+    assert code == 2 and err.count("\n") == 1 and "nested too deeply" in err
+    run(capsys, "init")
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "Alex\nReported: fake line", "", "Bell\x07"])
+def test_invite_names_are_bounded(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    run(capsys, "init")
+
+    code, _, err = run(capsys, "invite", "--role", "therapist", "--handle", "lee", "--name", name)
+
+    assert code == 1 and err.count("\n") == 1 and "--name must be 1 to 80 characters" in err
+
+
+def test_a_full_disk_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import cli
+
+    full = sqlite3.OperationalError("disk I/O error")
+    assert "disk is probably full" in cli._database_problem(full)

@@ -93,6 +93,20 @@ async def test_running_late_asks_how_late_and_tells_the_therapist(bot: BotHarnes
     assert therapist.last.text.startswith("⏰ Alex R. will be about 15 minutes late")
 
 
+async def test_a_double_tap_tells_the_therapist_once(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await at(bot, MONDAY_5PM)
+    choices = await patient.press("Running late")
+    data = next(b["callback_data"] for b in choices[-1].buttons[0] if b["text"] == "About 15 min")
+
+    await patient.press_data(data, choices[-1])
+    await patient.press_data(data, choices[-1])
+    await patient.send("running 15 min late")
+
+    late = [m.text for m in therapist.inbox if m.text.startswith("⏰ Alex R. will be")]
+    assert len(late) == 1
+
+
 async def test_buttons_for_cancelled_or_foreign_sessions_change_nothing(bot: BotHarness) -> None:
     _, patient = await clinic(bot)
     await at(bot, MONDAY_5PM)

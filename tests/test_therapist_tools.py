@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +110,12 @@ def test_cli_report_attendance(
 
     assert main(["report", "attendance", "--format", "png", "--out", "chart.png"]) == 0
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    (tmp_path / "old.csv").write_text("left by someone")
+    (tmp_path / "old.csv").chmod(0o644)
+    assert main(["report", "attendance", "--out", "old.csv"]) == 0
+    for name in ("chart.png", "old.csv"):  # names and reasons: readable by the owner only
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert (tmp_path / "old.csv").read_text().startswith("date,start,session_id")
     assert main(["report", "attendance", "--format", "png"]) == 1
     assert "--format png needs --out" in capsys.readouterr().err
 

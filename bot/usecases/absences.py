@@ -3,6 +3,7 @@ move it, or send words the bot could not place to their therapist."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -112,12 +113,11 @@ class Coming(StrEnum):
     TOO_LATE = "too_late"  # reported absent and the session has started: the report stays
 
 
-async def confirm_attendance(
-    s: Services, patient: Person, occurrence: Occurrence, *, event: str
-) -> Coming:
+async def confirm_attendance(s: Services, patient: Person, occurrence: Occurrence) -> Coming:
     """The patient will come: withdraw a live report (telling the care team) or record it."""
     now = s.clock.now()
-    if await absences.live_absence(s.db, patient.id, occurrence.id) is None:
+    live = await absences.live_absence(s.db, patient.id, occurrence.id)
+    if live is None:
         await absences.record_attendance(
             s.db, patient.id, occurrence.id, AttendanceStatus.CONFIRMED, now
         )
@@ -127,7 +127,7 @@ async def confirm_attendance(
     await absences.withdraw_absence(s.db, patient.id, occurrence.id, now)
     await s.notifier.replan([patient.id])
     await alert_about_session(
-        s, patient, occurrence, texts.ALERT_WITHDRAWN, tag=f"withdrawn:{event}"
+        s, patient, occurrence, texts.ALERT_WITHDRAWN, tag=f"withdrawn:{live.id}"
     )
     return Coming.WITHDRAWN
 
@@ -137,23 +137,31 @@ def late_words(minutes: int | None) -> str:
 
 
 async def send_late_notice(
-    s: Services, patient: Person, occurrence: Occurrence, minutes: int | None, *, event: str
+    s: Services, patient: Person, occurrence: Occurrence, minutes: int | None
 ) -> None:
-    """Record that the patient will be late and tell the care team."""
+    """Record that the patient will be late and tell the care team (once per session and
+    number of minutes: a double tap is one notice)."""
     await absences.record_attendance(
         s.db, patient.id, occurrence.id, AttendanceStatus.LATE, s.clock.now(),
         late_minutes=minutes,
     )  # fmt: skip
     await alert_about_session(
-        s, patient, occurrence, texts.ALERT_LATE, tag=f"late:{event}", late=late_words(minutes)
+        s,
+        patient,
+        occurrence,
+        texts.ALERT_LATE,
+        tag=f"late:{patient.id}:{occurrence.id}:{minutes or 0}",
+        late=late_words(minutes),
     )
 
 
 async def request_reschedule(
-    s: Services, patient: Person, occurrence: Occurrence | None, text: str, *, event: str
+    s: Services, patient: Person, occurrence: Occurrence | None, text: str
 ) -> None:
-    """Forward a request to move a session (or an unknown one) to the care team."""
+    """Forward a request to move a session (or an unknown one) to the care team; the same
+    words sent twice are one request."""
     words = quote(text)
+    digest = hashlib.sha256(words.lower().encode()).hexdigest()[:16]
 
     def render(zone) -> str:
         if occurrence is None:
@@ -168,7 +176,7 @@ async def request_reschedule(
         s,
         patient,
         render,
-        tag=f"reschedule:{event}",
+        tag=f"reschedule:{patient.id}:{occurrence.id if occurrence else 0}:{digest}",
         session_therapist_id=occurrence.therapist_id if occurrence else None,
     )
 

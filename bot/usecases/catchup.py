@@ -9,9 +9,10 @@ from storage import materials as material_store
 from storage.records import Occurrence, Person
 
 
-async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence, *, event: str) -> None:
-    """The follow-up's "I'd like to talk to my therapist": tell the care team."""
-    await alert_about_session(s, patient, occurrence, texts.ALERT_TALK, tag=f"talk:{event}")
+async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence) -> None:
+    """The follow-up's "I'd like to talk to my therapist": tell the care team (once)."""
+    tag = f"talk:{patient.id}:{occurrence.id}"
+    await alert_about_session(s, patient, occurrence, texts.ALERT_TALK, tag=tag)
 
 
 async def mark_caught_up(s: Services, patient: Person, occurrence: Occurrence) -> bool:

@@ -76,7 +76,7 @@ async def followup_choice(update: Update, context: BotContext) -> None:
     if choice == "o":
         await query.message.reply_text(texts.FOLLOWUP_OKAY_REPLY)
     elif choice == "t":
-        await ask_to_talk(context.services, patient, occurrence, event=str(update.update_id))
+        await ask_to_talk(context.services, patient, occurrence)
         await query.message.reply_text(texts.FOLLOWUP_TALK_REPLY.format(therapist=therapist))
     else:
         materials = await material_store.materials_for(context.db, occurrence.id)

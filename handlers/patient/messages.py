@@ -124,9 +124,7 @@ async def send_late_notice(
 ) -> str:
     """Tell the care team the patient will be late; returns the reply for the patient."""
     patient = context.actor.person
-    await patient_cases.send_late_notice(
-        context.services, patient, occurrence, minutes, event=str(update.update_id)
-    )
+    await patient_cases.send_late_notice(context.services, patient, occurrence, minutes)
     template = texts.LATE_RECORDED_WITH_LINK if occurrence.link else texts.LATE_RECORDED
     return template.format(
         therapist=await therapist_name(context.services, patient),
@@ -157,9 +155,7 @@ async def _attending(
 async def confirm_attendance(update: Update, context: BotContext, occurrence: Occurrence) -> str:
     """The patient will come (in words or by button); returns the reply for the patient."""
     patient = context.actor.person
-    coming = await patient_cases.confirm_attendance(
-        context.services, patient, occurrence, event=str(update.update_id)
-    )
+    coming = await patient_cases.confirm_attendance(context.services, patient, occurrence)
     label = session_label(occurrence, context.services.zone_of(patient))
     if coming is Coming.CONFIRMED:
         return texts.ATTENDANCE_CONFIRMED.format(session=label)
@@ -181,7 +177,6 @@ async def _reschedule(
         patient,
         occurrence,
         text,
-        event=str(update.update_id),
     )
     therapist = await therapist_name(context.services, patient)
     if occurrence is None:
