@@ -230,6 +230,7 @@ CRISIS_REPLY = (
     "You don't have to face it alone.\n\n{crisis_text}\n\n{therapist_line}"
 )
 CRISIS_THERAPIST_TOLD = "I've also let {therapist} know, so they can reach out to you."
+CRISIS_ON_CALL_TOLD = "I've also let the therapist on call know, so they can reach out to you."
 CRISIS_NO_THERAPIST = "Please also reach out to someone you trust."
 
 # --- alerts for therapists (their own patients only)
@@ -505,18 +506,20 @@ SAFETY_QUESTION = "Are you safe right now?"
 SAFETY_SAFE_BUTTON = "I'm safe"
 SAFETY_HELP_BUTTON = "I need help now"
 SAFETY_SAFE_REPLY = (
-    "I'm glad you're safe. I've let {therapist} know you reached out, so they can check in. "
-    "If that changes, you can call or text 988 any time, day or night."
+    "I'm glad you're safe.{told} If that changes, help is there any time:\n\n{crisis_text}"
 )
-SAFETY_HELP_REPLY = (
-    "I've told {therapist} right now that you need help.\n\n{crisis_text}\n\n"
-    "If you are in danger right now, please call 911."
-)
-SAFETY_CHECK_EXPIRED = "Thank you. If you need help now, please call or text 988, or call 911."
+SAFETY_TOLD = " I've let {therapist} know you reached out, so they can check in."
+SAFETY_HELP_REPLY = "{told}\n\n{crisis_text}"
+SAFETY_HELP_TOLD = "I've told {therapist} right now that you need help."
+SAFETY_CHECK_EXPIRED = "Thank you. If you need help now:\n\n{crisis_text}"
 CRISIS_ALSO_ABSENCE = "I've also let {therapist} know you won't be at {session}."
 ALERT_SAFETY_URGENT = (
     "🚨 URGENT: {patient} may need help now. They wrote: “{text}”\n"
     "They were asked “Are you safe right now?” and did not answer that they are safe. "
+    "They have the crisis line details. Press “I'm on it” when you take this."
+)
+ALERT_SAFETY_HELP = (
+    "🚨 URGENT: {patient} pressed “I need help now” after writing: “{text}”\n"
     "They have the crisis line details. Press “I'm on it” when you take this."
 )
 ALERT_SAFETY_ESCALATION = (
@@ -533,8 +536,8 @@ SAFETY_TAKEN_ALREADY = "{therapist} is already on it."
 SAFETY_NOT_YOURS = "This alert is for {patient}'s care team and the on-call therapists."
 SAFETY_TAKEN_NOTICE = "✅ {therapist} is on it: the urgent alert about {patient}."
 BUDDY_WORRY_REPLY = (
-    "Thank you for looking out for them. If someone is in danger right now, call 911. You can "
-    "also call or text 988 (Suicide & Crisis Lifeline) any time, for them or for you.\n\n"
+    "Thank you for looking out for them. If someone is in danger right now, help is there "
+    "any time, for them or for you:\n\n{crisis_text}\n\n"
     "If you like, I can pass your message to their care team."
 )
 BUDDY_WORRY_BUTTON = "Pass it to {first}'s care team"

@@ -29,15 +29,15 @@ from bot.context import BotContext
 from bot.kinds import Role
 from bot.labels import first_name, session_label
 from bot.understanding.engine import CrisisLevel, Understanding
-from bot.usecases.absences import record_absence_in_crisis
+from bot.usecases.absences import record_absence_in_crisis, set_aside_report_in_progress
 from bot.usecases.care_team import therapist_name
 from bot.usecases.safety import (
     Answer,
+    Told,
     answer_safety_check,
-    ask_if_safe,
     keep_worry,
     pass_on_worry,
-    raise_urgent,
+    respond_to_crisis,
     take_event,
 )
 from handlers.access import for_roles
@@ -70,43 +70,42 @@ async def _patient_in_crisis(
 ) -> None:
     s, patient = context.services, context.actor.person
     crisis_text = context.config.safety.crisis_text
-    therapist = await therapist_name(s, patient) if patient.therapist_id else None
+    # A report in progress ("why can't you make it?") is set aside: the next words are read
+    # afresh, never taken as a reason.
+    await set_aside_report_in_progress(s, patient)
     # The alert (or the check that turns into one) is queued before anything is said.
-    markup = None
-    if understanding.crisis_level is CrisisLevel.URGENT:
-        await raise_urgent(s, patient, text)
-        urgent = True
+    raised = await respond_to_crisis(
+        s, patient, text, urgent=understanding.crisis_level is CrisisLevel.URGENT
+    )
+    if raised.asked:
+        parts = [texts.SAFETY_CHECK.format(crisis_text=crisis_text)]
     else:
-        event, urgent = await ask_if_safe(s, patient, text)
-        if not urgent:
-            markup = InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(texts.SAFETY_SAFE_BUTTON,
-                                          callback_data=f"{callbacks.SAFETY_ANSWER}s:{event.id}")],
-                    [InlineKeyboardButton(texts.SAFETY_HELP_BUTTON,
-                                          callback_data=f"{callbacks.SAFETY_ANSWER}h:{event.id}")],
-                ]
-            )  # fmt: skip
-    if urgent:
-        line = (
-            texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
-            if therapist
-            else texts.CRISIS_NO_THERAPIST
-        )
-        reply = texts.CRISIS_REPLY.format(crisis_text=crisis_text, therapist_line=line)
-    else:
-        reply = texts.SAFETY_CHECK.format(crisis_text=crisis_text)
-    parts = [reply]
+        if raised.told is Told.CARE_TEAM:
+            therapist = await therapist_name(s, patient)
+            line = texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
+        elif raised.told is Told.ON_CALL:
+            line = texts.CRISIS_ON_CALL_TOLD
+        else:
+            line = texts.CRISIS_NO_THERAPIST
+        parts = [texts.CRISIS_REPLY.format(crisis_text=crisis_text, therapist_line=line)]
     occurrence = await record_absence_in_crisis(s, patient, understanding, text)
     if occurrence is not None:
-        session = session_label(occurrence, s.zone_of(patient))
         parts.append(
             texts.CRISIS_ALSO_ABSENCE.format(
-                therapist=therapist or texts.YOUR_CARE_TEAM, session=session
+                therapist=await therapist_name(s, patient),
+                session=session_label(occurrence, s.zone_of(patient)),
             )
         )
-    if markup is not None:
+    markup = None
+    if raised.asked:
         parts.append(texts.SAFETY_QUESTION)
+        answer = f"{callbacks.SAFETY_ANSWER}{{}}:{raised.event.id}"
+        markup = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(texts.SAFETY_SAFE_BUTTON, callback_data=answer.format("s"))],
+                [InlineKeyboardButton(texts.SAFETY_HELP_BUTTON, callback_data=answer.format("h"))],
+            ]
+        )
     await update.effective_message.reply_text("\n\n".join(parts), reply_markup=markup)
 
 
@@ -116,18 +115,23 @@ async def receive_safety_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     _, choice, event_id = query.data.split(":")
     s, patient = context.services, context.actor.person
+    crisis_text = context.config.safety.crisis_text
     answer = Answer.SAFE if choice == "s" else Answer.HELP
-    answered = await answer_safety_check(s, patient, int(event_id), answer)
+    told = await answer_safety_check(s, patient, int(event_id), answer)
     await query.answer()
-    therapist = await therapist_name(s, patient)
-    if not answered:
-        reply = texts.SAFETY_CHECK_EXPIRED
+    who = await therapist_name(s, patient) if told is Told.CARE_TEAM else None
+    if told is None:
+        reply = texts.SAFETY_CHECK_EXPIRED.format(crisis_text=crisis_text)
     elif answer == Answer.SAFE:
-        reply = texts.SAFETY_SAFE_REPLY.format(therapist=therapist)
-    else:
-        reply = texts.SAFETY_HELP_REPLY.format(
-            therapist=therapist, crisis_text=context.config.safety.crisis_text
+        reply = texts.SAFETY_SAFE_REPLY.format(
+            told=texts.SAFETY_TOLD.format(therapist=who) if who else "", crisis_text=crisis_text
         )
+    else:
+        line = {
+            Told.CARE_TEAM: texts.SAFETY_HELP_TOLD.format(therapist=who),
+            Told.ON_CALL: texts.CRISIS_ON_CALL_TOLD,
+        }.get(told, texts.CRISIS_NO_THERAPIST)
+        reply = texts.SAFETY_HELP_REPLY.format(told=line, crisis_text=crisis_text)
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(reply)
 
@@ -163,7 +167,8 @@ async def _worried_buddy(update: Update, context: BotContext, text: str) -> None
         for note_id, patient in kept
     ]
     await update.effective_message.reply_text(
-        texts.BUDDY_WORRY_REPLY, reply_markup=InlineKeyboardMarkup(rows) if rows else None
+        texts.BUDDY_WORRY_REPLY.format(crisis_text=context.config.safety.crisis_text),
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
     )
 
 

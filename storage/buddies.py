@@ -46,6 +46,7 @@ _BUDDY_COLUMNS = (
     "id, patient_id, status, telegram_id, chat_id, name, timezone, created_at, expires_at,"
     " accepted_at, ended_at, ended_by"
 )
+_BUDDY_COLUMNS_B = ", ".join(f"b.{column.strip()}" for column in _BUDDY_COLUMNS.split(","))
 
 
 def _buddy(row: sqlite3.Row) -> Buddy:
@@ -189,3 +190,33 @@ async def buddy_code_hash(db: Database, buddy_id: int) -> str | None:
     """The stored hash of a buddy link's code (to check the secret in a button)."""
     row = await db.fetch_one("SELECT code_hash FROM buddies WHERE id = ?", (buddy_id,))
     return row[0] if row else None
+
+
+async def keep_worry(db: Database, buddy_id: int, text: str, now: datetime) -> int:
+    """Keep a buddy's worried words for one of their links; returns its id."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO buddy_worries (buddy_id, text, created_at) VALUES (?, ?, ?)",
+            (buddy_id, text, to_db(now)),
+        )
+        return cursor.lastrowid
+
+
+async def take_worry(
+    db: Database, worry_id: int, telegram_id: int, now: datetime
+) -> tuple[str, Buddy] | None:
+    """The worry's words and link, once, if this Telegram user is that link's active buddy."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            f"SELECT w.text AS worry, {_BUDDY_COLUMNS_B} FROM buddy_worries w"
+            " JOIN buddies b ON b.id = w.buddy_id WHERE w.id = ? AND w.passed_at IS NULL"
+            " AND b.telegram_id = ? AND b.status = 'active'",
+            (worry_id, telegram_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        await conn.execute(
+            "UPDATE buddy_worries SET passed_at = ? WHERE id = ?", (to_db(now), worry_id)
+        )
+        return row["worry"], _buddy(row)

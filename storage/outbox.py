@@ -367,7 +367,11 @@ async def claim_due(db: Database, now: datetime, limit: int) -> Claim:
         replace(row, status=OutboxStatus.SENDING, attempts=row.attempts + 1)
         for row in selection.send
     ]
-    undeliverable = sum(1 for row, _ in selection.skip if row.kind is NotificationKind.STAFF_ALERT)
+    undeliverable = sum(
+        1
+        for row, reason in selection.skip
+        if row.kind is NotificationKind.STAFF_ALERT and reason == "recipient unreachable"
+    )
     return Claim(claimed, len(selection.skip), undeliverable)
 
 

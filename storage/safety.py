@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,85 +85,88 @@ async def get_event(db: Database, event_id: int) -> SafetyEvent | None:
     return _event(row) if row else None
 
 
-async def open_check(db: Database, patient_id: int, since: datetime) -> SafetyEvent | None:
-    """The patient's latest safety check still waiting for an answer, if asked since then."""
+async def live_event(db: Database, patient_id: int, since: datetime) -> SafetyEvent | None:
+    """The patient's latest event since then that nobody has settled: not answered "safe",
+    not taken by a therapist."""
     row = await db.fetch_one(
-        "SELECT * FROM safety_events WHERE patient_id = ? AND status = 'open'"
-        " AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM safety_events WHERE patient_id = ? AND status != 'safe'"
+        " AND acknowledged_by IS NULL AND created_at >= ? ORDER BY id DESC LIMIT 1",
         (patient_id, to_db(since)),
     )
     return _event(row) if row else None
 
 
-async def answer_check(
-    db: Database,
-    event_id: int,
-    patient_id: int,
-    status: SafetyStatus,
-    now: datetime,
-    escalate_after: timedelta,
-) -> bool:
-    """Settle an open check as the patient's own answer: safe, or urgent now.
-
-    Urgent moves the check's pending alert to now and its escalations to now + n x
-    ``escalate_after``. False if the check is not this patient's or not open any more.
-    """
+async def answer_safe(db: Database, event_id: int, patient_id: int, now: datetime) -> bool:
+    """The patient says they are safe: an open check is settled (its waiting alert and rounds
+    are withdrawn at send time). False if it is not theirs or not open any more."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "UPDATE safety_events SET status = ?, answered_at = ?"
+            "UPDATE safety_events SET status = 'safe', answered_at = ?"
             " WHERE id = ? AND patient_id = ? AND status = 'open'",
-            (status.value, to_db(now), event_id, patient_id),
+            (to_db(now), event_id, patient_id),
         )
         if cursor.rowcount == 0:
             return False
         await conn.execute(
             "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
-            (event_id, to_db(now), f"patient answered: {status.value}", patient_id),
+            (event_id, to_db(now), "patient answered: safe", patient_id),
         )
-        if status is SafetyStatus.URGENT:
-            await _bring_forward(conn, event_id, now, escalate_after)
         return True
 
 
-async def escalate_check(
-    db: Database, event_id: int, now: datetime, escalate_after: timedelta, why: str
-) -> bool:
-    """An open check turns urgent without the patient's answer (another worrying message)."""
+async def make_urgent(
+    db: Database,
+    event_id: int,
+    now: datetime,
+    escalate_after: timedelta,
+    why: str,
+    person_id: int | None,
+) -> None:
+    """The event is urgent now ("I need help now", another worrying message): logged, its
+    waiting alert cancelled (the caller sends one now, with the new words) and its escalation
+    rounds brought forward to count from now (never later than planned)."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE safety_events SET status = 'urgent' WHERE id = ? AND status = 'open'",
-            (event_id,),
-        )
-        if cursor.rowcount == 0:
-            return False
         await conn.execute(
-            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, NULL)",
-            (event_id, to_db(now), why),
+            "UPDATE safety_events SET status = 'urgent',"
+            " answered_at = coalesce(answered_at, ?) WHERE id = ? AND status = 'open'",
+            (to_db(now), event_id),
+        )
+        await conn.execute(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            (event_id, to_db(now), why, person_id),
         )
         await _bring_forward(conn, event_id, now, escalate_after)
-        return True
 
 
 async def _bring_forward(
     conn: aiosqlite.Connection, event_id: int, now: datetime, escalate_after: timedelta
 ) -> None:
-    """The check's alert goes now; escalation round n at now + n x ``escalate_after``."""
     async with conn.execute(
-        "SELECT id, variant FROM outbox WHERE safety_event_id = ? AND status = 'pending'",
+        "SELECT id, variant, due_at FROM outbox WHERE safety_event_id = ? AND status = 'pending'",
         (event_id,),
     ) as cursor:
         rows = await cursor.fetchall()
-    updates = []
+    updates, superseded = [], []
     for row in rows:
         # Variants are "safety:<event>:alert" and "safety:<event>:round:<n>".
         parts = row["variant"].split(":")
-        rounds = int(parts[3]) if len(parts) == 4 and parts[2] == "round" else 0
-        updates.append((to_db(now + escalate_after * rounds), to_db(now), row["id"]))
+        if len(parts) == 4 and parts[2] == "round":
+            due = min(from_db(row["due_at"]), now + escalate_after * int(parts[3]))
+            updates.append((to_db(due), to_db(now), row["id"]))
+        else:
+            superseded.append((to_db(now), row["id"]))
     await conn.executemany("UPDATE outbox SET due_at = ?, updated_at = ? WHERE id = ?", updates)
+    await conn.executemany(
+        "UPDATE outbox SET status = 'cancelled', last_error = 'superseded by an alert sent now',"
+        " updated_at = ? WHERE id = ?",
+        superseded,
+    )
 
 
 async def acknowledge(db: Database, event_id: int, therapist_id: int, now: datetime) -> bool:
-    """The first therapist to take the event is recorded; False if someone already has."""
+    """The first therapist to take the event is recorded, and takes the patient's other
+    unsettled events with it (one person, one therapist on it); False if someone already had.
+    """
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE safety_events SET acknowledged_by = ?, acknowledged_at = ?"
@@ -171,9 +175,20 @@ async def acknowledge(db: Database, event_id: int, therapist_id: int, now: datet
         )
         if cursor.rowcount == 0:
             return False
+        async with conn.execute(
+            "SELECT id FROM safety_events WHERE acknowledged_by IS NULL AND status != 'safe'"
+            " AND patient_id = (SELECT patient_id FROM safety_events WHERE id = ?)",
+            (event_id,),
+        ) as others:
+            taken = [event_id, *(row["id"] for row in await others.fetchall())]
         await conn.execute(
+            "UPDATE safety_events SET acknowledged_by = ?, acknowledged_at = ?"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (therapist_id, to_db(now), json.dumps(taken)),
+        )
+        await conn.executemany(
             "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
-            (event_id, to_db(now), "acknowledged", therapist_id),
+            [(taken_id, to_db(now), "acknowledged", therapist_id) for taken_id in taken],
         )
         return True
 

@@ -130,7 +130,7 @@ async def test_i_need_help_now_alerts_at_once(check_bot: BotHarness) -> None:
     await alex.press("I need help now")
 
     assert "911" in alex.last.text
-    assert len(_urgent(lee)) == 1 and "did not answer that they are safe" in lee.last.text
+    assert len(_urgent(lee)) == 1 and "pressed “I need help now”" in lee.last.text
 
 
 async def test_an_unanswered_safety_check_becomes_urgent_after_the_timeout(
@@ -302,3 +302,80 @@ async def test_crisis_alerts_are_claimed_before_a_burst_of_due_rows(bot: BotHarn
 
     assert [row.kind for row in claim.send] == [NotificationKind.STAFF_ALERT]
     assert claim.send[0].payload.startswith('{"text":"🚨')
+
+
+async def test_i_need_help_after_the_timeout_still_alerts_at_once(check_bot: BotHarness) -> None:
+    lee, alex = await check_bot.joined_clinic()
+    question = (await alex.send(CRISIS))[-1]
+    help_data = question.buttons[1][0]["callback_data"]
+    await _later(check_bot, 40)  # the timed alert went at 10 minutes, rounds at 25 and 40
+    before = len(_urgent(lee))
+    assert before == 3
+
+    await alex.press_data(help_data, question)
+
+    assert len(_urgent(lee)) == before + 1 and "pressed “I need help now”" in lee.last.text
+    assert "told Dr. Lee right now" in alex.last.text
+
+
+async def test_taking_one_alert_settles_the_patients_other_events(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+    await alex.send(CRISIS)
+    await _later(bot, 20)
+    await alex.send("I took all my pills")
+
+    alerts = _urgent(lee)
+    assert alerts[-1].startswith("🚨 URGENT: Alex R. sent a message") and "pills" in alerts[-1]
+    await lee.press("I'm on it")
+    before = len(_urgent(lee))
+    await _later(bot, 120)
+    assert len(_urgent(lee)) == before  # no more rounds for either message
+
+
+async def test_a_crisis_answer_to_why_is_not_taken_as_the_reason(bot: BotHarness) -> None:
+    _, alex = await bot.joined_clinic()
+    await alex.send("can't make it tonight")
+    await alex.press("Yes, that's the one")
+
+    await alex.send("because I don't want to be alive anymore")
+    later = await alex.send("I'm ok now, thanks")
+
+    assert await bot.db.fetch_all("SELECT id FROM absences") == []
+    assert all("Thanks for letting me know" not in m.text for m in later)
+
+
+async def test_a_patient_with_nobody_to_tell_gets_the_crisis_line_and_on_call_is_told(
+    on_call_bot: BotHarness,
+) -> None:
+    bot = on_call_bot
+    await bot.clinic()
+    kim_invite = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
+    kim = bot.user(502, "Dr. Kim")
+    await kim.send(f"/start {kim_invite.code}")
+    loner = await bot.invite(Role.PATIENT, "sol", name="Sol M.", therapist="lee")
+    sol = bot.user(778, "Sol")
+    await onboard_patient(bot, sol, loner.code, "✅ Eastern time")  # Dr. Lee never joined
+
+    reply = await sol.send(CRISIS)
+
+    assert "therapist on call" in reply[-1].text and "Dr. Lee" not in reply[-1].text
+    assert len(_urgent(kim)) == 1 and "Sol M." in kim.last.text
+
+
+async def test_a_buddy_cannot_forward_the_patients_notes(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()
+    await alex.send("/buddy")
+    await alex.press("Invite a buddy")
+    link = next(m.text for m in reversed(alex.inbox) if "start=b-" in m.text)
+    sam = bot.user(900, "Sam")
+    await sam.send(f"/start {link.split('start=')[1].split()[0]}")
+    await sam.press("Yes, I'll help")
+    await alex.send("what's the wifi password for the zoom")  # a note of Alex's own
+    note = alex.last.buttons[0][0]["callback_data"].split(":")[1]
+
+    await sam.press_data(f"bw:{note}")
+    assert "already been sent" in bot.api.callback_answers[-1]
+    await sam.send("I'm scared, Alex told me they want to die")
+    worry = sam.last.buttons[0][0]["callback_data"].split(":")[1]
+    await alex.press_data(f"fwd:{worry}")
+    assert "scared" not in lee.last.text  # Sam's words never go out as Alex's

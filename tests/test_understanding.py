@@ -458,3 +458,14 @@ def test_first_read_after_construction_is_fast() -> None:
     start = time.perf_counter()
     fresh.read("no puedo ir el 3 de diciembre, tengo examen", THURSDAY_EVENING, NEW_YORK)
     assert time.perf_counter() - start < 0.05
+
+
+def test_an_absence_inside_a_crisis_keeps_its_own_date(reader: MessageReader) -> None:
+    monday = dt.datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK)
+    got = read(
+        reader,
+        "after group on thursday I want to kill myself. I won't come to group tonight",
+        monday,
+    )
+    assert got.crisis_level is not None
+    assert (got.also_intent, got.also_date) == (Intent.ABSENCE_UPCOMING, dt.date(2026, 11, 30))

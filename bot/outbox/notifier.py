@@ -92,6 +92,10 @@ class Notifier:
         await self.enqueue(rows)
         return len(rows)
 
+    async def wake(self) -> None:
+        """Due times changed in the database: move the wake-up to the next due row."""
+        await self._wakeup.refresh(self._db)
+
     async def enqueue(self, rows: Sequence[Planned]) -> None:
         if rows:
             await outbox_store.enqueue(self._db, rows, self._clock.now())

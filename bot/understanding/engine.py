@@ -148,6 +148,7 @@ class Understanding:
     # Beside a crisis: an absence the message also reports, when the model and the rules
     # both read it ("the pills are on my nightstand ... won't make it to group tomorrow").
     also_intent: Intent | None = None
+    also_date: dt.date | None = None  # the absence's session, read as an absence's date
 
     def to_json(self) -> dict[str, str | float | bool | None]:
         """Return the `iop-bot parse` output."""
@@ -243,8 +244,13 @@ class MessageReader:
         mentions = find_mentions(norm, day_first(tz.key, spanish), self._month_day.month_day)
         date_trigger = trigger if rule_intent is intent else None
         date = _session_date(norm, intent, date_trigger, mentions, local_now)
+        also = best if level is not None and rule_intent is best and best in _ABSENCES else None
+        also_date = (
+            _session_date(norm, also, trigger, mentions, local_now) if also is not None else None
+        )
         kind, kind_spans = _session_kind(norm)
-        reason = _reason(_blank(norm, kind_spans)) if intent in _REASON_INTENTS else None
+        reason_intent = also or intent
+        reason = _reason(_blank(norm, kind_spans)) if reason_intent in _REASON_INTENTS else None
         minutes = _late_minutes(norm) if intent is Intent.LATE else None
         return Understanding(
             intent,
@@ -256,9 +262,8 @@ class MessageReader:
             clarify=level is None and confidence < limits.clarify_below,
             crisis_level=level,
             alternatives=tuple(Intent(name) for name in ranked[:2]),
-            also_intent=best
-            if level is not None and rule_intent is best and best in _ABSENCES
-            else None,
+            also_intent=also,
+            also_date=also_date,
         )
 
     def read_reason(self, text: str) -> Reason | None:

@@ -206,6 +206,12 @@ async def forward_note(s: Services, patient: Person, note_id: int) -> bool:
     return True
 
 
+async def set_aside_report_in_progress(s: Services, patient: Person) -> None:
+    """Drop an absence report the patient was in the middle of: after crisis words, the next
+    message is read afresh, never taken as the answer to "why?"."""
+    await absences.drop_draft(s.db, patient.id)
+
+
 async def record_absence_in_crisis(
     s: Services, patient: Person, understanding: Understanding, text: str
 ) -> Occurrence | None:
@@ -218,7 +224,7 @@ async def record_absence_in_crisis(
     match = match_session(
         await patient_sessions(s, patient),
         absence_kind=kind,
-        on=understanding.date,
+        on=understanding.also_date,
         session_kind=understanding.session_kind,
         now=s.clock.now(),
         zone=s.zone_of(patient),

@@ -11,19 +11,24 @@ restart or a crash never loses an escalation and never sends a settled one.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from bot import callbacks, texts
 from bot.outbox.rows import Priority
 from bot.services import Services
-from bot.usecases.absences import keep_unplaced_message
 from bot.usecases.care_team import alert_care_team, care_team, quote, therapist_name
-from storage import absences, people
 from storage import buddies as buddy_store
+from storage import people
 from storage import safety as safety_store
 from storage.records import Person
-from storage.safety import SafetyEvent, SafetyLevel, SafetyStatus
+from storage.safety import SafetyEvent, SafetyLevel
+
+log = logging.getLogger(__name__)
 
 # Escalation goes round this many times (every ``escalate_after``), then stops: with the
 # default 15 minutes, on-call therapists are asked again for three hours.
@@ -46,25 +51,50 @@ async def on_call_ids(s: Services) -> list[int]:
     return found
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class Told(StrEnum):
+    """Who an alert reached, so the patient is told the truth."""
+
+    CARE_TEAM = "care_team"
+    ON_CALL = "on_call"  # nobody on the care team can be reached
+    NOBODY = "nobody"
+
+
+async def _alert_team_or_on_call(
+    s: Services, event: SafetyEvent, patient: Person, render: str, *, tag: str, **options: Any
+) -> Told:
+    """Alert the care team, or the on-call therapists when nobody on it can be reached.
+    Nobody at all is an error someone must see in the log."""
+    options.setdefault("buttons", _take_button(event.id))
+    if await alert_care_team(
+        s, patient, lambda _: render, tag=tag, priority=Priority.SAFETY, **options
+    ):
+        return Told.CARE_TEAM
+    if await s.notifier.alert(
+        await on_call_ids(s), lambda _: render, patient_id=patient.id, tag=tag,
+        priority=Priority.SAFETY, **options,
+    ):  # fmt: skip
+        return Told.ON_CALL
+    log.error("safety event %s: no therapist can be reached (care team or on call)", event.id)
+    return Told.NOBODY
+
+
 async def _plan_alerts(
     s: Services, event: SafetyEvent, patient: Person, text: str, alert_at: datetime
-) -> None:
-    """The urgent alert to the care team at ``alert_at``, then the escalation rounds."""
+) -> Told:
+    """The urgent alert at ``alert_at``, then the escalation rounds; returns who the first
+    alert is for."""
     words = quote(text)
-    await alert_care_team(
-        s,
-        patient,
-        lambda _: (
-            texts.ALERT_CRISIS.format(patient=patient.name, text=words)
-            if event.level is SafetyLevel.URGENT
-            else texts.ALERT_SAFETY_URGENT.format(patient=patient.name, text=words)
-        ),
-        tag=f"safety:{event.id}:alert",
-        due_at=alert_at,
-        buttons=_take_button(event.id),
-        safety_event_id=event.id,
-        priority=Priority.SAFETY,
+    template = (
+        texts.ALERT_CRISIS if event.level is SafetyLevel.URGENT else texts.ALERT_SAFETY_URGENT
     )
+    told = await _alert_team_or_on_call(
+        s, event, patient, template.format(patient=patient.name, text=words),
+        tag=f"safety:{event.id}:alert", due_at=alert_at, safety_event_id=event.id,
+    )  # fmt: skip
     every = s.config.safety.escalate_after
     # Nobody on call: the care team is asked again, so the alert is never left to one message.
     targets = await on_call_ids(s) or sorted(care_team(patient))
@@ -83,41 +113,43 @@ async def _plan_alerts(
             safety_event_id=event.id,
             priority=Priority.SAFETY,
         )
+    return told
 
 
-async def _escalate_open_check(s: Services, patient: Person) -> SafetyEvent | None:
-    """Another worrying message while a safety check waits: that check is urgent now."""
+@dataclass(frozen=True)
+class Raised:
+    event: SafetyEvent
+    asked: bool  # a safety check is open: the patient is asked "Are you safe right now?"
+    told: Told  # who is alerted now (NOBODY for a check: its alert waits for the answer)
+
+
+async def respond_to_crisis(s: Services, patient: Person, text: str, *, urgent: bool) -> Raised:
+    """Crisis words from a patient.
+
+    A new worrying message while an earlier event is still unsettled (no "I'm safe", nobody
+    on it) belongs to that event: it becomes urgent now and the new words go to the team at
+    once. Otherwise urgent words open an urgent event (alert now, rounds after), and possible
+    ones a safety check (the alert waits ``check_timeout`` for the patient's answer).
+    """
     now = s.clock.now()
-    check = await safety_store.open_check(s.db, patient.id, now - s.config.safety.check_timeout)
-    if check is not None:
-        await safety_store.escalate_check(
-            s.db, check.id, now, s.config.safety.escalate_after, "another worrying message"
+    every = s.config.safety.escalate_after
+    live = await safety_store.live_event(s.db, patient.id, now - every * ESCALATION_ROUNDS)
+    if live is not None:
+        await safety_store.make_urgent(
+            s.db, live.id, now, every, "another worrying message", patient.id
         )
-    return check
-
-
-async def raise_urgent(s: Services, patient: Person, text: str) -> SafetyEvent:
-    """Crisis wording: the care team is alerted now, on-call after ``escalate_after``."""
-    check = await _escalate_open_check(s, patient)
-    if check is not None:
-        return check
-    now = s.clock.now()
-    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.URGENT, text, now)
-    await _plan_alerts(s, event, patient, text, now)
-    return event
-
-
-async def ask_if_safe(s: Services, patient: Person, text: str) -> tuple[SafetyEvent, bool]:
-    """Possible crisis wording: the patient is asked, and the urgent alert waits for their
-    answer (due at ``check_timeout``). Returns the event and whether it is already urgent
-    (a second worrying message while a check was open)."""
-    check = await _escalate_open_check(s, patient)
-    if check is not None:
-        return check, True
-    now = s.clock.now()
-    event = await safety_store.open_event(s.db, patient.id, SafetyLevel.CHECK, text, now)
-    await _plan_alerts(s, event, patient, text, now + s.config.safety.check_timeout)
-    return event, False
+        told = await _alert_team_or_on_call(
+            s, live, patient,
+            texts.ALERT_CRISIS.format(patient=patient.name, text=quote(text)),
+            tag=f"safety:{live.id}:more:{_digest(text)}",
+        )  # fmt: skip
+        await s.notifier.wake()
+        return Raised(live, asked=False, told=told)
+    level = SafetyLevel.URGENT if urgent else SafetyLevel.CHECK
+    event = await safety_store.open_event(s.db, patient.id, level, text, now)
+    alert_at = now if urgent else now + s.config.safety.check_timeout
+    told = await _plan_alerts(s, event, patient, text, alert_at)
+    return Raised(event, asked=not urgent, told=told if urgent else Told.NOBODY)
 
 
 class Answer:
@@ -125,19 +157,30 @@ class Answer:
     HELP = "help"
 
 
-async def answer_safety_check(s: Services, patient: Person, event_id: int, answer: str) -> bool:
-    """The patient's "I'm safe" (the care team gets a calm note, the alert is withdrawn) or
-    "I need help now" (the alert goes now). False if the check is not theirs or is settled."""
+async def answer_safety_check(
+    s: Services, patient: Person, event_id: int, answer: str
+) -> Told | None:
+    """The patient's "I'm safe" (the care team gets a calm note, the waiting alert is
+    withdrawn) or "I need help now" (an alert goes now, whatever happened before: a timed
+    alert already sent, a therapist already on it). Returns who was told; None if the event
+    is not theirs, or "I'm safe" comes when the check is no longer open."""
+    event = await safety_store.get_event(s.db, event_id)
+    if event is None or event.patient_id != patient.id:
+        return None
     now = s.clock.now()
-    status = SafetyStatus.SAFE if answer == Answer.SAFE else SafetyStatus.URGENT
-    answered = await safety_store.answer_check(
-        s.db, event_id, patient.id, status, now, s.config.safety.escalate_after
-    )
-    if answered and status is SafetyStatus.SAFE:
-        event = await safety_store.get_event(s.db, event_id)
+    if answer == Answer.SAFE:
+        if not await safety_store.answer_safe(s.db, event_id, patient.id, now):
+            return None
         note = texts.ALERT_SAFETY_SAFE.format(patient=patient.name, text=quote(event.message))
-        await alert_care_team(s, patient, lambda _: note, tag=f"safety:{event_id}:safe")
-    return answered
+        told = await alert_care_team(s, patient, lambda _: note, tag=f"safety:{event_id}:safe")
+        return Told.CARE_TEAM if told else Told.NOBODY
+    await safety_store.make_urgent(
+        s.db, event_id, now, s.config.safety.escalate_after, "patient answered: help", patient.id
+    )
+    help_now = texts.ALERT_SAFETY_HELP.format(patient=patient.name, text=quote(event.message))
+    told = await _alert_team_or_on_call(s, event, patient, help_now, tag=f"safety:{event_id}:help")
+    await s.notifier.wake()
+    return told
 
 
 @dataclass(frozen=True)
@@ -172,37 +215,27 @@ async def take_event(s: Services, therapist: Person, event_id: int) -> Taken:
     return Taken(event, True, therapist.name)
 
 
-async def pass_on_worry(s: Services, buddy_telegram_id: int, note_id: int) -> bool:
-    """A buddy's worried message goes to the care team of the patient the note names, if
-    this person is that patient's active buddy. False if not (or already passed on)."""
-    links = await buddy_store.buddy_links_of(s.db, buddy_telegram_id)
-    for link in links:
-        text = await _take_note(s, note_id, link.patient_id)
-        if text is None:
-            continue
-        patient = await people.get_person(s.db, link.patient_id)
-        alert = texts.ALERT_BUDDY_WORRY.format(
-            patient=patient.name, buddy=link.name or "?", text=quote(text)
-        )
-        await alert_care_team(
-            s,
-            patient,
-            lambda _, alert=alert: alert,
-            tag=f"worry:{note_id}",
-            priority=Priority.SAFETY,
-        )
-        return True
-    return False
-
-
 async def keep_worry(s: Services, buddy_telegram_id: int, text: str) -> list[tuple[int, Person]]:
-    """Keep a buddy's worried words once per patient they support; returns (note, patient)."""
+    """Keep a buddy's worried words once per patient they support; returns (worry, patient)."""
     kept = []
     for link in await buddy_store.buddy_links_of(s.db, buddy_telegram_id):
-        patient = await people.get_person(s.db, link.patient_id)
-        kept.append((await keep_unplaced_message(s, patient, text), patient))
+        worry_id = await buddy_store.keep_worry(s.db, link.id, text, s.clock.now())
+        kept.append((worry_id, await people.get_person(s.db, link.patient_id)))
     return kept
 
 
-async def _take_note(s: Services, note_id: int, patient_id: int) -> str | None:
-    return await absences.take_note_to_forward(s.db, note_id, patient_id, s.clock.now())
+async def pass_on_worry(s: Services, buddy_telegram_id: int, worry_id: int) -> bool:
+    """Pass a buddy's kept worry to that patient's care team, once; False if it is not this
+    person's (as an active buddy) or was passed on already."""
+    taken = await buddy_store.take_worry(s.db, worry_id, buddy_telegram_id, s.clock.now())
+    if taken is None:
+        return False
+    text, link = taken
+    patient = await people.get_person(s.db, link.patient_id)
+    alert = texts.ALERT_BUDDY_WORRY.format(
+        patient=patient.name, buddy=link.name or "?", text=quote(text)
+    )
+    await alert_care_team(
+        s, patient, lambda _: alert, tag=f"worry:{worry_id}", priority=Priority.SAFETY
+    )
+    return True

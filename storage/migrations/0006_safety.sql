@@ -31,3 +31,13 @@ CREATE INDEX safety_log_event ON safety_log(event_id, id);
 ALTER TABLE outbox ADD COLUMN safety_event_id INTEGER REFERENCES safety_events(id);
 -- Lower goes first among due rows: 0 crisis and safety alerts, 1 other alerts, 2 the rest.
 ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
+
+-- A buddy's worried words about the patient they support, kept apart from the patient's own
+-- notes: passed to the care team only when the buddy presses the button.
+CREATE TABLE buddy_worries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    buddy_id INTEGER NOT NULL REFERENCES buddies(id),
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    passed_at TEXT
+);
