@@ -77,13 +77,22 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block of writes atomically (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                await self._connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise _busy_or(error) from None
             try:
                 yield self._connection
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
                 raise
-            await self._connection.execute("COMMIT")
+            try:
+                await self._connection.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                raise _busy_or(error) from None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -147,6 +156,10 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+class DatabaseBusy(sqlite3.OperationalError):
+    """Another connection holds the database for now ("database is locked"): worth a retry."""
+
+
 class AlreadyRunning(Exception):
     """Another process holds the database's run lock (see ``run_lock``)."""
 
@@ -177,6 +190,12 @@ def run_lock(database: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _busy_or(error: sqlite3.OperationalError) -> sqlite3.OperationalError:
+    """``DatabaseBusy`` for a lock held elsewhere, the error itself for anything else."""
+    text = str(error).lower()
+    return DatabaseBusy(str(error)) if "locked" in text or "busy" in text else error
 
 
 def _create_private_file(path: Path) -> None:

@@ -396,11 +396,22 @@ async def release_in_flight(db: Database, now: datetime) -> int:
 async def record_sent(
     db: Database, row_ids: Sequence[int], message_id: int | None, now: datetime
 ) -> None:
+    await record_sent_many(db, [(row_ids, message_id, now)])
+
+
+async def record_sent_many(
+    db: Database, sends: Sequence[tuple[Sequence[int], int | None, datetime]]
+) -> None:
+    """Record many sent messages (row ids, Telegram's message id, when) in one commit."""
     async with db.transaction() as conn:
         await conn.executemany(
             "UPDATE outbox SET status = 'sent', telegram_message_id = ?, sent_at = ?,"
             " last_error = NULL, updated_at = ? WHERE id = ?",
-            [(message_id, to_db(now), to_db(now), row_id) for row_id in row_ids],
+            [
+                (message_id, to_db(at), to_db(at), row_id)
+                for row_ids, message_id, at in sends
+                for row_id in row_ids
+            ],
         )
 
 

@@ -38,16 +38,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.outbox.delivery import Buttons, OutgoingMessage, merge_messages
 from bot.outbox.notices import staff_alert_unreachable
 from bot.outbox.rows import OutboxRow
 from storage import outbox as store
-from storage.db import Database
+from storage.db import Database, DatabaseBusy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RETRY_BACKOFF = (
     timedelta(seconds=5),
@@ -249,33 +250,69 @@ class Dispatcher:
         return report
 
     async def _run(self, report: DispatchReport) -> None:
-        while True:
-            self._again = False
-            now = self._clock.now()
-            claim = await store.claim_due(self._db, now, self._batch_size)
-            report.skipped += claim.skipped
-            if claim.undeliverable_alerts:
-                log.error(
-                    "%d staff alert(s) not delivered: the therapist cannot be reached on"
-                    " Telegram (blocked the bot or never joined)",
-                    claim.undeliverable_alerts,
+        """Claim, send, record: a pipeline that keeps the limiter busy.
+
+        The next batch is claimed as soon as every message of the last one holds a send
+        slot, not when the last one has been answered, so the rate is kept while rows are
+        due. Results are committed in groups by ``_SentLog`` as they come back, so what is
+        sent but not yet recorded (what a crash would send twice) stays about ``rate``
+        times the round trip plus one commit.
+        """
+        sent_log = _SentLog(self._db, self._sleep)
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self._again = False
+                now = self._clock.now()
+                claim = await _bookkeeping(
+                    lambda now=now: store.claim_due(self._db, now, self._batch_size), self._sleep
                 )
-            if claim.send:
-                rows = {row.id: row for row in claim.send}
-                messages = merge_messages(claim.send, now)
-                await asyncio.gather(*(self._deliver(m, rows, report) for m in messages))
-                continue
-            if claim.skipped or self._again:
-                continue
-            due = await store.next_due_at(self._db)
-            if due is None or due - self._clock.now() > self._linger:
-                return
-            await self._sleep(max(0.0, (due - self._clock.now()).total_seconds()))
+                report.skipped += claim.skipped
+                if claim.undeliverable_alerts:
+                    log.error(
+                        "%d staff alert(s) not delivered: the therapist cannot be reached on"
+                        " Telegram (blocked the bot or never joined)",
+                        claim.undeliverable_alerts,
+                    )
+                if claim.send:
+                    rows = {row.id: row for row in claim.send}
+                    slotted = []
+                    for message in merge_messages(claim.send, now):
+                        ready = asyncio.Event()
+                        slotted.append(ready)
+                        task = asyncio.create_task(
+                            self._deliver(message, rows, report, sent_log, ready)
+                        )
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                    await asyncio.gather(*(ready.wait() for ready in slotted))
+                    continue
+                if claim.skipped or self._again:
+                    continue
+                if in_flight:  # answers still coming: they may free nothing, but wait
+                    await asyncio.gather(*in_flight)
+                    continue
+                due = await store.next_due_at(self._db)
+                if due is None or due - self._clock.now() > self._linger:
+                    return
+                await self._sleep(max(0.0, (due - self._clock.now()).total_seconds()))
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            await sent_log.drain()
 
     async def _deliver(
-        self, message: OutgoingMessage, rows: dict[int, OutboxRow], report: DispatchReport
+        self,
+        message: OutgoingMessage,
+        rows: dict[int, OutboxRow],
+        report: DispatchReport,
+        sent_log: _SentLog,
+        slotted: asyncio.Event,
     ) -> None:
-        await self._limiter.acquire(message.chat_id)
+        try:
+            await self._limiter.acquire(message.chat_id)
+        finally:
+            slotted.set()
         try:
             result = await self._sender.send(message.chat_id, message.text, message.buttons)
         except Exception as error:  # a bug in a Sender must not strand rows in 'sending'
@@ -285,14 +322,17 @@ class Dispatcher:
         ids = message.row_ids
         match result.status:
             case SendStatus.OK:
-                await store.record_sent(self._db, ids, result.message_id, now)
+                sent_log.add(ids, result.message_id, now)
                 report.messages += 1
                 report.sent += len(ids)
             case SendStatus.RETRY_AFTER:
                 until = now + timedelta(seconds=result.retry_after)
                 self._limiter.pause_until(until)
-                await store.record_retry(
-                    self._db, [(i, until) for i in ids], result.error, now, failure=False
+                await _bookkeeping(
+                    lambda: store.record_retry(
+                        self._db, [(i, until) for i in ids], result.error, now, failure=False
+                    ),
+                    self._sleep,
                 )
                 report.retried += len(ids)
             case SendStatus.TRANSIENT:
@@ -301,7 +341,9 @@ class Dispatcher:
                 await self._blocked([rows[i] for i in ids], result.error, now)
                 report.blocked += len(ids)
             case SendStatus.BAD_REQUEST:
-                await store.record_failed(self._db, ids, result.error, now)
+                await _bookkeeping(
+                    lambda: store.record_failed(self._db, ids, result.error, now), self._sleep
+                )
                 report.failed += len(ids)
 
     async def _retry_later(
@@ -318,10 +360,14 @@ class Dispatcher:
                 delay = self._backoff[min(failures, len(self._backoff)) - 1]
                 retry.append((row.id, now + delay))
         if retry:
-            await store.record_retry(self._db, retry, error, now, failure=True)
+            await _bookkeeping(
+                lambda: store.record_retry(self._db, retry, error, now, failure=True), self._sleep
+            )
             report.retried += len(retry)
         if give_up:
-            await store.record_failed(self._db, give_up, error, now)
+            await _bookkeeping(
+                lambda: store.record_failed(self._db, give_up, error, now), self._sleep
+            )
             report.failed += len(give_up)
 
     async def _blocked(self, rows: list[OutboxRow], error: str, now: datetime) -> None:
@@ -349,3 +395,47 @@ class Dispatcher:
         for buddy_id in buddies:
             ids = [row.id for row in rows if row.buddy_id == buddy_id]
             await store.record_blocked_buddy(self._db, ids, buddy_id, error, now)
+
+
+async def _bookkeeping(write: Callable[[], Awaitable[T]], sleep: Sleep) -> T:
+    """Run an outbox write, waiting out a database another process holds for a moment.
+
+    The send already happened (or must not happen again): the bookkeeping is retried,
+    never the send. Other errors go up.
+    """
+    delay = 0.05
+    while True:
+        try:
+            return await write()
+        except DatabaseBusy:
+            log.warning("the database is busy; retrying the outbox bookkeeping")
+            await sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+class _SentLog:
+    """Records sent messages in groups: one commit for everything answered meanwhile.
+
+    A commit per message is fsync-bound and queues behind the sends; grouping keeps what is
+    sent but not yet recorded to about one commit's worth.
+    """
+
+    def __init__(self, db: Database, sleep: Sleep) -> None:
+        self._db, self._sleep = db, sleep
+        self._pending: list[tuple[Sequence[int], int | None, datetime]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, row_ids: Sequence[int], message_id: int | None, at: datetime) -> None:
+        self._pending.append((row_ids, message_id, at))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            await _bookkeeping(lambda batch=batch: store.record_sent_many(self._db, batch),
+                               self._sleep)  # fmt: skip
+
+    async def drain(self) -> None:
+        while self._task is not None and not self._task.done():
+            await self._task
