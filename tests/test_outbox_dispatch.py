@@ -37,7 +37,7 @@ from storage import outbox as store
 from storage import people
 from storage import preferences as preference_store
 from storage.buddies import BuddyEndedBy
-from storage.db import Database
+from storage.db import Database, DatabaseBusy
 from storage.outbox import SyncSummary
 from storage.records import Person
 from tests.helpers.clinic import SCHEDULE
@@ -733,3 +733,27 @@ async def test_dispatch_through_the_fake_bot_api(
     assert (alex_row.failures, alex_row.attempts) == (0, 2)  # the 429 is not a failure
     sam_row = next(r for r in await clinic.rows(chat_id=SAM, status=OutboxStatus.SENT))
     assert (sam_row.failures, sam_row.attempts) == (1, 2)
+
+
+async def test_a_locked_database_retries_the_bookkeeping_never_the_send(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await clinic.replan()
+    real = store.record_sent_many
+    calls = []
+
+    async def locked_once(db: Database, sends: object) -> None:
+        calls.append(sends)
+        if len(calls) == 1:
+            raise DatabaseBusy("database is locked")
+        await real(db, sends)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "record_sent_many", locked_once)
+    await clinic.at(MONDAY_6PM - timedelta(hours=1))
+
+    sent_once = len(clinic.sender.delivered)
+    assert sent_once == 3 and len(calls) >= 2
+    assert await clinic.rows(status=OutboxStatus.SENDING) == []
+    await clinic.dispatcher().start()  # a clean restart finds nothing in flight
+    await clinic.at(MONDAY_6PM - timedelta(minutes=59))
+    assert len(clinic.sender.delivered) == sent_once
