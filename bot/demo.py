@@ -154,6 +154,8 @@ async def _play(folder: Path) -> str:
 
         await at(4, 22, 30, "a message that sounds like a crisis always comes first")
         await patient.send("I used again tonight and I'm scared")
+        await at(4, 22, 40, "Dr. Lee takes it: nobody else is paged")
+        await therapist.press("I'm on it")
 
         await at(5, 10, 0, "things the bot must handle kindly")
         await stranger.send("hello?")
@@ -161,7 +163,7 @@ async def _play(folder: Path) -> str:
         await group_chat.send("/schedule")
         await patient.edit("/start again")
         await patient.send_sticker()
-        await patient.press_data("consent:yes", label="an old button")
+        await patient.press_data("consent:y:1", label="an old button")
         await buddy.send("how is Alex doing?")
 
         await at(7, 8, 0, "Monday morning: the weekly digest")

@@ -531,7 +531,7 @@ ALERT_SAFETY_SAFE = (
     "answered “I'm safe”. A check-in when you can would help."
 )
 SAFETY_TAKE_BUTTON = "I'm on it"
-SAFETY_TAKEN = "Thank you. You're on it: the others have been told."
+SAFETY_TAKEN = "Thank you: you're on it. Anyone else who was alerted has been told."
 SAFETY_TAKEN_ALREADY = "{therapist} is already on it."
 SAFETY_NOT_YOURS = "This alert is for {patient}'s care team and the on-call therapists."
 SAFETY_TAKEN_NOTICE = "✅ {therapist} is on it: the urgent alert about {patient}."
