@@ -7,7 +7,7 @@ naming the file, the key and the problem, so an admin can fix it from one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from decimal import Decimal
@@ -41,6 +41,11 @@ class StorageConfig:
 class ProgramConfig:
     name: str = "Evening IOP"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+    # When staff read messages (weekday 0 = Monday -> opens, closes; a missing day is
+    # closed). It changes only what the bot tells people, never when alerts go out.
+    office_hours: Mapping[int, tuple[time, time]] = field(
+        default_factory=lambda: dict.fromkeys(range(5), (time(9), time(17)))
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class SafetyConfig:
         "If you are in danger or thinking about hurting yourself, call or text 988 "
         "(Suicide & Crisis Lifeline, 24/7) or call 911."
     )
+    # The one line every fallback answer ends with.
+    help_line: str = "Need help now? Call or text 988."
     # Possible crisis wording (the reader's crisis probability at or above this) gets a
     # safety check; at or above ``urgent_above`` it is urgent at once.
     check_above: float = 0.2
@@ -142,6 +149,18 @@ def _quiet_hours(value: Any) -> tuple[time, time]:
     return tomlvalues.clock_time(value[0]), tomlvalues.clock_time(value[1])
 
 
+def _office_hours(value: Any) -> dict[int, tuple[time, time]]:
+    if not isinstance(value, dict):
+        raise ValueError('must be a table like { mon = ["09:00", "17:00"] }')
+    hours = {}
+    for day, span in value.items():
+        opens, closes = _quiet_hours(span)
+        if opens >= closes:
+            raise ValueError(f"{day}: {opens:%H:%M} must be before {closes:%H:%M}")
+        hours[tomlvalues.weekday(day)] = (opens, closes)
+    return hours
+
+
 def _weekday_or_off(value: Any) -> int | None:
     if tomlvalues.string(value).strip().lower() in ("", "off", "none"):
         return None
@@ -166,7 +185,10 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         {"token": tomlvalues.string, "base_url": _url, "bot_username": tomlvalues.string},
     ),
     "storage": (StorageConfig, {"path": _path}),
-    "program": (ProgramConfig, {"name": tomlvalues.text, "timezone": tomlvalues.zone}),
+    "program": (
+        ProgramConfig,
+        {"name": tomlvalues.text, "timezone": tomlvalues.zone, "office_hours": _office_hours},
+    ),
     "reminders": (
         RemindersConfig,
         {
@@ -192,6 +214,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         SafetyConfig,
         {
             "crisis_text": tomlvalues.text,
+            "help_line": tomlvalues.text,
             "check_above": tomlvalues.share,
             "urgent_above": tomlvalues.share,
             "check_timeout": tomlvalues.duration,

@@ -219,17 +219,28 @@ RESCHEDULE_FORWARDED_NO_SESSION = (
 NOT_UNDERSTOOD = (
     "I'm not sure I understood, sorry! I can help you tell your care team that you'll "
     "miss a session or be late, or show your /schedule. Would you like me to send your "
-    "message to {therapist}?"
+    "message to {therapist}?\n\n{help_line}"
 )
 SEND_TO_THERAPIST = "Send this to my therapist"
-FORWARDED = "Sent to {therapist}. ✅ They'll get back to you."
+FORWARDED = "Sent to {therapist}. ✅ {read}\n\n{help_line}"
+READ_SOON = "They'll read it and get back to you."
+READ_WHEN_BACK = "They're not working right now, so they'll read it when they're back {when}."
 ALREADY_FORWARDED = "That message has already been sent."
 
 CRISIS_REPLY = (
-    "I'm really glad you told me, and I'm sorry you're going through this. 💙 "
-    "You don't have to face it alone.\n\n{crisis_text}\n\n{therapist_line}"
+    "Thank you for telling me. You don't have to face this alone.\n\n"
+    "If you are in danger, or someone has taken too much of something, call 911 now, and use "
+    "naloxone if you have it. You can call or text 988, or chat at 988lifeline.org, any time, "
+    "day or night. Outside the US, call your local emergency number.\n\n"
+    "{crisis_text}\n\n"
+    "I'm an automated helper, so I can't call you myself. {therapist_line}"
 )
-CRISIS_THERAPIST_TOLD = "I've also let {therapist} know, so they can reach out to you."
+CRISIS_THERAPIST_TOLD = "{therapist} has been told and will get back to you as soon as they can."
+CRISIS_THERAPIST_AWAY = (
+    "{therapist} has been told. They're not working right now, so they'll see it when "
+    "they're back {when}."
+)
+CRISIS_ON_CALL_LATER = " If nobody can answer soon, the therapist on call will be told."
 CRISIS_ON_CALL_TOLD = "I've also let the therapist on call know, so they can reach out to you."
 CRISIS_NO_THERAPIST = "Please also reach out to someone you trust."
 
@@ -317,7 +328,7 @@ FOLLOWUP_MATERIAL = "Send me the catch-up material"
 FOLLOWUP_TALK = "I'd like to talk to my therapist"
 FOLLOWUP_OKAY = "I'm okay"
 FOLLOWUP_OKAY_REPLY = "Glad to hear it. 😊 See you at the next session!"
-FOLLOWUP_TALK_REPLY = "I've let {therapist} know you'd like to talk. They'll reach out soon. 💙"
+FOLLOWUP_TALK_REPLY = "I've let {therapist} know you'd like to talk. {read}\n\n{help_line}"
 FOLLOWUP_NO_MATERIAL = (
     "There's no catch-up material for {session} yet. I'll send it as soon as {therapist} adds it."
 )
@@ -399,7 +410,10 @@ BUDDY_STOPPED = "Done. You won't get any more reminders. Thank you for being the
 BUDDY_NOTHING_TO_STOP = "You aren't getting any reminders from me."
 STOP_IS_FOR_BUDDIES = "To change or turn off your own reminders, use /settings. 🙂"
 BUDDY_ENDED_BY_PATIENT = "{first} has turned off the reminders. Thank you for being there! 💙"
-BUDDY_ONLY_REMINDERS = "I only send the reminders you agreed to. Send /stop to stop them."
+BUDDY_ONLY_REMINDERS = (
+    "I only send the reminders you agreed to, and nobody reads messages here. Send /stop to "
+    "stop them.\n\n{help_line}"
+)
 PATIENT_BUDDY_ACCEPTED = "{name} said yes: they'll get a short reminder before your sessions. 💙"
 PATIENT_BUDDY_DECLINED = "{name} said no thanks to the reminders. That's okay!"
 PATIENT_BUDDY_STOPPED = "{name} has stopped the reminders."

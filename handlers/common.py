@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
+from bot.availability import back_when
 from bot.context import BotContext
 from bot.kinds import Role
 from bot.labels import BUTTON_TEXT_LIMIT
@@ -46,6 +47,18 @@ def understand(update: Update, context: BotContext) -> Understanding:
     return context.understanding
 
 
+def staff_back(context: BotContext) -> str | None:
+    """When staff are next in ('tomorrow at 9:00 am'), or None while they are working."""
+    program = context.config.program
+    return back_when(context.clock.now(), program.office_hours, program.timezone, context.zone)
+
+
+def when_read(context: BotContext) -> str:
+    """Truthfully, when a person will read what was just passed on."""
+    back = staff_back(context)
+    return texts.READ_SOON if back is None else texts.READ_WHEN_BACK.format(when=back)
+
+
 def button(label: str, data: str) -> InlineKeyboardButton:
     """An inline button whose label is cut to what a phone shows."""
     return InlineKeyboardButton(label[:BUTTON_TEXT_LIMIT], callback_data=data)
@@ -78,7 +91,9 @@ async def free_text(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.UNKNOWN_USER)
         return
     if role is Role.BUDDY:
-        await update.effective_message.reply_text(texts.BUDDY_ONLY_REMINDERS)
+        await update.effective_message.reply_text(
+            texts.BUDDY_ONLY_REMINDERS.format(help_line=context.config.safety.help_line)
+        )
         return
     await update.effective_message.reply_text(
         texts.FREE_TEXT_STAFF.format(commands=texts.command_list(role))

@@ -41,7 +41,7 @@ from bot.usecases.safety import (
     take_event,
 )
 from handlers.access import for_roles
-from handlers.common import message_text, understand
+from handlers.common import message_text, staff_back, understand
 
 
 async def check_crisis(update: Update, context: BotContext) -> None:
@@ -82,7 +82,14 @@ async def _patient_in_crisis(
     else:
         if raised.told is Told.CARE_TEAM:
             therapist = await therapist_name(s, patient)
-            line = texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
+            back = staff_back(context)
+            line = (
+                texts.CRISIS_THERAPIST_TOLD.format(therapist=therapist)
+                if back is None
+                else texts.CRISIS_THERAPIST_AWAY.format(therapist=therapist, when=back)
+            )
+            if context.config.safety.on_call:
+                line += texts.CRISIS_ON_CALL_LATER
         elif raised.told is Told.ON_CALL:
             line = texts.CRISIS_ON_CALL_TOLD
         else:

@@ -62,7 +62,9 @@ async def start(update: Update, context: BotContext) -> int:
     program = context.config.program.name
     if not context.args:
         if actor.role is Role.BUDDY:
-            await message.reply_text(texts.BUDDY_ONLY_REMINDERS)
+            await message.reply_text(
+                texts.BUDDY_ONLY_REMINDERS.format(help_line=context.config.safety.help_line)
+            )
         elif actor.person is None:
             await message.reply_text(texts.START_WITHOUT_CODE)
         else:

@@ -253,7 +253,7 @@ async def test_crisis_wins_mid_dialog_and_alerts_the_therapist(bot: BotHarness) 
 
     replies = await patient.send("honestly I just want to end it all")
 
-    assert "988" in replies[-1].text and "I've also let Dr. Lee know" in replies[-1].text
+    assert "988" in replies[-1].text and "Dr. Lee has been told" in replies[-1].text
     assert therapist.last.text.startswith("🚨 URGENT: Alex R.")
     assert await live_absences(bot.db) == []  # the crisis message was not taken as a reason
 

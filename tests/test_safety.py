@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from bot.outbox.rows import NotificationKind, person_event
 from bot.understanding.engine import MessageReader, Thresholds
 from storage import outbox as outbox_store
 from storage import safety as safety_store
-from tests.helpers.clinic import BotHarness, onboard_patient, start_bot
+from tests.helpers.clinic import NEW_YORK, BotHarness, onboard_patient, start_bot
 
 # Clear crisis wording (the model reads it above every urgent threshold).
 CRISIS = "I want to die"
@@ -379,3 +379,32 @@ async def test_a_buddy_cannot_forward_the_patients_notes(bot: BotHarness) -> Non
     worry = sam.last.buttons[0][0]["callback_data"].split(":")[1]
     await alex.press_data(f"fwd:{worry}")
     assert "scared" not in lee.last.text  # Sam's words never go out as Alex's
+
+
+async def test_the_crisis_reply_is_true_inside_and_outside_office_hours(bot: BotHarness) -> None:
+    lee, alex = await bot.joined_clinic()  # Monday 9:00 am, office hours Mon-Fri 9-5
+
+    during = (await alex.send(CRISIS))[-1].text
+    await lee.press("I'm on it")
+    bot.clock.set(datetime(2026, 12, 4, 22, 30, tzinfo=NEW_YORK))  # Friday 10:30 pm
+    after = (await alex.send(CRISIS))[-1].text
+
+    for reply in (during, after):
+        assert "911" in reply and "988" in reply and "automated" in reply
+        assert "If you are in danger or thinking about hurting yourself" in reply  # the clinic's
+        assert not any(ord(ch) > 0x2FFF for ch in reply)  # no emoji in a crisis reply
+    assert "Dr. Lee has been told and will get back to you" in during
+    assert "they'll see it when they're back on Mon 7 Dec at 9:00 am" in after
+    assert len(_urgent(lee)) == 2  # office hours change the words, never the alert
+
+
+async def test_fallbacks_say_when_a_person_reads_and_carry_the_help_line(bot: BotHarness) -> None:
+    _, alex = await bot.joined_clinic()
+    bot.clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=NEW_YORK))  # Saturday
+
+    unsure = (await alex.send("is there parking near the clinic?"))[-1].text
+    await alex.press("Send this to my therapist")
+
+    assert unsure.endswith("Need help now? Call or text 988.")
+    assert "they'll read it when they're back on Mon 7 Dec at 9:00 am" in alex.last.text
+    assert alex.last.text.endswith("Need help now? Call or text 988.")

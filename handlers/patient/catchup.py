@@ -16,7 +16,7 @@ from bot.labels import session_label, short_day
 from bot.usecases.care_team import therapist_name
 from bot.usecases.catchup import ask_to_talk, mark_caught_up
 from handlers.access import for_roles
-from handlers.common import button
+from handlers.common import button, when_read
 from storage import materials as material_store
 from storage import schedule as schedule_store
 from storage.materials import Material
@@ -77,7 +77,13 @@ async def followup_choice(update: Update, context: BotContext) -> None:
         await query.message.reply_text(texts.FOLLOWUP_OKAY_REPLY)
     elif choice == "t":
         await ask_to_talk(context.services, patient, occurrence)
-        await query.message.reply_text(texts.FOLLOWUP_TALK_REPLY.format(therapist=therapist))
+        await query.message.reply_text(
+            texts.FOLLOWUP_TALK_REPLY.format(
+                therapist=therapist,
+                read=when_read(context),
+                help_line=context.config.safety.help_line,
+            )
+        )
     else:
         materials = await material_store.materials_for(context.db, occurrence.id)
         if materials:

@@ -25,7 +25,7 @@ from bot.usecases import absences as patient_cases
 from bot.usecases.absences import Coming
 from bot.usecases.care_team import therapist_name
 from handlers.access import for_roles
-from handlers.common import button, understand_text
+from handlers.common import button, understand_text, when_read
 from storage import schedule as schedule_store
 from storage.records import Occurrence
 
@@ -52,7 +52,8 @@ async def offer_to_forward(
         texts.SEND_TO_THERAPIST, callback_data=f"{callbacks.FORWARD_NOTE}{note_id}"
     )
     therapist = await therapist_name(context.services, patient)
-    await send(template.format(therapist=therapist), reply_markup=InlineKeyboardMarkup([[button]]))
+    reply = template.format(therapist=therapist, help_line=context.config.safety.help_line)
+    await send(reply, reply_markup=InlineKeyboardMarkup([[button]]))
 
 
 async def ask_what_they_mean(
@@ -207,7 +208,11 @@ async def forward_note(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     therapist = await therapist_name(context.services, patient)
-    await query.edit_message_text(texts.FORWARDED.format(therapist=therapist))
+    await query.edit_message_text(
+        texts.FORWARDED.format(
+            therapist=therapist, read=when_read(context), help_line=context.config.safety.help_line
+        )
+    )
 
 
 # --- the buttons under a reminder
