@@ -177,6 +177,7 @@ def register_handlers(application: Application) -> None:
             CommandHandler("today", attendance.show_today, message),
             CommandHandler("patient", patients.show_patient, message),
             CallbackQueryHandler(patients.pick_patient, pattern=callbacks.PATIENT_PICK_PATTERN),
+            CallbackQueryHandler(patients.lift_the_pause, pattern=callbacks.PAUSE_LIFT_PATTERN),
             CommandHandler("report", reports.ask_period, message),
             CallbackQueryHandler(reports.send_report, pattern=reports.PERIOD_PATTERN),
             CommandHandler("attendance", attendance.choose_session, message),

@@ -87,6 +87,8 @@ ATTENDANCE_DONE = "at:done:"  # at:done:<occurrence>
 ATTENDANCE_PATTERN = rf"^at:(open:{ID}|done:{ID}|{ID}:{ID}){END}"
 
 # --- therapist: patients, reports, materials
+PAUSE_LIFT = "pl:"  # pl:<patient>: lift the pause after a crisis
+PAUSE_LIFT_PATTERN = rf"^pl:{ID}{END}"
 PATIENT_PICK = "pt:"  # pt:<patient>
 PATIENT_PICK_PATTERN = rf"^pt:{ID}{END}"
 REPORT_PERIOD = "rp:"  # rp:<days>

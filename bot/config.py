@@ -85,6 +85,9 @@ class SafetyConfig:
     # again each time this long passes, until someone presses "I'm on it".
     escalate_after: timedelta = timedelta(minutes=15)
     on_call: tuple[str, ...] = ()
+    # After crisis words, no routine reminders, check-ins or cheerful confirmations for this
+    # long (the patient's therapist sees the pause in /patient and can lift it).
+    pause_after_crisis: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "check_timeout": tomlvalues.duration,
             "escalate_after": tomlvalues.duration,
             "on_call": _handles,
+            "pause_after_crisis": tomlvalues.duration,
         },
     ),
     "understanding": (UnderstandingConfig, {"clarify_below": tomlvalues.share}),

@@ -203,6 +203,8 @@ TOO_LATE_TO_WITHDRAW = (
     "{session} has already started. If you can, join now — better late than never! 💙"
 )
 ATTENDANCE_CONFIRMED = "Great, see you at {session}! 😊"
+# After crisis words (the pause): nothing cheerful, just the facts.
+ATTENDANCE_CONFIRMED_QUIET = "Thank you for letting me know. You're down for {session}."
 NO_UPCOMING_SESSION = "I don't see an upcoming session of yours{when}. Try /schedule."
 LATE_RECORDED = (
     "Thanks for the heads-up! I've told {therapist} you'll be {late} late to {session}. "
@@ -462,6 +464,9 @@ PATIENT_SUMMARY = (
     "{flags}"
 )
 PATIENT_NO_FLAGS = "No risk flags."
+PATIENT_PAUSED = "\n⏸️ Routine reminders are paused after a worrying message, until {until}."
+PAUSE_LIFT_BUTTON = "Lift the pause"
+PAUSE_LIFTED = "Reminders resume for {name}"
 PATIENT_FLAGS = "Flags: {flags}"
 FLAG_LABELS = {
     "consecutive_misses": "⚠️ misses in a row",

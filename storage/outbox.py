@@ -264,6 +264,9 @@ _ROW_COLUMNS = (
 # Why a due row must not go out after all, checked in the same transaction that claims it.
 _WITHDRAWN = f"""
 CASE
+  WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND EXISTS (SELECT 1 FROM safety_events e
+      WHERE e.patient_id = x.patient_id AND e.paused_until > :now)
+    THEN 'paused after a crisis'
   WHEN x.safety_event_id IS NOT NULL AND EXISTS (SELECT 1 FROM safety_events e
       WHERE e.id = x.safety_event_id AND (e.status = 'safe' OR e.acknowledged_at IS NOT NULL))
     THEN 'safety event settled'
@@ -347,10 +350,10 @@ async def claim_due(db: Database, now: datetime, limit: int) -> Claim:
             " LEFT JOIN occurrences oc ON oc.id = x.occurrence_id"
             " LEFT JOIN people pr ON pr.id = x.person_id"
             " LEFT JOIN buddies b ON b.id = x.buddy_id"
-            " WHERE x.status = 'pending' AND x.due_at <= ?"
+            " WHERE x.status = 'pending' AND x.due_at <= :now"
             # Crisis and safety alerts first, then other alerts, then everything else.
-            " ORDER BY x.priority, x.due_at, x.id LIMIT ?",
-            (stamp, limit),
+            " ORDER BY x.priority, x.due_at, x.id LIMIT :limit",
+            {"now": stamp, "limit": limit},
         ) as cursor:
             rows = [_row(row, row["withdrawn"]) for row in await cursor.fetchall()]
         selection = due_notifications(rows, now)

@@ -61,15 +61,21 @@ def _event(row: sqlite3.Row) -> SafetyEvent:
 
 
 async def open_event(
-    db: Database, patient_id: int, level: SafetyLevel, message: str, now: datetime
+    db: Database,
+    patient_id: int,
+    level: SafetyLevel,
+    message: str,
+    now: datetime,
+    pause: timedelta,
 ) -> SafetyEvent:
-    """Record a new event (and its first log line) in one transaction."""
+    """Record a new event (and its first log line) in one transaction; routine messages to
+    the patient are paused for ``pause``."""
     status = SafetyStatus.OPEN if level is SafetyLevel.CHECK else SafetyStatus.URGENT
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO safety_events (patient_id, level, status, message, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (patient_id, level.value, status.value, message, to_db(now)),
+            "INSERT INTO safety_events (patient_id, level, status, message, created_at,"
+            " paused_until) VALUES (?, ?, ?, ?, ?, ?)",
+            (patient_id, level.value, status.value, message, to_db(now), to_db(now + pause)),
         )
         event_id = cursor.lastrowid
         await conn.execute(
@@ -78,6 +84,35 @@ async def open_event(
         )
         async with conn.execute("SELECT * FROM safety_events WHERE id = ?", (event_id,)) as cur:
             return _event(await cur.fetchone())
+
+
+async def paused_until(db: Database, patient_id: int, now: datetime) -> datetime | None:
+    """Until when routine messages to the patient are held back after a crisis, if they are."""
+    row = await db.fetch_one(
+        "SELECT max(paused_until) AS until FROM safety_events WHERE patient_id = ?"
+        " AND paused_until > ?",
+        (patient_id, to_db(now)),
+    )
+    return from_db_optional(row["until"]) if row else None
+
+
+async def lift_pause(db: Database, patient_id: int, therapist_id: int, now: datetime) -> bool:
+    """A therapist lifts the pause: routine messages resume now. False if none was on."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT id FROM safety_events WHERE patient_id = ? AND paused_until > ?",
+            (patient_id, to_db(now)),
+        ) as cursor:
+            paused = [row["id"] for row in await cursor.fetchall()]
+        await conn.executemany(
+            "UPDATE safety_events SET paused_until = ? WHERE id = ?",
+            [(to_db(now), event_id) for event_id in paused],
+        )
+        await conn.executemany(
+            "INSERT INTO safety_log (event_id, at, what, person_id) VALUES (?, ?, ?, ?)",
+            [(event_id, to_db(now), "pause lifted", therapist_id) for event_id in paused],
+        )
+        return bool(paused)
 
 
 async def get_event(db: Database, event_id: int) -> SafetyEvent | None:

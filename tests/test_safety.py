@@ -408,3 +408,24 @@ async def test_fallbacks_say_when_a_person_reads_and_carry_the_help_line(bot: Bo
     assert unsure.endswith("Need help now? Call or text 988.")
     assert "they'll read it when they're back on Mon 7 Dec at 9:00 am" in alex.last.text
     assert alex.last.text.endswith("Need help now? Call or text 988.")
+
+
+async def test_after_a_crisis_routine_reminders_pause_until_the_therapist_lifts_it(
+    bot: BotHarness,
+) -> None:
+    lee, alex = await bot.joined_clinic()  # Monday 9 am; group at 6 pm
+    await alex.send(CRISIS)
+    await lee.press("I'm on it")
+
+    await _later(bot, 8 * 60)  # 5 pm: the 1h reminder is due
+    assert not any(m.text.startswith("⏰ Reminder") for m in alex.inbox)
+    reply = await alex.send("ok I'll be there tonight")
+    assert "😊" not in reply[-1].text and "You're down for Group Therapy" in reply[-1].text
+
+    summary = await lee.send("/patient alex")
+    assert "paused after a worrying message" in summary[-1].text
+    await lee.press("Lift the pause")
+    assert bot.api.callback_answers[-1] == "Reminders resume for Alex R."
+    bot.clock.set(datetime(2026, 12, 1, 18, 0, tzinfo=NEW_YORK))  # Tuesday: Wednesday's 24h
+    await bot.notifier.run_due()
+    assert any(m.text.startswith("⏰ Reminder") for m in alex.inbox)

@@ -146,7 +146,9 @@ async def respond_to_crisis(s: Services, patient: Person, text: str, *, urgent: 
         await s.notifier.wake()
         return Raised(live, asked=False, told=told)
     level = SafetyLevel.URGENT if urgent else SafetyLevel.CHECK
-    event = await safety_store.open_event(s.db, patient.id, level, text, now)
+    event = await safety_store.open_event(
+        s.db, patient.id, level, text, now, s.config.safety.pause_after_crisis
+    )
     alert_at = now if urgent else now + s.config.safety.check_timeout
     told = await _plan_alerts(s, event, patient, text, alert_at)
     return Raised(event, asked=not urgent, told=told if urgent else Told.NOBODY)
@@ -239,3 +241,18 @@ async def pass_on_worry(s: Services, buddy_telegram_id: int, worry_id: int) -> b
         s, patient, lambda _: alert, tag=f"worry:{worry_id}", priority=Priority.SAFETY
     )
     return True
+
+
+async def paused_until(s: Services, patient: Person) -> datetime | None:
+    """Until when the patient gets no routine reminders or cheerful replies after a crisis."""
+    return await safety_store.paused_until(s.db, patient.id, s.clock.now())
+
+
+async def lift_pause(s: Services, therapist: Person, patient: Person) -> bool:
+    """The patient's therapist (or one on call) lifts the pause; False if not theirs or none."""
+    if therapist.id not in care_team(patient) | set(await on_call_ids(s)):
+        return False
+    lifted = await safety_store.lift_pause(s.db, patient.id, therapist.id, s.clock.now())
+    if lifted:
+        await s.notifier.replan([patient.id])
+    return lifted

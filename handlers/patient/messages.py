@@ -24,6 +24,7 @@ from bot.understanding.engine import Intent, Understanding
 from bot.usecases import absences as patient_cases
 from bot.usecases.absences import Coming
 from bot.usecases.care_team import therapist_name
+from bot.usecases.safety import paused_until
 from handlers.access import for_roles
 from handlers.common import button, understand_text, when_read
 from storage import schedule as schedule_store
@@ -159,7 +160,9 @@ async def confirm_attendance(update: Update, context: BotContext, occurrence: Oc
     coming = await patient_cases.confirm_attendance(context.services, patient, occurrence)
     label = session_label(occurrence, context.services.zone_of(patient))
     if coming is Coming.CONFIRMED:
-        return texts.ATTENDANCE_CONFIRMED.format(session=label)
+        quiet = await paused_until(context.services, patient) is not None
+        template = texts.ATTENDANCE_CONFIRMED_QUIET if quiet else texts.ATTENDANCE_CONFIRMED
+        return template.format(session=label)
     if coming is Coming.TOO_LATE:
         return texts.TOO_LATE_TO_WITHDRAW.format(session=label)
     therapist = await therapist_name(context.services, patient)

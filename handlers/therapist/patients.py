@@ -14,6 +14,8 @@ from bot import callbacks, texts
 from bot.attendance.summary import patient_summary
 from bot.context import BotContext
 from bot.kinds import Role
+from bot.labels import format_clock, short_day
+from bot.usecases.safety import lift_pause, paused_until
 from handlers.access import for_roles
 from handlers.common import button
 from storage import people
@@ -28,7 +30,10 @@ def _rate(rate: float | None) -> str:
     return "" if rate is None else f" ({rate:.0%})"
 
 
-async def _summary_text(context: BotContext, patient: Person) -> str:
+async def _summary(
+    context: BotContext, patient: Person
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The summary, and a button to lift a pause after a crisis when one is on."""
     now = context.clock.now()
     policy = context.config.policy
     marks = await report_store.patient_marks(context.db, patient.id, now)
@@ -39,7 +44,7 @@ async def _summary_text(context: BotContext, patient: Person) -> str:
     ]
     d30, d90 = summary.last_30_days, summary.last_90_days
     flag_line = texts.PATIENT_FLAGS.format(flags=", ".join(labels)) if labels else None
-    return texts.PATIENT_SUMMARY.format(
+    text = texts.PATIENT_SUMMARY.format(
         name=patient.name,
         handle=patient.handle,
         a30=d30.attended, m30=d30.missed, u30=d30.unmarked, r30=_rate(d30.rate),
@@ -48,6 +53,16 @@ async def _summary_text(context: BotContext, patient: Person) -> str:
         open=await risk_store.uncaught_misses(context.db, patient.id, now),
         flags=flag_line or texts.PATIENT_NO_FLAGS,
     )  # fmt: skip
+    until = await paused_until(context.services, patient)
+    if until is None:
+        return text, None
+    when = (
+        short_day(until.astimezone(context.zone))
+        + " "
+        + format_clock(until.astimezone(context.zone))
+    )
+    lift = button(texts.PAUSE_LIFT_BUTTON, f"{callbacks.PAUSE_LIFT}{patient.id}")
+    return text + texts.PATIENT_PAUSED.format(until=when), InlineKeyboardMarkup([[lift]])
 
 
 @for_roles(Role.THERAPIST)
@@ -68,7 +83,8 @@ async def show_patient(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.PATIENT_NOT_FOUND.format(query=query[:60]))
         return
     if len(matches) == 1:
-        await message.reply_text(await _summary_text(context, matches[0]))
+        text, markup = await _summary(context, matches[0])
+        await message.reply_text(text, reply_markup=markup)
         return
     rows = [
         [button(f"{p.name} ({p.handle})", f"{callbacks.PATIENT_PICK}{p.id}")] for p in matches[:10]
@@ -86,4 +102,19 @@ async def pick_patient(update: Update, context: BotContext) -> None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(await _summary_text(context, caseload[patient_id]))
+    text, markup = await _summary(context, caseload[patient_id])
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+@for_roles(Role.THERAPIST)
+async def lift_the_pause(update: Update, context: BotContext) -> None:
+    """ "Lift the pause" under /patient: routine reminders resume."""
+    query = update.callback_query
+    patient_id = callbacks.trailing_id(query.data)
+    caseload = {p.id: p for p in await people.caseload(context.db, context.actor.person.id)}
+    patient = caseload.get(patient_id)
+    if patient is None or not await lift_pause(context.services, context.actor.person, patient):
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query.answer(texts.PAUSE_LIFTED.format(name=patient.name))
+    await query.edit_message_reply_markup(None)

@@ -14,7 +14,10 @@ CREATE TABLE safety_events (
     created_at TEXT NOT NULL,
     answered_at TEXT,
     acknowledged_by INTEGER REFERENCES people(id),
-    acknowledged_at TEXT
+    acknowledged_at TEXT,
+    -- Routine reminders, check-ins and nudges are held back until then (a therapist can
+    -- lift the pause sooner).
+    paused_until TEXT
 );
 CREATE INDEX safety_events_patient ON safety_events(patient_id, created_at);
 
