@@ -248,21 +248,24 @@ CRISIS_NO_THERAPIST = "Please also reach out to someone you trust."
 
 # --- alerts for therapists (their own patients only)
 
+# Staff alerts: the first line (what a phone's lock screen shows) names nobody and says
+# nothing clinical; the details follow.
 ALERT_ABSENCE_UPCOMING = (
-    "🔔 Absence reported: {patient} can't make it to {session}.\n"
+    "🔔 New absence report\n{patient} can't make it to {session}.\n"
     "Reason: {reason}\nReported {lead}.\nMissed sessions in the last 30 days: {misses}."
 )
 ALERT_ABSENCE_MISSED = (
-    "🔔 Missed session reported: {patient} missed {session}.\n"
+    "🔔 New absence report\n{patient} missed {session}.\n"
     "Reason: {reason}\nReported {lead}.\nMissed sessions in the last 30 days: {misses}."
 )
-ALERT_WITHDRAWN = "↩️ {patient} can make it after all to {session}. Absence withdrawn."
-ALERT_LATE = "⏰ {patient} will be {late} late to {session}."
-ALERT_RESCHEDULE = "📅 {patient} asks to move {session}. Their message: “{text}”"
-ALERT_RESCHEDULE_NO_SESSION = "📅 {patient} asks to reschedule. Their message: “{text}”"
-ALERT_NOTE = "💬 Message from {patient}: “{text}”"
+ALERT_WITHDRAWN = "↩️ An absence was withdrawn\n{patient} can make it after all to {session}."
+ALERT_LATE = "⏰ Running late\n{patient} will be {late} late to {session}."
+ALERT_RESCHEDULE = "📅 A request to reschedule\n{patient} asks to move {session}: “{text}”"
+ALERT_RESCHEDULE_NO_SESSION = "📅 A request to reschedule\n{patient} wrote: “{text}”"
+ALERT_NOTE = "💬 A message for you\nFrom {patient}: “{text}”"
 ALERT_CRISIS = (
-    "🚨 URGENT: {patient} sent a message that may mean they are in crisis: “{text}”\n"
+    "🚨 Urgent: a patient may need help — open the chat\n"
+    "{patient} sent a message that may mean they are in crisis: “{text}”\n"
     "They were given the crisis line details. Please reach out to them as soon as you can."
 )
 REASON_NOT_GIVEN = "not given"
@@ -334,7 +337,9 @@ FOLLOWUP_TALK_REPLY = "I've let {therapist} know you'd like to talk. {read}\n\n{
 FOLLOWUP_NO_MATERIAL = (
     "There's no catch-up material for {session} yet. I'll send it as soon as {therapist} adds it."
 )
-ALERT_TALK = "💬 {patient} would like to talk with you (after missing {session})."
+ALERT_TALK = (
+    "💬 A request to talk\n{patient} would like to talk with you (after missing {session})."
+)
 MATERIAL_HEADER = "📚 Catch-up for {session}:"
 MATERIAL_LINK = "• {title}: {url}"
 MATERIAL_FILE = "• {title} (file: send /catchup to get it)"
@@ -436,20 +441,23 @@ BUDDY_NUDGE = (
     "Send /stop if you'd rather not get these reminders."
 )
 STAFF_UNREACHABLE = (
-    "⚠️ {name} can't be reached on Telegram any more (they may have blocked the bot). "
+    "⚠️ Someone can't be reached\n"
+    "{name} can't be reached on Telegram any more (they may have blocked the bot). "
     "Reminders to them are paused; please contact them another way."
 )
 
 # --- therapists: prompts and reports
 
-ATTENDANCE_PROMPT = "📝 {session} has ended. Mark who was there?"
+ATTENDANCE_PROMPT = "📝 Time to mark attendance\n{session} has ended. Mark who was there?"
 ATTENDANCE_PROMPT_BUTTON = "Mark attendance"
 
 RISK_CONSECUTIVE = (
-    "⚠️ {patient} has missed {value} sessions in a row. It may be a good moment to reach out."
+    "⚠️ A patient may need a check-in\n"
+    "{patient} has missed {value} sessions in a row. It may be a good moment to reach out."
 )
 RISK_INSURANCE = (
-    "⚠️ {patient} has missed {value} sessions in the last {days} days. "
+    "⚠️ A patient may need a check-in\n"
+    "{patient} has missed {value} sessions in the last {days} days. "
     "Insurance coverage may be at risk."
 )
 PATIENT_USAGE = "Send /patient followed by a name, e.g. /patient Alex"
@@ -533,27 +541,33 @@ SAFETY_HELP_TOLD = "I've told {therapist} right now that you need help."
 SAFETY_CHECK_EXPIRED = "Thank you. If you need help now:\n\n{crisis_text}"
 CRISIS_ALSO_ABSENCE = "I've also let {therapist} know you won't be at {session}."
 ALERT_SAFETY_URGENT = (
-    "🚨 URGENT: {patient} may need help now. They wrote: “{text}”\n"
+    "🚨 Urgent: a patient may need help — open the chat\n"
+    "{patient} may need help now. They wrote: “{text}”\n"
     "They were asked “Are you safe right now?” and did not answer that they are safe. "
     "They have the crisis line details. Press “I'm on it” when you take this."
 )
 ALERT_SAFETY_HELP = (
-    "🚨 URGENT: {patient} pressed “I need help now” after writing: “{text}”\n"
+    "🚨 Urgent: a patient may need help — open the chat\n"
+    "{patient} pressed “I need help now” after writing: “{text}”\n"
     "They have the crisis line details. Press “I'm on it” when you take this."
 )
 ALERT_SAFETY_ESCALATION = (
-    "🚨 URGENT, not yet taken after {minutes} minutes: {patient} (care team: {therapist}) may "
-    "need help now. They wrote: “{text}”\nPress “I'm on it” if you take this."
+    "🚨 Urgent: a patient may need help — open the chat\n"
+    "Not yet taken after {minutes} minutes: {patient} (care team: {therapist}) may need help "
+    "now. They wrote: “{text}”\nPress “I'm on it” if you take this."
 )
 ALERT_SAFETY_SAFE = (
-    "💬 {patient} wrote something worrying: “{text}”\nThey were asked if they are safe and "
+    "💬 A check-in would help\n"
+    "{patient} wrote something worrying: “{text}”\nThey were asked if they are safe and "
     "answered “I'm safe”. A check-in when you can would help."
 )
 SAFETY_TAKE_BUTTON = "I'm on it"
 SAFETY_TAKEN = "Thank you: you're on it. Anyone else who was alerted has been told."
 SAFETY_TAKEN_ALREADY = "{therapist} is already on it."
 SAFETY_NOT_YOURS = "This alert is for {patient}'s care team and the on-call therapists."
-SAFETY_TAKEN_NOTICE = "✅ {therapist} is on it: the urgent alert about {patient}."
+SAFETY_TAKEN_NOTICE = (
+    "✅ An urgent alert was taken\n{therapist} is on it: the alert about {patient}."
+)
 BUDDY_WORRY_REPLY = (
     "Thank you for looking out for them. If someone is in danger right now, help is there "
     "any time, for them or for you:\n\n{crisis_text}\n\n"
@@ -561,7 +575,9 @@ BUDDY_WORRY_REPLY = (
 )
 BUDDY_WORRY_BUTTON = "Pass it to {first}'s care team"
 BUDDY_WORRY_PASSED = "Passed on. Their care team will see it. Thank you for caring. 💙"
-ALERT_BUDDY_WORRY = "💬 {patient}'s support contact {buddy} is worried and wrote: “{text}”"
+ALERT_BUDDY_WORRY = (
+    "💬 A support contact is worried\n{patient}'s support contact {buddy} wrote: “{text}”"
+)
 
 # --- asking when unsure, and never dropping a message
 

@@ -97,7 +97,7 @@ async def test_absence_with_date_and_reason_is_confirmed_recorded_and_alerted(
     assert "catch up" in done[-1].text
     assert "fee" not in done[-1].text  # the default policy charges nothing
     alert = therapist.last.text
-    assert alert.startswith("🔔 Absence reported: Alex R. can't make it to Group Therapy")
+    assert alert.startswith("🔔 New absence report\nAlex R. can't make it to Group Therapy")
     assert "(Evening Group A)" in alert and "Reason: work" in alert
     assert "Reported 3 days ahead." in alert and "last 30 days: 0" in alert
     assert await live_absences(bot.db) == [("2026-12-03", "work", "upcoming")]
@@ -116,7 +116,7 @@ async def test_missed_session_asks_the_reason_with_buttons(bot: BotHarness) -> N
     done = await patient.press("Health")
 
     assert "It happens, and I'm glad you got in touch" in done[-1].text
-    assert "Missed session reported: Alex R. missed Group Therapy" in therapist.last.text
+    assert "New absence report\nAlex R. missed Group Therapy" in therapist.last.text
     assert "Reason: health" in therapist.last.text
     assert "after it started" in therapist.last.text
     assert await live_absences(bot.db) == [("2026-11-30", "health", "missed")]
@@ -182,7 +182,9 @@ async def test_changing_their_mind_withdraws_and_tells_the_therapist(bot: BotHar
     replies = await patient.send("nvm I will be there thursday")
 
     assert "great news" in replies[-1].text
-    assert therapist.last.text.startswith("↩️ Alex R. can make it after all to Group Therapy")
+    assert therapist.last.text.startswith(
+        "↩️ An absence was withdrawn\nAlex R. can make it after all to Group Therapy"
+    )
     assert await live_absences(bot.db) == []
     assert await attendance(bot.db) == [("2026-12-03", "confirmed", None)]
 
@@ -195,7 +197,7 @@ async def test_running_late_is_recorded_with_minutes(bot: BotHarness) -> None:
 
     assert "about 15 minutes late to Group Therapy, Mon 30 Nov, 6:00 pm" in replies[-1].text
     assert "https://video.example/evening-a" in replies[-1].text
-    assert therapist.last.text.startswith("⏰ Alex R. will be about 15 minutes late")
+    assert therapist.last.text.startswith("⏰ Running late\nAlex R. will be about 15 minutes late")
     assert await attendance(bot.db) == [("2026-11-30", "late", 15)]
 
 
@@ -214,7 +216,9 @@ async def test_reschedule_request_goes_to_the_therapist(bot: BotHarness) -> None
     replies = await patient.send("can we move my friday individual?")
 
     assert "I've asked Dr. Lee about moving Individual Session, Fri 4 Dec" in replies[-1].text
-    assert therapist.last.text.startswith("📅 Alex R. asks to move Individual Session, Fri 4 Dec")
+    assert therapist.last.text.startswith(
+        "📅 A request to reschedule\nAlex R. asks to move Individual Session, Fri 4 Dec"
+    )
     assert "can we move my friday individual?" in therapist.last.text
 
 
@@ -238,7 +242,7 @@ async def test_unplaceable_message_can_be_sent_to_the_therapist_once(bot: BotHar
 
     assert "Sent to Dr. Lee" in done[-1].text
     assert therapist.last.text == (
-        "💬 Message from Alex R.: “what's the wifi password at the clinic”"
+        "💬 A message for you\nFrom Alex R.: “what's the wifi password at the clinic”"
     )
     count = len(therapist.inbox)
     await patient.press_data(button_data)
@@ -254,7 +258,7 @@ async def test_crisis_wins_mid_dialog_and_alerts_the_therapist(bot: BotHarness) 
     replies = await patient.send("honestly I just want to end it all")
 
     assert "988" in replies[-1].text and "Dr. Lee has been told" in replies[-1].text
-    assert therapist.last.text.startswith("🚨 URGENT: Alex R.")
+    assert therapist.last.text.startswith("🚨 Urgent: a patient may need help")
     assert await live_absences(bot.db) == []  # the crisis message was not taken as a reason
 
 

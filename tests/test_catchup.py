@@ -75,7 +75,9 @@ async def test_marked_absent_without_a_report_also_gets_one_and_can_ask_to_talk(
     await patient.press("I'd like to talk to my therapist")
 
     assert len(followups(patient)) == 1
-    assert therapist.last.text.startswith("💬 Alex R. would like to talk with you")
+    assert therapist.last.text.startswith(
+        "💬 A request to talk\nAlex R. would like to talk with you"
+    )
 
 
 async def test_no_follow_up_once_the_report_is_withdrawn(bot: BotHarness) -> None:

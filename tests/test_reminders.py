@@ -75,7 +75,7 @@ async def test_cant_make_it_goes_into_the_absence_dialog(bot: BotHarness) -> Non
     await patient.press("Work")
 
     assert "share why" in question[-1].text
-    assert therapist.last.text.startswith("🔔 Absence reported: Alex R. can't make it")
+    assert therapist.last.text.startswith("🔔 New absence report\nAlex R. can't make it")
     assert "Reported 1 hour ahead." in therapist.last.text
     await at(bot, MONDAY_6PM)
     assert "starts now" not in patient.last.text  # no check-in after an absence
@@ -90,7 +90,7 @@ async def test_running_late_asks_how_late_and_tells_the_therapist(bot: BotHarnes
     done = await patient.press("About 15 min")
 
     assert "about 15 minutes late" in done[-1].text
-    assert therapist.last.text.startswith("⏰ Alex R. will be about 15 minutes late")
+    assert therapist.last.text.startswith("⏰ Running late\nAlex R. will be about 15 minutes late")
 
 
 async def test_a_double_tap_tells_the_therapist_once(bot: BotHarness) -> None:
@@ -103,7 +103,9 @@ async def test_a_double_tap_tells_the_therapist_once(bot: BotHarness) -> None:
     await patient.press_data(data, choices[-1])
     await patient.send("running 15 min late")
 
-    late = [m.text for m in therapist.inbox if m.text.startswith("⏰ Alex R. will be")]
+    late = [
+        m.text for m in therapist.inbox if m.text.startswith("⏰ Running late\nAlex R. will be")
+    ]
     assert len(late) == 1
 
 

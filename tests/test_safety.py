@@ -78,7 +78,7 @@ async def test_an_urgent_alert_escalates_to_on_call_until_someone_takes_it(
     assert lee.last.labels == ["I'm on it"]
     assert _urgent(kim) == []
     await _later(bot, 15)
-    assert len(_urgent(kim)) == 1 and "not yet taken after 15 minutes" in kim.last.text
+    assert len(_urgent(kim)) == 1 and "Not yet taken after 15 minutes" in kim.last.text
     await _later(bot, 15)
     assert len(_urgent(kim)) == 2
 
@@ -118,7 +118,7 @@ async def test_a_safety_check_answered_safe_sends_a_calm_note(check_bot: BotHarn
     assert _urgent(lee) == []
     await alex.press("I'm safe")
     assert "I'm glad you're safe" in alex.last.text
-    assert lee.last.text.startswith("💬 Alex R. wrote something worrying")
+    assert lee.last.text.startswith("💬 A check-in would help\nAlex R. wrote something worrying")
     await _later(check_bot, 60)
     assert _urgent(lee) == []  # settled: the timed alert and the escalations are withdrawn
 
@@ -188,7 +188,9 @@ async def test_a_worried_buddy_gets_the_crisis_line_and_can_pass_it_on(bot: BotH
 
     assert "988" in reply[-1].text and "Alex R." not in reply[-1].text
     await sam.press("Pass it to Alex's care team")
-    assert lee.last.text.startswith("💬 Alex R.'s support contact Sam is worried")
+    assert lee.last.text.startswith(
+        "💬 A support contact is worried\nAlex R.'s support contact Sam"
+    )
 
 
 async def test_a_therapists_own_words_are_never_a_patient_crisis(bot: BotHarness) -> None:
@@ -210,7 +212,7 @@ async def test_a_crisis_inside_an_absence_report_does_both(bot: BotHarness) -> N
     assert "won't be at Group Therapy, Mon 30 Nov, 6:00 pm" in reply[-1].text
     absences = await bot.db.fetch_all("SELECT kind FROM absences WHERE status = 'reported'")
     assert [row[0] for row in absences] == ["upcoming"]
-    assert lee.last.text.startswith("🔔 Absence reported: Alex R.")
+    assert lee.last.text.startswith("🔔 New absence report\nAlex R.")
     await alex.press("I need help now")
     assert len(_urgent(lee)) == 1
 
@@ -243,7 +245,7 @@ async def test_when_unsure_the_bot_asks_with_buttons(asking_bot: BotHarness) -> 
         alex.last.text == "Just to check: you can't make it to Group Therapy, Wed 2 Dec, 6:00 pm?"
     )
     await alex.press("Yes, that's the one")
-    assert lee.last.text.startswith("🔔 Absence reported: Alex R. can't make it")
+    assert lee.last.text.startswith("🔔 New absence report\nAlex R. can't make it")
     await alex.press_data(first)  # a second tap
     assert asking_bot.api.callback_answers[-1].startswith("That button has expired")
 
@@ -254,7 +256,7 @@ async def test_something_else_goes_to_the_therapist(asking_bot: BotHarness) -> N
 
     await alex.press("Something else: send it to my therapist")
 
-    assert lee.last.text.startswith("💬 Message from Alex R.")
+    assert lee.last.text.startswith("💬 A message for you\nFrom Alex R.")
     assert "maybe wednesday" in lee.last.text
 
 
@@ -325,7 +327,12 @@ async def test_taking_one_alert_settles_the_patients_other_events(bot: BotHarnes
     await alex.send("I took all my pills")
 
     alerts = _urgent(lee)
-    assert alerts[-1].startswith("🚨 URGENT: Alex R. sent a message") and "pills" in alerts[-1]
+    assert (
+        alerts[-1].startswith(
+            "🚨 Urgent: a patient may need help — open the chat\nAlex R. sent a message"
+        )
+        and "pills" in alerts[-1]
+    )
     await lee.press("I'm on it")
     before = len(_urgent(lee))
     await _later(bot, 120)

@@ -62,4 +62,4 @@ async def test_an_alert_goes_out_through_the_job_queue_without_anyone_asking(
                 break
             await asyncio.sleep(0.05)
 
-    assert therapist.last.text.startswith("🔔 Absence reported: alex can't make it")
+    assert therapist.last.text.startswith("🔔 New absence report\nalex can't make it")
