@@ -528,7 +528,8 @@ async def test_a_blocked_patient_is_unreachable_and_the_therapist_told_once(
     )
 
     assert clinic.sender.to(LEE) == [
-        "⚠️ Someone can't be reached\nAlex R. can't be reached on Telegram any more (they may have blocked the bot). "
+        "⚠️ Someone can't be reached\n"
+        "Alex R. can't be reached on Telegram any more (they may have blocked the bot). "
         "Reminders to them are paused; please contact them another way."
     ]
     row = await clinic.db.fetch_one("SELECT unreachable_at FROM people WHERE id = ?", (alex.id,))
@@ -726,7 +727,8 @@ async def test_dispatch_through_the_fake_bot_api(
     got = {chat: [m.text for m in api.messages_to(chat)] for chat in (ALEX, SAM, KIM, LEE)}
     assert [len(got[chat]) for chat in (ALEX, SAM, KIM)] == [1, 1, 0]
     assert got[LEE] == [
-        "⚠️ Someone can't be reached\nKim can't be reached on Telegram any more (they may have blocked the bot). "
+        "⚠️ Someone can't be reached\n"
+        "Kim can't be reached on Telegram any more (they may have blocked the bot). "
         "Reminders to them are paused; please contact them another way."
     ]
     alex_row = next(r for r in await clinic.rows(chat_id=ALEX, status=OutboxStatus.SENT))

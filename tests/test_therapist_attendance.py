@@ -98,7 +98,8 @@ async def test_the_therapist_is_prompted_when_a_session_ends(bot: BotHarness) ->
     await bot.notifier.run_due()
 
     assert therapist.last.text == (
-        "📝 Time to mark attendance\nGroup Therapy, Mon 30 Nov, 6:00 pm (Evening Group A) has ended. Mark who was there?"
+        "📝 Time to mark attendance\n"
+        "Group Therapy, Mon 30 Nov, 6:00 pm (Evening Group A) has ended. Mark who was there?"
     )
     sheet = await therapist.press("Mark attendance")
     assert sheet[-1].labels == ["▫️ Alex R.", "▫️ Jo P.", "Done"]
@@ -145,5 +146,6 @@ async def test_a_session_imported_on_the_command_line_gets_its_attendance_prompt
     await bot.notifier.run_due()
     prompts = [m.text for m in therapist.inbox if "has ended" in m.text]
     assert prompts == [
-        "📝 Time to mark attendance\nIndividual Session, Mon 30 Nov, 10:00 am has ended. Mark who was there?"
+        "📝 Time to mark attendance\n"
+        "Individual Session, Mon 30 Nov, 10:00 am has ended. Mark who was there?"
     ]

@@ -46,12 +46,14 @@ async def test_consecutive_misses_alert_once_per_crossing(bot: BotHarness) -> No
     assert risk_alerts(therapist) == []
     await mark(bot, therapist, 2, 3)  # Wed: absent -> 2 in a row
     assert risk_alerts(therapist) == [
-        "⚠️ A patient may need a check-in\nAlex R. has missed 2 sessions in a row. It may be a good moment to reach out."
+        "⚠️ A patient may need a check-in\n"
+        "Alex R. has missed 2 sessions in a row. It may be a good moment to reach out."
     ]
     await mark(bot, therapist, 3, 3)  # Thu: absent -> 3 in a row, 3 in 30 days
     assert len([a for a in risk_alerts(therapist) if "in a row" in a]) == 1
     assert risk_alerts(therapist)[-1] == (
-        "⚠️ A patient may need a check-in\nAlex R. has missed 3 sessions in the last 30 days. Insurance coverage may be at risk."
+        "⚠️ A patient may need a check-in\n"
+        "Alex R. has missed 3 sessions in the last 30 days. Insurance coverage may be at risk."
     )
     await mark(bot, therapist, 7, 1)  # next Mon: present, the streak ends
     await mark(bot, therapist, 9, 3)  # Wed: absent
