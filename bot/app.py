@@ -164,6 +164,7 @@ def register_handlers(application: Application) -> None:
             materials.build_handler(),
             patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
+            CommandHandler("privacy", common.show_privacy, message),
             CommandHandler("schedule", show_schedule, message),
             CommandHandler("catchup", catchup.list_catchup, message),
             CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),

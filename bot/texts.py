@@ -12,6 +12,7 @@ from bot.kinds import Role
 COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.UNKNOWN: (
         ("start", "Start with your personal invite link"),
+        ("privacy", "What I keep and who sees it"),
         ("help", "What I can do"),
     ),
     Role.PATIENT: (
@@ -20,6 +21,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("catchup", "Material for sessions you missed"),
         ("settings", "When I remind you"),
         ("buddy", "Invite a friend to get reminder nudges"),
+        ("privacy", "What I keep and who sees it"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -33,6 +35,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.BUDDY: (
         ("stop", "Stop the reminders"),
+        ("privacy", "What I keep and who sees it"),
         ("help", "What I can do"),
     ),
 }
@@ -65,15 +68,27 @@ THERAPIST_WELCOME = (
     "Here is what you can do:\n\n{commands}"
 )
 
+BUDDY_PRIVACY = (
+    "As a reminder buddy, I keep your first name, this chat and your time zone, only to send "
+    "the short reminders you agreed to. Telegram carries our messages. Nothing else about you "
+    "is kept, and you learn nothing about your friend but when they have an appointment. "
+    "Send /stop at any time and the reminders end."
+)
+# Before consent nothing names the person or the program: a forwarded link shows no one else
+# whose it is or what it is for.
 CONSENT = (
-    "Hi {name}, welcome to {program}. 👋\n\n"
-    "Before we start, here is what I keep and who sees it:\n"
-    "• your name, your sessions and your time zone;\n"
-    "• what you tell me about coming to sessions (for example that you'll miss one, "
-    "and why, if you choose to say).\n\n"
-    "Only you and your care team can see this. I never share it with anyone else, and "
-    "I never post anything in group chats.\n\n"
-    "Is that okay with you?"
+    "Hi! You've been invited to a reminder service. 👋\n\n{privacy}\n\nIs that okay with you?"
+)
+PRIVACY = (
+    "Here is what I keep and who sees it:\n"
+    "• your name, your appointments and your time zone;\n"
+    "• what you tell me about coming to them (for example that you'll miss one, and why, "
+    "if you choose to say), and anything you ask me to pass on.\n\n"
+    "Who sees it: your care team; the clinic's attendance records, which go to billing and "
+    "your insurance; and letters (for example for court, probation or work) only when you "
+    "ask for one. Telegram carries our messages, as it does all your chats. Nothing goes to "
+    "anyone else, and I never post anything in group chats. A friend you invite as a "
+    "reminder buddy only ever learns that you have an appointment and when."
 )
 CONSENT_YES = "Yes, that's okay"
 CONSENT_NO = "No, thanks"

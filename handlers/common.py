@@ -70,6 +70,12 @@ async def set_commands_for(context: BotContext, chat_id: int, role: Role) -> Non
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
 
 
+async def show_privacy(update: Update, context: BotContext) -> None:
+    """/privacy (Telegram's recommended global command): what is kept and who sees it."""
+    privacy = texts.BUDDY_PRIVACY if context.actor.role is Role.BUDDY else texts.PRIVACY
+    await update.effective_message.reply_text(privacy)
+
+
 async def show_help(update: Update, context: BotContext) -> None:
     role = context.actor.role
     if role is Role.UNKNOWN:

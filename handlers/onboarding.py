@@ -59,7 +59,6 @@ async def start(update: Update, context: BotContext) -> int:
     """Entry point: /start, with or without an invite code."""
     message = update.effective_message
     actor = context.actor
-    program = context.config.program.name
     if not context.args:
         if actor.role is Role.BUDDY:
             await message.reply_text(
@@ -114,9 +113,7 @@ async def start(update: Update, context: BotContext) -> int:
             ],
         ]
     )
-    await message.reply_text(
-        texts.CONSENT.format(name=check.person.name, program=program), reply_markup=keyboard
-    )
+    await message.reply_text(texts.CONSENT.format(privacy=texts.PRIVACY), reply_markup=keyboard)
     return Onboarding.CONSENT
 
 

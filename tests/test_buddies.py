@@ -56,7 +56,7 @@ async def test_a_buddy_accepts_and_gets_a_plain_nudge(bot: BotHarness) -> None:
         "👋 Reminder: Alex has an appointment today at 6:00 pm.\n\n"
         "Send /stop if you'd rather not get these reminders."
     ]
-    assert bot.api.commands["chat:900"] == ["stop", "help"]
+    assert bot.api.commands["chat:900"] == ["stop", "privacy", "help"]
     # The bot's own username is the clinic's choice (README: pick a neutral one).
     for text in [invitation.split("https://")[0], *everything_seen_by(bot, 900)]:
         assert not CLINICAL.search(text), text

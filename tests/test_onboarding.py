@@ -61,6 +61,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "catchup",
         "settings",
         "buddy",
+        "privacy",
         "help",
     ]
 
@@ -244,3 +245,18 @@ async def test_one_person_opening_two_patient_links_is_enrolled_as_the_newest(
     owner = bot.user(778, "Alex")
     await onboard_patient(bot, owner, alex.code, "✅ Eastern time")
     assert (await people.find_by_telegram_id(bot.db, 778)).handle == "alex"
+
+
+async def test_before_consent_the_greeting_names_nobody_and_privacy_is_always_there(
+    bot: BotHarness,
+) -> None:
+    _, alex = await bot.clinic()
+    stranger = bot.user(779, "Someone who got the link forwarded")
+
+    greeting = (await stranger.send(f"/start {alex.code}"))[-1].text
+    privacy = (await bot.user(780, "Anyone").send("/privacy"))[-1].text
+
+    assert greeting.startswith("Hi! You've been invited to a reminder service.")
+    assert "Alex" not in greeting and "Test IOP" not in greeting
+    for text in (greeting, privacy):
+        assert "billing" in text and "insurance" in text and "Telegram carries" in text
