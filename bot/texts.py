@@ -161,7 +161,7 @@ PATIENT_TIP = (
     "“running 10 min late”."
 )
 CONFIRM_UPCOMING = "Just to check: you can't make it to {session}?"
-CONFIRM_MISSED = "Just to check: you missed {session}?"
+CONFIRM_MISSED = "Is this about {session}?"
 CONFIRM_YES = "Yes, that's the one"
 CONFIRM_OTHER = "No, a different one"
 PICK_UPCOMING = "Which session can't you make?"
@@ -199,24 +199,25 @@ ABSENCE_RECORDED_UPCOMING = (
 )
 ABSENCE_RECORDED_MISSED = (
     "Thanks for telling me, {name} 💙 It happens, and I'm glad you got in touch. "
-    "I've let {therapist} know you missed {session}."
+    "I've let {therapist} know you couldn't make it to {session}."
 )
 ABSENCE_ALREADY_REPORTED = "You'd already told me about {session}, so nothing else to do. 💙"
 CATCH_UP_PROMISE = "I'll send you the recording and reading for it, so you can catch up."
 ABSENCE_CANCELLED = "Okay, I've stopped. Nothing was sent."
+# Fees: the way to avoid one comes first, and a worry about cost has somewhere to go.
 POLICY_LATE_CANCEL = (
-    "Because this is less than {hours} hours before the session, a late-cancellation fee of "
-    "{fee} may apply, unless you reschedule within {days} days. Your care team can help "
-    "you find a make-up time."
+    "If you book a make-up within {days} days, there's no fee. Otherwise a late-cancellation "
+    "fee of {fee} may apply, as this is less than {hours} hours before the session. Tell "
+    "{{therapist}} if cost is a worry."
 )
 POLICY_MISSED = (
-    "A missed-session fee of {fee} may apply, unless you reschedule within {days} days. "
-    "Your care team can help you find a make-up time."
+    "If you book a make-up within {days} days, there's no fee. Otherwise a missed-session fee "
+    "of {fee} may apply. Tell {{therapist}} if cost is a worry."
 )
+HEALTH_ACK = "I hope you feel better soon."
 WITHDRAWN = "That's great news! 😊 I've let {therapist} know you'll be at {session} after all."
-TOO_LATE_TO_WITHDRAW = (
-    "{session} has already started. If you can, join now — better late than never! 💙"
-)
+TOO_LATE_TO_WITHDRAW = "{session} has already started. If you can, you're welcome to join now."
+TOO_LATE_TO_WITHDRAW_WITH_LINK = TOO_LATE_TO_WITHDRAW + "\nJoin here: {link}"
 ATTENDANCE_CONFIRMED = "Great, see you at {session}! 😊"
 # After crisis words (the pause): nothing cheerful, just the facts.
 ATTENDANCE_CONFIRMED_QUIET = "Thank you for letting me know. You're down for {session}."
@@ -340,10 +341,7 @@ MATERIALS_TARGET_SERIES = "every {title} session"
 
 # --- patients: follow-up and catch-up
 
-FOLLOWUP = (
-    "Hi {name}, we missed you at {session}. 💙 How are you doing? "
-    "Whatever happened, you're still part of the group."
-)
+FOLLOWUP = "Hi {name}, just checking in after {session}. 💙 How are you doing?"
 FOLLOWUP_MATERIAL = "Send me the catch-up material"
 FOLLOWUP_TALK = "I'd like to talk to my therapist"
 FOLLOWUP_OKAY = "I'm okay"

@@ -109,7 +109,7 @@ async def test_missed_session_asks_the_reason_with_buttons(bot: BotHarness) -> N
     bot.clock.advance(timedelta(days=1))  # Tuesday morning
 
     question = await patient.send("sorry I missed yesterday's group")
-    assert question[-1].text == "Just to check: you missed Group Therapy, Mon 30 Nov, 6:00 pm?"
+    assert question[-1].text == "Is this about Group Therapy, Mon 30 Nov, 6:00 pm?"
     reason = await patient.press("Yes, that's the one")
     assert "Would you like to share why?" in reason[-1].text
     assert "Not feeling up to it" in reason[-1].labels and "Skip" in reason[-1].labels
@@ -351,9 +351,18 @@ async def test_stickers_during_a_dialog_get_a_kind_reply(bot: BotHarness) -> Non
 @pytest.mark.parametrize(
     ("hours_ahead", "note"),
     [
-        (3, "less than 24 hours before the session, a late-cancellation fee of $25.00"),
+        (
+            3,
+            "If you book a make-up within 7 days, there's no fee. Otherwise a late-cancellation"
+            " fee of $25.00 may apply, as this is less than 24 hours before the session. Tell"
+            " Dr. Lee if cost is a worry.",
+        ),
         (72, None),
-        (-1, "A missed-session fee of $25.00 may apply, unless you reschedule within 7 days"),
+        (
+            -1,
+            "If you book a make-up within 7 days, there's no fee. Otherwise a missed-session fee"
+            " of $25.00 may apply. Tell Dr. Lee if cost is a worry.",
+        ),
     ],
 )
 async def test_policy_is_explained_with_the_fee(
@@ -418,3 +427,29 @@ async def test_a_therapists_mark_is_not_overwritten_by_the_patient(bot: BotHarne
     await patient.press("Skip")
 
     assert await attendance(bot.db) == [("2026-11-30", "present", None)]
+
+
+async def test_a_fee_never_comes_straight_after_an_illness(
+    config: Config, reader: MessageReader
+) -> None:
+    clock = FakeClock(datetime(2026, 12, 3, 15, 0, tzinfo=NEW_YORK))  # 3 hours before
+    config = replace(config, policy=PolicyConfig(no_show_fee=Decimal("25"), currency="USD"))
+    async with start_bot(config, clock, reader) as bot:
+        _, patient = await clinic(bot)
+        await patient.send("can't make it tonight, I have the flu")
+        done = await patient.press("Yes, that's the one")
+
+    text = done[-1].text
+    assert text.index("I hope you feel better soon.") < text.index("there's no fee")
+
+
+async def test_too_late_to_withdraw_still_offers_the_join_link(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    await patient.send("can't make it tonight, work")
+    await patient.press("Yes, that's the one")
+    bot.clock.set(datetime(2026, 11, 30, 18, 10, tzinfo=NEW_YORK))
+
+    reply = await patient.send("nvm I will be there tonight")
+
+    assert "already started" in reply[-1].text
+    assert reply[-1].text.endswith("Join here: https://video.example/evening-a")

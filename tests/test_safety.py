@@ -282,7 +282,7 @@ async def test_a_session_from_the_two_weeks_before_the_first_import_can_be_repor
 
     reply = await alex.send("so sorry, I missed last thursday's group")
 
-    assert reply[-1].text == "Just to check: you missed Group Therapy, Thu 26 Nov, 6:00 pm?"
+    assert reply[-1].text == "Is this about Group Therapy, Thu 26 Nov, 6:00 pm?"
 
 
 async def test_crisis_alerts_are_claimed_before_a_burst_of_due_rows(bot: BotHarness) -> None:

@@ -419,7 +419,9 @@ async def _record(
     parts = [template.format(name=patient.name, therapist=recorded.therapist, session=session)]
     note = absence_policy_note(recorded.lead, context.config.policy)
     if note:
-        parts.append(note)
+        if recorded.absence.reason == Reason.HEALTH.value:
+            parts.append(texts.HEALTH_ACK)  # a fee never comes straight after "I'm ill"
+        parts.append(note.format(therapist=recorded.therapist))
     parts.append(texts.CATCH_UP_PROMISE)
     await update.effective_message.reply_text("\n\n".join(parts))
 

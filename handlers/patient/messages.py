@@ -164,7 +164,10 @@ async def confirm_attendance(update: Update, context: BotContext, occurrence: Oc
         template = texts.ATTENDANCE_CONFIRMED_QUIET if quiet else texts.ATTENDANCE_CONFIRMED
         return template.format(session=label)
     if coming is Coming.TOO_LATE:
-        return texts.TOO_LATE_TO_WITHDRAW.format(session=label)
+        template = (
+            texts.TOO_LATE_TO_WITHDRAW_WITH_LINK if occurrence.link else texts.TOO_LATE_TO_WITHDRAW
+        )
+        return template.format(session=label, link=occurrence.link)
     therapist = await therapist_name(context.services, patient)
     return texts.WITHDRAWN.format(therapist=therapist, session=label)
 
