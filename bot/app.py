@@ -170,6 +170,7 @@ def register_handlers(application: Application) -> None:
             CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),
             CallbackQueryHandler(catchup.caught_up, pattern=callbacks.CAUGHT_UP_PATTERN),
             CommandHandler("settings", settings.show_settings, message),
+            CommandHandler("name", settings.change_name, message),
             CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),
             CommandHandler("buddy", buddies.show_buddies, message),
             CallbackQueryHandler(buddies.patient_presses, pattern=callbacks.BUDDY_PATIENT_PATTERN),

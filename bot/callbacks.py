@@ -79,6 +79,8 @@ BUDDY_ANSWER_PATTERN = rf"^bu:[yn]:{ID}:[0-9a-f]{{16}}{END}"
 CONSENT = "consent:"  # consent:<y|n>:<invite>
 CONSENT_PATTERN = rf"^consent:[yn]:{ID}{END}"
 TIMEZONE = "tz:"  # tz:<choice>
+NAME_KEEP = "nm:keep"  # the name suggested when joining is fine
+NAME_KEEP_PATTERN = rf"^{NAME_KEEP}{END}"
 
 # --- therapist: attendance sheet (the prompt after a session is planned by bot.outbox.notices)
 ATTENDANCE_MARK = "at:"  # at:<occurrence>:<patient> toggles one patient

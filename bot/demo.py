@@ -103,6 +103,7 @@ async def _play(folder: Path) -> str:
         await patient.send(f"/start {alex.code}")
         await patient.press("Yes, that's okay")
         await patient.press("✅ Eastern time")
+        await patient.send("Al")
 
         await at(0, 9, 15, "Alex invites a reminder buddy; Sam says yes")
         await patient.send("/buddy")

@@ -38,10 +38,11 @@ class IssuedInvite:
 MAX_NAME = 80  # what a greeting, an alert and a button label can carry
 
 
-def _reasonable_name(name: str) -> bool:
+def reasonable_name(name: str, limit: int = MAX_NAME) -> bool:
+    """A name that fits a greeting: one line, printable, 1 to ``limit`` characters."""
     stripped = name.strip()
     printable = all(unicodedata.category(ch)[0] != "C" for ch in stripped)
-    return 0 < len(stripped) <= MAX_NAME and printable
+    return 0 < len(stripped) <= limit and printable
 
 
 def new_code() -> str:
@@ -76,7 +77,7 @@ async def issue_invite(
     """Create (or refresh) the person and a one-time code for them."""
     if not handle and not name:
         raise InviteError("give --handle or --name (or both)")
-    if name is not None and not _reasonable_name(name):
+    if name is not None and not reasonable_name(name):
         raise InviteError(
             f"--name must be 1 to {MAX_NAME} characters on one line (no control characters)"
         )

@@ -19,7 +19,8 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("schedule", "Your sessions in the next 7 days"),
         ("absent", "Tell your care team you'll miss a session"),
         ("catchup", "Material for sessions you missed"),
-        ("settings", "When I remind you"),
+        ("settings", "When I remind you, and how reminders look"),
+        ("name", "What I call you: /name Alex"),
         ("buddy", "Invite a friend to get reminder nudges"),
         ("privacy", "What I keep and who sees it"),
         ("help", "What I can do"),
@@ -102,6 +103,10 @@ TIMEZONE_QUESTION = (
     "I'll show your session times in it. (Right now it's {local_time} in {zone_label}.)"
 )
 TIMEZONE_PROGRAM_MARK = "✅ {label}"
+ASK_NAME = "What would you like me to call you? Tap {name}, or send me the name you'd like."
+NAME_NOT_USABLE = "Could you send just the name, on one line (up to 40 letters)?"
+NAME_SET = "Okay, I'll call you {name}. 🙂"
+NAME_USAGE = "Send /name followed by what you'd like me to call you, e.g. /name Alex"
 PATIENT_WELCOME = (
     "You're all set, {name}! 🎉\n\n"
     "I'll keep track of your sessions with {therapist} and remind you before each one.\n\n"

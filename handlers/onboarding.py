@@ -36,16 +36,18 @@ from bot.kinds import Role
 from bot.schedule.agenda import week_agenda
 from bot.usecases.enrolment import (
     check_invite,
+    choose_name,
     enrol_patient,
     enrol_therapist,
     held_invite,
     hold_patient_invite,
     let_go_of_invite,
+    person_of,
 )
 from handlers import buddies
-from handlers.common import set_commands_for
+from handlers.common import button, set_commands_for
 from storage import people
-from storage.records import InviteCheck, InviteStatus
+from storage.records import InviteCheck, InviteStatus, Person
 
 NAME = "onboarding"
 
@@ -53,6 +55,7 @@ NAME = "onboarding"
 class Onboarding(IntEnum):
     CONSENT = 1
     TIMEZONE = 2
+    NAME = 3
 
 
 async def start(update: Update, context: BotContext) -> int:
@@ -69,7 +72,10 @@ async def start(update: Update, context: BotContext) -> int:
         else:
             await message.reply_text(
                 texts.WELCOME_BACK.format(
-                    name=actor.person.name, commands=texts.command_list(actor.role)
+                    name=actor.person.call_name
+                    if actor.role is Role.PATIENT
+                    else actor.person.name,
+                    commands=texts.command_list(actor.role),
                 )
             )
         return ConversationHandler.END
@@ -188,20 +194,47 @@ async def receive_timezone(update: Update, context: BotContext) -> int | None:
         await query.edit_message_text(texts.INVITE_TAKEN_MEANWHILE)
         return ConversationHandler.END
     await query.edit_message_text(f"🕒 {timezones.label(zone)}")
+    keep = button(person.call_name, callbacks.NAME_KEEP)
+    await query.message.reply_text(
+        texts.ASK_NAME.format(name=person.call_name), reply_markup=InlineKeyboardMarkup([[keep]])
+    )
+    return Onboarding.NAME
+
+
+async def receive_name(update: Update, context: BotContext) -> int | None:
+    """The name to use: the suggested one (a button) or their own words."""
+    person = context.actor.person or await person_of(context.services, update.effective_user.id)
+    if person is None:
+        await update.effective_message.reply_text(texts.INVITE_TAKEN_MEANWHILE)
+        return ConversationHandler.END
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+    else:
+        chosen = await choose_name(context.services, person, update.effective_message.text)
+        if chosen is None:
+            await update.effective_message.reply_text(texts.NAME_NOT_USABLE)
+            return None
+        person = chosen
+    await _welcome(update, context, person)
+    return ConversationHandler.END
+
+
+async def _welcome(update: Update, context: BotContext, person: Person) -> None:
     therapist = await people.get_person(context.db, person.therapist_id)
     agenda = await week_agenda(
         context.db, person, context.clock.now(), context.config.program.timezone
     )
     await set_commands_for(context, update.effective_chat.id, Role.PATIENT)
-    await query.message.reply_text(
+    await update.effective_message.reply_text(
         texts.PATIENT_WELCOME.format(
-            name=person.name,
+            name=person.call_name,
             therapist=therapist.name,
             next_sessions=agenda,
             commands=texts.command_list(Role.PATIENT),
         )
     )
-    return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -227,6 +260,12 @@ def build_handler() -> ConversationHandler:
                 ],
                 Onboarding.TIMEZONE: [
                     CallbackQueryHandler(receive_timezone, pattern=f"^{callbacks.TIMEZONE}")
+                ],
+                Onboarding.NAME: [
+                    CallbackQueryHandler(receive_name, pattern=callbacks.NAME_KEEP_PATTERN),
+                    MessageHandler(
+                        filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, receive_name
+                    ),
                 ],
             },
             fallbacks=[

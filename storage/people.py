@@ -13,7 +13,7 @@ from storage.timestamps import from_db_optional, to_db
 
 _PERSON_COLUMNS = (
     "p.id, p.handle, p.role, p.name, p.therapist_id, p.telegram_id, p.chat_id, p.timezone,"
-    " p.registered_at, p.unreachable_at"
+    " p.registered_at, p.unreachable_at, p.preferred_name, p.discreet"
 )
 
 
@@ -29,6 +29,8 @@ def _person(row: sqlite3.Row) -> Person:
         timezone=row["timezone"],
         registered_at=from_db_optional(row["registered_at"]),
         unreachable_at=from_db_optional(row["unreachable_at"]),
+        preferred_name=row["preferred_name"],
+        discreet=bool(row["discreet"]),
     )
 
 
@@ -236,3 +238,15 @@ async def caseload(db: Database, therapist_id: int) -> list[Person]:
         (therapist_id, therapist_id, therapist_id),
     )
     return [_person(row) for row in rows]
+
+
+async def set_preferred_name(db: Database, person_id: int, name: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET preferred_name = ? WHERE id = ?", (name, person_id))
+
+
+async def set_discreet(db: Database, person_id: int, discreet: bool) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE people SET discreet = ? WHERE id = ?", (int(discreet), person_id)
+        )

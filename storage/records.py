@@ -22,6 +22,16 @@ class Person:
     registered_at: datetime | None
     # Set when Telegram said they blocked the bot; cleared when they write again.
     unreachable_at: datetime | None = None
+    preferred_name: str | None = None  # what the patient asked to be called
+    discreet: bool = True  # first lines on a locked phone say only "your appointment"
+
+    @property
+    def call_name(self) -> str:
+        """How the bot addresses them: their chosen name, else their first name."""
+        if self.preferred_name:
+            return self.preferred_name
+        words = self.name.split()
+        return words[0] if words else self.name
 
     @property
     def is_registered(self) -> bool:

@@ -27,7 +27,7 @@ async def report_monday(patient: ChatUser) -> None:
 
 
 def followups(user: ChatUser) -> list[str]:
-    return [m.text for m in user.inbox if m.text.startswith("Hi Alex R., just checking in")]
+    return [m.text for m in user.inbox if m.text.startswith("Hi Alex, just checking in")]
 
 
 async def add_material(therapist: ChatUser, session_label: str, *messages: str) -> list[str]:
@@ -50,8 +50,7 @@ async def test_a_reported_absence_gets_a_caring_follow_up(bot: BotHarness) -> No
     await at(bot, FOLLOWUP_TIME)
 
     assert followups(patient) == [
-        "Hi Alex R., just checking in after Group Therapy, Mon 30 Nov, 6:00 pm. 💙 How are you"
-        " doing?"
+        "Hi Alex, just checking in after Group Therapy, Mon 30 Nov, 6:00 pm. 💙 How are you doing?"
     ]
     assert patient.last.labels == [
         "Send me the catch-up material", "I'd like to talk to my therapist", "I'm okay",

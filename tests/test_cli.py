@@ -120,7 +120,7 @@ def test_demo_prints_a_transcript(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert code == 0
     assert "bot → Dr. Lee: Welcome, Dr. Lee!" in out
-    assert "bot → Alex: You're all set, Alex R.!" in out
+    assert "bot → Alex: You're all set, Al!" in out
     assert "bot → group chat: Hi! I only talk in private chats." in out
 
 

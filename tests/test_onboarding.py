@@ -46,9 +46,11 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
     question = await patient.press("Yes, that's okay")
     assert question[-1].labels[0] == "✅ Eastern time"  # the program's zone comes first
 
-    welcome = await patient.press("Pacific time")
+    asked = await patient.press("Pacific time")
+    assert asked[-1].text.startswith("What would you like me to call you? Tap Alex")
+    welcome = await patient.send("Lex")
     text = welcome[-1].text
-    assert "You're all set, Alex R.!" in text and "Dr. Lee" in text
+    assert "You're all set, Lex!" in text and "Dr. Lee" in text
     # 18:00 in New York is 3:00 pm in Los Angeles.
     assert "Mon 30 Nov, 3:00 pm – 6:00 pm · Group Therapy" in text
     assert "Times are in Pacific time." in text
@@ -60,6 +62,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "absent",
         "catchup",
         "settings",
+        "name",
         "buddy",
         "privacy",
         "help",
@@ -260,3 +263,15 @@ async def test_before_consent_the_greeting_names_nobody_and_privacy_is_always_th
     assert "Alex" not in greeting and "Test IOP" not in greeting
     for text in (greeting, privacy):
         assert "billing" in text and "insurance" in text and "Telegram carries" in text
+
+
+async def test_a_patient_can_change_the_name_the_bot_uses(bot: BotHarness) -> None:
+    _, patient = await bot.joined_clinic()
+
+    bad = await patient.send("/name " + "x" * 60)
+    good = await patient.send("/name Lexi")
+    later = await patient.send("/start")
+
+    assert "just the name" in bad[-1].text
+    assert good[-1].text == "Okay, I'll call you Lexi. 🙂"
+    assert later[-1].text.startswith("Welcome back, Lexi!")

@@ -54,6 +54,7 @@ async def test_an_alert_goes_out_through_the_job_queue_without_anyone_asking(
         await patient.send(f"/start {alex.code}")
         await patient.press("Yes, that's okay")
         await patient.press("✅ Eastern time")
+        await patient.press(patient.last.labels[0])  # the name to use, as suggested
         await patient.send("I won't be able to make it")
         await patient.press(patient.last.labels[0])
         await patient.press("Work")

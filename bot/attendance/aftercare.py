@@ -32,7 +32,7 @@ async def after_absence(s: Services, patient: Person, occurrence: Occurrence) ->
             patient_id=patient.id,
             chat_id=patient.chat_id,
             occurrence_id=occurrence.id,
-            name=patient.name,
+            name=patient.call_name,
             session=session,
             due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot.invites import CODE_PATTERN, hash_code
+from bot.invites import CODE_PATTERN, hash_code, reasonable_name
 from bot.services import Services
 from storage import people
 from storage.records import InviteCheck, InviteStatus, Person
+
+NAME_LIMIT = 40  # what fits in a greeting
 
 
 async def check_invite(s: Services, code: str, telegram_id: int) -> InviteCheck:
@@ -59,3 +61,16 @@ async def enrol_patient(s: Services, telegram_id: int, chat_id: int, zone: str) 
     if person is not None:
         await s.notifier.replan([person.id])
     return person
+
+
+async def person_of(s: Services, telegram_id: int) -> Person | None:
+    return await people.find_by_telegram_id(s.db, telegram_id)
+
+
+async def choose_name(s: Services, person: Person, name: str) -> Person | None:
+    """Use the name the patient chose; None if it is not a usable name (one short line)."""
+    name = " ".join(name.split())
+    if not reasonable_name(name, limit=NAME_LIMIT):
+        return None
+    await people.set_preferred_name(s.db, person.id, name)
+    return await people.get_person(s.db, person.id)

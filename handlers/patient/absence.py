@@ -416,7 +416,9 @@ async def _record(
         if recorded.absence.kind is AbsenceKind.MISSED
         else texts.ABSENCE_RECORDED_UPCOMING
     )
-    parts = [template.format(name=patient.name, therapist=recorded.therapist, session=session)]
+    parts = [
+        template.format(name=patient.call_name, therapist=recorded.therapist, session=session)
+    ]
     note = absence_policy_note(recorded.lead, context.config.policy)
     if note:
         if recorded.absence.reason == Reason.HEALTH.value:

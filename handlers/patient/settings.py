@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.durations import parse_duration
 from bot.kinds import Role
 from bot.labels import lead_label
+from bot.usecases.enrolment import choose_name
 from bot.usecases.settings import lead_times, toggle_lead_time, use_default_lead_times
 from handlers.access import for_roles
 
@@ -76,3 +77,17 @@ async def change_setting(update: Update, context: BotContext) -> None:
         await query.edit_message_text(
             texts.SETTINGS.format(current=_describe(after)), reply_markup=_keyboard(after)
         )
+
+
+@for_roles(Role.PATIENT)
+async def change_name(update: Update, context: BotContext) -> None:
+    """/name NEW NAME: what the bot calls the patient."""
+    wanted = " ".join(context.args or [])
+    if not wanted:
+        await update.effective_message.reply_text(texts.NAME_USAGE)
+        return
+    person = await choose_name(context.services, context.actor.person, wanted)
+    if person is None:
+        await update.effective_message.reply_text(texts.NAME_NOT_USABLE)
+        return
+    await update.effective_message.reply_text(texts.NAME_SET.format(name=person.call_name))

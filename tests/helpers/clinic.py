@@ -118,7 +118,8 @@ async def start_bot(
 
 
 async def onboard_patient(harness: BotHarness, user: ChatUser, code: str, zone_label: str) -> None:
-    """Walk a patient through consent and time zone."""
+    """Walk a patient through consent, time zone and the name to use (the suggested one)."""
     await user.send(f"/start {code}")
     await user.press("Yes, that's okay")
-    await user.press(zone_label)
+    asked = await user.press(zone_label)
+    await user.press(asked[-1].labels[0])
