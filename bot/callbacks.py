@@ -67,6 +67,7 @@ CAUGHT_UP_PATTERN = rf"^cu:{ID}{END}"
 SETTINGS_TOGGLE = "st:t:"  # st:t:<lead time label>
 SETTINGS_DEFAULT = "st:default"
 SETTINGS_DONE = "st:done"
+SETTINGS_DISCREET = "st:discreet"
 
 # --- patient and buddy: reminder buddies
 BUDDY_INVITE = "bd:invite"

@@ -347,6 +347,7 @@ MATERIALS_TARGET_SERIES = "every {title} session"
 # --- patients: follow-up and catch-up
 
 FOLLOWUP = "Hi {name}, just checking in after {session}. 💙 How are you doing?"
+FOLLOWUP_DISCREET = "Hi {name}, just checking in. 💙 How are you doing?\n(After {session}.)"
 FOLLOWUP_MATERIAL = "Send me the catch-up material"
 FOLLOWUP_TALK = "I'd like to talk to my therapist"
 FOLLOWUP_OKAY = "I'm okay"
@@ -359,6 +360,7 @@ ALERT_TALK = (
     "💬 A request to talk\n{patient} would like to talk with you (after missing {session})."
 )
 MATERIAL_HEADER = "📚 Catch-up for {session}:"
+MATERIAL_HEADER_DISCREET = "📚 Something to catch up on\nFor {session}:"
 MATERIAL_LINK = "• {title}: {url}"
 MATERIAL_FILE = "• {title} (file: send /catchup to get it)"
 CAUGHT_UP = "Done, I've caught up"
@@ -387,6 +389,14 @@ SETTINGS = (
 )
 SETTINGS_NONE = "no reminders"
 SETTINGS_DEFAULT = "Use the clinic's usual times"
+SETTINGS_DISCREET = {
+    True: "🔒 Discreet first lines: on",
+    False: "🔓 Discreet first lines: off",
+}
+SETTINGS_DISCREET_ABOUT = (
+    '\nDiscreet first lines: a locked phone shows only "your appointment"; the details '
+    "follow when you open the chat."
+)
 SETTINGS_DONE = "Done"
 SETTINGS_SAVED = "Saved. I'll remind you: {current}. 🙂"
 SETTINGS_SAVED_NONE = (
@@ -449,11 +459,15 @@ PATIENT_BUDDY_ENDED = "Okay, {name} won't get any more reminders."
 # the session, its kind, the clinic or anything clinical (42 CFR Part 2).
 
 REMINDER = "⏰ Reminder: {title} {{when}}{{until}}."
+# Discreet versions (on by default): a locked phone shows "your appointment", details below.
+REMINDER_DISCREET = "⏰ Reminder: your appointment {{when}}{{until}}.\n{title}"
 BUTTON_CONFIRM = "I'll be there"
 BUTTON_ABSENT = "Can't make it"
 BUTTON_LATE = "Running late"
 CHECKIN = "{title} is starting now. We'd love to see you there! 💙"
 CHECKIN_WITH_LINK = "{title} starts now — join here: {link}"
+CHECKIN_DISCREET = "Your appointment is starting now. We'd love to see you there! 💙\n{title}"
+CHECKIN_WITH_LINK_DISCREET = "Your appointment is starting now.\n{title}: join here: {link}"
 BUDDY_NUDGE = (
     "👋 Reminder: {name} has an appointment {{when}}.\n\n"
     "Send /stop if you'd rather not get these reminders."
@@ -516,6 +530,13 @@ DIGEST_NONE = "none"
 SESSION_CANCELLED_NOTICE = "📅 Change: {title} on {day} at {time} is cancelled."
 SESSION_MOVED_NOTICE = (
     "📅 Change: {title} on {day} at {time} has moved to {new_day} at {new_time}."
+)
+SESSION_CANCELLED_NOTICE_DISCREET = (
+    "📅 A change to your appointment\n{title} on {day} at {time} is cancelled."
+)
+SESSION_MOVED_NOTICE_DISCREET = (
+    "📅 A change to your appointment\n"
+    "{title} on {day} at {time} has moved to {new_day} at {new_time}."
 )
 
 # --- words inside other texts (bot.labels)

@@ -88,7 +88,8 @@ async def load_plan_inputs(
     scope = "" if patient_ids is None else " AND id IN (SELECT value FROM json_each(?))"
     scope_args = () if patient_ids is None else (_json_ids(patient_ids),)
     patient_rows = await db.fetch_all(
-        "SELECT id, name, chat_id, timezone, registered_at FROM people WHERE role = 'patient'"
+        "SELECT id, name, chat_id, timezone, registered_at, discreet FROM people"
+        " WHERE role = 'patient'"
         " AND telegram_id IS NOT NULL AND chat_id IS NOT NULL AND unreachable_at IS NULL"
         f"{scope}",
         scope_args,
@@ -100,6 +101,7 @@ async def load_plan_inputs(
             row["chat_id"],
             row["timezone"],
             from_db(row["registered_at"]) if row["registered_at"] else None,
+            bool(row["discreet"]),
         )
         for row in patient_rows
     }
@@ -548,6 +550,7 @@ class RemindedChange:
     new_start: datetime
     cancelled: bool
     timezone: str
+    discreet: bool = True
 
 
 async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
@@ -555,7 +558,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     rows = await db.fetch_all(
         "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, s.title,"
         " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
-        " coalesce(p.timezone, s.timezone)"
+        " coalesce(p.timezone, s.timezone), p.discreet"
         " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
         " JOIN series s ON s.id = o.series_id JOIN people p ON p.id = x.person_id"
         " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
@@ -563,6 +566,8 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
         (to_db(now),),
     )
     return [
-        RemindedChange(r[0], r[1], r[2], r[3], from_db(r[4]), from_db(r[5]), bool(r[6]), r[7])
+        RemindedChange(
+            r[0], r[1], r[2], r[3], from_db(r[4]), from_db(r[5]), bool(r[6]), r[7], bool(r[8])
+        )
         for r in rows
     ]

@@ -147,4 +147,19 @@ async def test_settings_change_which_reminders_come(bot: BotHarness) -> None:
 
     assert done[-1].text == "Saved. I'll remind you: 1 day before, 30 minutes before. 🙂"
     reminders = [m.text for m in patient.inbox if m.text.startswith("⏰ Reminder")]
-    assert reminders == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 30 minutes)."]
+    assert reminders == [
+        "⏰ Reminder: your appointment today at 6:00 pm (in 30 minutes).\nGroup Therapy"
+    ]
+
+
+async def test_discreet_first_lines_can_be_turned_off_in_settings(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+
+    await patient.send("/settings")
+    await patient.press("🔒 Discreet first lines: on")
+    assert patient.last.labels[-2] == "🔓 Discreet first lines: off"
+    await patient.press("Done")
+    await at(bot, MONDAY_5PM)
+
+    reminders = [m.text for m in patient.inbox if m.text.startswith("⏰ Reminder")]
+    assert reminders == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]

@@ -50,7 +50,8 @@ async def test_a_reported_absence_gets_a_caring_follow_up(bot: BotHarness) -> No
     await at(bot, FOLLOWUP_TIME)
 
     assert followups(patient) == [
-        "Hi Alex, just checking in after Group Therapy, Mon 30 Nov, 6:00 pm. 💙 How are you doing?"
+        "Hi Alex, just checking in. 💙 How are you doing?\n"
+        "(After Group Therapy, Mon 30 Nov, 6:00 pm.)"
     ]
     assert patient.last.labels == [
         "Send me the catch-up material", "I'd like to talk to my therapist", "I'm okay",
@@ -110,7 +111,7 @@ async def test_material_added_later_reaches_the_absent_patient_once(bot: BotHarn
 
     material = [m for m in patient.inbox if m.text.startswith("📚")]
     assert [m.text for m in material] == [
-        "📚 Catch-up for Group Therapy, Mon 30 Nov, 6:00 pm:\n"
+        "📚 Something to catch up on\nFor Group Therapy, Mon 30 Nov, 6:00 pm:\n"
         "• Recording: https://video.example/rec/monday"
     ]
     done = await patient.press("Done, I've caught up")
@@ -137,7 +138,10 @@ async def test_material_that_exists_comes_with_a_late_report(bot: BotHarness) ->
 
     # Due together, the follow-up and the material go as one message (one per chat at once).
     assert "just checking in" in patient.last.text
-    assert "📚 Catch-up for Group Therapy, Mon 30 Nov, 6:00 pm:\n" in patient.last.text
+    assert (
+        "📚 Something to catch up on\nFor Group Therapy, Mon 30 Nov, 6:00 pm:\n"
+        in patient.last.text
+    )
     assert "• Reading: https://files.example/week1.pdf" in patient.last.text
 
 

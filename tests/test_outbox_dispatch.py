@@ -201,8 +201,12 @@ async def test_reminders_go_out_at_their_lead_times_exactly_once(clinic: Clinic)
 
     # Monday's 24h reminder fell due yesterday, before anyone had joined: still useful.
     await clinic.at(MONDAY_9AM)
-    assert clinic.sender.to(ALEX) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 9 hours)."]
-    assert clinic.sender.to(SAM) == ["⏰ Reminder: Group Therapy today at 3:00 pm (in 9 hours)."]
+    assert clinic.sender.to(ALEX) == [
+        "⏰ Reminder: your appointment today at 6:00 pm (in 9 hours).\nGroup Therapy"
+    ]
+    assert clinic.sender.to(SAM) == [
+        "⏰ Reminder: your appointment today at 3:00 pm (in 9 hours).\nGroup Therapy"
+    ]
     assert clinic.scheduled[-1] == MONDAY_6PM - timedelta(hours=1)
 
     await clinic.at(MONDAY_9AM + timedelta(hours=1))
@@ -210,7 +214,7 @@ async def test_reminders_go_out_at_their_lead_times_exactly_once(clinic: Clinic)
 
     await clinic.at(MONDAY_6PM - timedelta(hours=1))
     assert clinic.sender.to(ALEX)[-1] == (
-        "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
     )
     last = clinic.sender.delivered[-1]
     occurrence = await clinic.occurrence_id("2026-11-30")
@@ -224,11 +228,14 @@ async def test_reminders_go_out_at_their_lead_times_exactly_once(clinic: Clinic)
 
     await clinic.at(MONDAY_6PM)
     assert clinic.sender.to(KIM)[-1] == (
-        "Group Therapy starts now — join here: https://video.example/evening-a"
+        "Your appointment is starting now.\nGroup Therapy: join here: https://video.example/evening-a"
     )
 
     await clinic.at(MONDAY_6PM + timedelta(days=1))
-    assert clinic.sender.to(ALEX)[-1] == "⏰ Reminder: Group Therapy tomorrow at 6:00 pm."
+    assert (
+        clinic.sender.to(ALEX)[-1]
+        == "⏰ Reminder: your appointment tomorrow at 6:00 pm.\nGroup Therapy"
+    )
     assert [len(clinic.sender.to(chat)) for chat in (ALEX, SAM, KIM)] == [4, 4, 4]
     sent = await clinic.rows(status=OutboxStatus.SENT)
     assert len(sent) == 12
@@ -242,7 +249,7 @@ async def test_downtime_sends_what_is_still_useful_and_skips_the_stale(clinic: C
     # Down from 16:50 to 17:40: the 1h reminder (due 17:00) still goes, with the right words.
     await clinic.at(MONDAY_6PM - timedelta(minutes=20))
     assert clinic.sender.to(ALEX)[-1] == (
-        "⏰ Reminder: Group Therapy today at 6:00 pm (in 20 minutes)."
+        "⏰ Reminder: your appointment today at 6:00 pm (in 20 minutes).\nGroup Therapy"
     )
 
     # Down again until 18:20: the check-in (18:00-18:15) is stale, never sent late.
@@ -318,7 +325,7 @@ async def test_a_moved_session_is_withdrawn_until_re_planned(clinic: Clinic) -> 
     assert summary.updated > 0
     await clinic.at(MONDAY_6PM)
     assert clinic.sender.to(ALEX)[-1] == (
-        "⏰ Reminder: Group Therapy today at 7:00 pm (in 1 hour)."
+        "⏰ Reminder: your appointment today at 7:00 pm (in 1 hour).\nGroup Therapy"
     )
 
 
@@ -402,8 +409,8 @@ async def test_the_checkin_is_only_for_patients_who_have_not_confirmed(clinic: C
     await clinic.at(MONDAY_6PM - timedelta(hours=1))
     await clinic.at(MONDAY_6PM)
 
-    assert "starts now" not in clinic.sender.to(ALEX)[-1]  # confirmed: reminders only
-    assert "starts now" in clinic.sender.to(SAM)[-1]
+    assert "starting now" not in clinic.sender.to(ALEX)[-1]  # confirmed: reminders only
+    assert "starting now" in clinic.sender.to(SAM)[-1]
 
 
 # --- merging, pacing and errors
@@ -424,7 +431,7 @@ async def test_rows_due_to_one_chat_go_as_one_message(clinic: Clinic) -> None:
     await clinic.at(MONDAY_6PM - timedelta(hours=1))
 
     assert clinic.sender.to(ALEX)[-1] == (
-        "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour).\n\n"
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy\n\n"
         "📎 Tonight's reading: https://files.example/reading.pdf"
     )
     rows = await clinic.rows(status=OutboxStatus.SENT, chat_id=ALEX)

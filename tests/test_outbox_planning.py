@@ -81,10 +81,10 @@ def test_reminders_at_each_lead_time_and_a_checkin_at_the_start() -> None:
         ("p:1", 101, 1, 1)
     }
     assert text_at(reminders[0], reminders[0].due_at) == (
-        "⏰ Reminder: Group Therapy tomorrow at 6:00 pm."
+        "⏰ Reminder: your appointment tomorrow at 6:00 pm.\nGroup Therapy"
     )
     assert text_at(reminders[1], reminders[1].due_at) == (
-        "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
     )
     buttons = json.loads(reminders[1].payload)["buttons"]
     assert [[b["text"] for b in row] for row in buttons] == [
@@ -94,7 +94,7 @@ def test_reminders_at_each_lead_time_and_a_checkin_at_the_start() -> None:
     (checkin,) = of_kind(planned, NotificationKind.CHECKIN)
     assert (checkin.due_at, checkin.expires_at) == (start, start + timedelta(minutes=15))
     assert text_at(checkin, start) == (
-        "Group Therapy starts now — join here: https://video.example/evening-a"
+        "Your appointment is starting now.\nGroup Therapy: join here: https://video.example/evening-a"
     )
 
 
@@ -148,9 +148,9 @@ def test_each_patient_reads_their_own_time_zone() -> None:
         if r.variant == "1h"
     }
     assert texts == {
-        101: "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour).",
-        102: "⏰ Reminder: Group Therapy today at 3:00 pm (in 1 hour).",
-        103: "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour).",
+        101: "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy",
+        102: "⏰ Reminder: your appointment today at 3:00 pm (in 1 hour).\nGroup Therapy",
+        103: "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy",
     }
 
 
@@ -169,7 +169,7 @@ def test_downtime_catch_up_plans_only_what_is_not_stale() -> None:
         (NotificationKind.CHECKIN, "start"),
     ]
     reminder = half_hour_before[0]
-    assert text_at(reminder, start - timedelta(minutes=30)).endswith("(in 30 minutes).")
+    assert "(in 30 minutes)." in text_at(reminder, start - timedelta(minutes=30))
 
     assert [p.kind for p in plan([session(start)], start + timedelta(minutes=5))] == []
     assert plan([session(start)], start) == []
@@ -391,9 +391,9 @@ def test_rows_for_one_chat_merge_into_one_message() -> None:
     assert [(m.chat_id, m.row_ids) for m in messages] == [(101, (1, 2, 3)), (202, (4,))]
     merged = messages[0]
     assert merged.text == (
-        "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour).\n\n"
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy\n\n"
         "📎 The reading for Monday: https://x.example/r\n\n"
-        "⏰ Reminder: Group Therapy today at 8:00 pm (in 3 hours)."
+        "⏰ Reminder: your appointment today at 8:00 pm (in 3 hours).\nGroup Therapy"
     )
     # Two reminders in one message: each button says which session it answers.
     assert merged.buttons == [

@@ -35,7 +35,10 @@ async def test_reminder_an_hour_before_with_buttons(bot: BotHarness) -> None:
 
     await at(bot, MONDAY_5PM)
 
-    assert patient.last.text == "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+    assert (
+        patient.last.text
+        == "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
+    )
     assert patient.last.labels == ["I'll be there", "Can't make it", "Running late"]
     # They joined at 9 am: the 24h reminder fell due before that and was never owed.
     assert reminders(patient) == [patient.last.text]
@@ -46,7 +49,7 @@ async def test_reminder_shows_the_patients_own_time(bot: BotHarness) -> None:
 
     await at(bot, MONDAY_5PM)
 
-    assert patient.last.text.startswith("⏰ Reminder: Group Therapy today at 3:00 pm")
+    assert patient.last.text.startswith("⏰ Reminder: your appointment today at 3:00 pm")
 
 
 async def test_ill_be_there_confirms_and_skips_the_check_in(bot: BotHarness) -> None:
@@ -63,8 +66,11 @@ async def test_ill_be_there_confirms_and_skips_the_check_in(bot: BotHarness) -> 
 
     assert replies[-1].text == "Great, see you at Group Therapy, Mon 30 Nov, 6:00 pm! 😊"
     assert "✔️ You'll be there" in reminders(patient)[-1]
-    assert "starts now" not in patient.last.text
-    assert jo.last.text == "Group Therapy starts now — join here: https://video.example/evening-a"
+    assert "starting now" not in patient.last.text
+    assert (
+        jo.last.text
+        == "Your appointment is starting now.\nGroup Therapy: join here: https://video.example/evening-a"
+    )
 
 
 async def test_cant_make_it_goes_into_the_absence_dialog(bot: BotHarness) -> None:
@@ -78,7 +84,7 @@ async def test_cant_make_it_goes_into_the_absence_dialog(bot: BotHarness) -> Non
     assert therapist.last.text.startswith("🔔 New absence report\nAlex R. can't make it")
     assert "Reported 1 hour ahead." in therapist.last.text
     await at(bot, MONDAY_6PM)
-    assert "starts now" not in patient.last.text  # no check-in after an absence
+    assert "starting now" not in patient.last.text  # no check-in after an absence
 
 
 async def test_running_late_asks_how_late_and_tells_the_therapist(bot: BotHarness) -> None:
@@ -153,9 +159,13 @@ async def test_downtime_catch_up_and_stale_skip(
     async with start_bot(config, clock, reader, api) as bot:
         await bot.notifier.run_due()
 
-    assert sent_late == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 30 minutes)."]
+    assert sent_late == [
+        "⏰ Reminder: your appointment today at 6:00 pm (in 30 minutes).\nGroup Therapy"
+    ]
     # Wednesday's session had started: nothing about it; Thursday's 24h reminder is still due.
-    assert reminders(patient)[1:] == ["⏰ Reminder: Group Therapy tomorrow at 6:00 pm."]
+    assert reminders(patient)[1:] == [
+        "⏰ Reminder: your appointment tomorrow at 6:00 pm.\nGroup Therapy"
+    ]
     skipped = await _count(config, clock, reader, api, "skipped")
     assert skipped >= 1
 
@@ -190,7 +200,9 @@ async def test_429_is_retried_and_nothing_is_lost(bot: BotHarness) -> None:
     assert reminders(patient) == []
     await at(bot, MONDAY_5PM + timedelta(seconds=6))
 
-    assert reminders(patient) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]
+    assert reminders(patient) == [
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
+    ]
 
 
 async def test_a_patient_who_blocked_the_bot_is_marked_and_the_therapist_told_once(
@@ -222,7 +234,9 @@ async def test_a_blocked_patient_who_writes_again_gets_reminders_again(bot: BotH
     await patient.send("/schedule")
     await at(bot, datetime(2026, 12, 2, 17, 0, tzinfo=NEW_YORK))
 
-    assert reminders(patient) == ["⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."]
+    assert reminders(patient) == [
+        "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
+    ]
 
 
 async def test_reminders_keep_local_time_through_the_dst_week(bot: BotHarness) -> None:
@@ -230,7 +244,7 @@ async def test_reminders_keep_local_time_through_the_dst_week(bot: BotHarness) -
     _, patient = await clinic(bot)
 
     def one_hour_reminders() -> list[str]:
-        return [text for text in reminders(patient) if text.endswith("(in 1 hour).")]
+        return [text for text in reminders(patient) if "(in 1 hour)." in text]
 
     for moment in (
         datetime(2026, 10, 29, 17, 0, tzinfo=NEW_YORK),  # Thu, EDT (UTC-4)
@@ -242,7 +256,7 @@ async def test_reminders_keep_local_time_through_the_dst_week(bot: BotHarness) -
         assert len(one_hour_reminders()) == before  # not a minute early (nor an hour)
         await at(bot, moment)
         assert one_hour_reminders()[before:] == [
-            "⏰ Reminder: Group Therapy today at 6:00 pm (in 1 hour)."
+            "⏰ Reminder: your appointment today at 6:00 pm (in 1 hour).\nGroup Therapy"
         ]
 
 
@@ -301,10 +315,12 @@ async def test_patients_reminded_of_a_session_hear_when_it_changes(bot: BotHarne
     await bot.notifier.run_due()
 
     assert (
-        moved
-        == "📅 Change: Group Therapy on Mon 30 Nov at 6:00 pm has moved to Mon 30 Nov at 6:30 pm."
+        moved == "📅 A change to your appointment\n"
+        "Group Therapy on Mon 30 Nov at 6:00 pm has moved to Mon 30 Nov at 6:30 pm."
     )
     notices = [m.text for m in patient.inbox if m.text.startswith("📅")]
     # Wednesday was cancelled too, but nobody had been reminded of it yet: no notice.
-    assert notices[-1] == "📅 Change: Group Therapy on Mon 30 Nov at 6:00 pm is cancelled."
+    assert notices[-1] == (
+        "📅 A change to your appointment\nGroup Therapy on Mon 30 Nov at 6:00 pm is cancelled."
+    )
     assert len(notices) == 2

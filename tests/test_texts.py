@@ -23,6 +23,7 @@ SAMPLE = {
     "text": "I want to die",
     "therapist": "Dr. Lee",
     "buddy": "Sam",
+    "title": "Group Therapy",
 }
 
 
@@ -39,6 +40,24 @@ def test_every_staff_message_kind_is_listed() -> None:
 def test_a_staff_message_s_first_line_names_nobody_and_nothing_clinical(name: str) -> None:
     first = _fill(getattr(texts, name)).split("\n")[0].lower()
     assert "alex" not in first and "sam" not in first
+    assert not [word for word in CLINICAL if word in first], first
+
+
+# What a patient gets unasked in discreet mode (the default): reminders, check-ins, etc.
+DISCREET_PATIENT_MESSAGES = sorted(
+    name
+    for name in dir(texts)
+    if name.endswith("_DISCREET") and isinstance(getattr(texts, name), str)
+)
+
+
+def test_every_discreet_patient_message_kind_is_listed() -> None:
+    assert len(DISCREET_PATIENT_MESSAGES) >= 7
+
+
+@pytest.mark.parametrize("name", DISCREET_PATIENT_MESSAGES)
+def test_a_discreet_patient_message_s_first_line_is_only_about_an_appointment(name: str) -> None:
+    first = _fill(getattr(texts, name)).split("\n")[0].lower()
     assert not [word for word in CLINICAL if word in first], first
 
 

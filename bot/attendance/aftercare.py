@@ -33,6 +33,7 @@ async def after_absence(s: Services, patient: Person, occurrence: Occurrence) ->
             chat_id=patient.chat_id,
             occurrence_id=occurrence.id,
             name=patient.call_name,
+            discreet=patient.discreet,
             session=session,
             due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
         )
@@ -77,4 +78,5 @@ def _material(
         session=session,
         materials=materials,
         due_at=max(now, occurrence.ends_at),
+        discreet=patient.discreet,
     )

@@ -18,8 +18,9 @@ def followup_row(
     name: str,
     session: str,
     due_at: datetime,
+    discreet: bool = True,
 ) -> Planned:
-    """'We missed you' after a missed session; sent only while they are still marked absent."""
+    """'Checking in' after a missed session; sent only while they are still marked absent."""
     buttons = [
         [
             {
@@ -30,7 +31,9 @@ def followup_row(
         [{"text": texts.FOLLOWUP_TALK, "callback_data": f"{callbacks.FOLLOWUP}t:{occurrence_id}"}],
         [{"text": texts.FOLLOWUP_OKAY, "callback_data": f"{callbacks.FOLLOWUP}o:{occurrence_id}"}],
     ]
-    text = texts.FOLLOWUP.format(name=name, session=session)
+    text = (texts.FOLLOWUP_DISCREET if discreet else texts.FOLLOWUP).format(
+        name=name, session=session
+    )
     return person_event(
         NotificationKind.FOLLOWUP,
         person_id=patient_id,
@@ -43,8 +46,9 @@ def followup_row(
     )
 
 
-def material_text(session: str, materials: Sequence[Material]) -> str:
-    lines = [texts.MATERIAL_HEADER.format(session=session)]
+def material_text(session: str, materials: Sequence[Material], discreet: bool = False) -> str:
+    header = texts.MATERIAL_HEADER_DISCREET if discreet else texts.MATERIAL_HEADER
+    lines = [header.format(session=session)]
     for material in materials:
         if material.url:
             lines.append(texts.MATERIAL_LINK.format(title=material.title, url=material.url))
@@ -62,13 +66,14 @@ def material_row(
     materials: Sequence[Material],
     due_at: datetime,
     tag: str = "",
+    discreet: bool = True,
 ) -> Planned:
     """The material for one missed session; each material goes to each patient once."""
     button = [
         [{"text": texts.CAUGHT_UP, "callback_data": f"{callbacks.CAUGHT_UP}{occurrence_id}"}]
     ]
     variant = tag or "material:" + ",".join(str(m.id) for m in materials)
-    payload = {"text": material_text(session, materials), "buttons": button}
+    payload = {"text": material_text(session, materials, discreet), "buttons": button}
     return person_event(
         NotificationKind.MATERIAL,
         person_id=patient_id,

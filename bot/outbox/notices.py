@@ -26,6 +26,7 @@ class SessionChange(Protocol):
     old_start: datetime
     new_start: datetime
     cancelled: bool
+    discreet: bool
 
 
 class EndingSession(Protocol):
@@ -92,12 +93,20 @@ def change_notices(changes: Sequence[SessionChange], now: datetime) -> list[Plan
         zone = ZoneInfo(change.timezone)
         old, new = change.old_start.astimezone(zone), change.new_start.astimezone(zone)
         if change.cancelled:
-            text = texts.SESSION_CANCELLED_NOTICE.format(
-                title=change.title, day=short_day(old), time=format_clock(old)
+            template = (
+                texts.SESSION_CANCELLED_NOTICE_DISCREET
+                if change.discreet
+                else texts.SESSION_CANCELLED_NOTICE
             )
+            text = template.format(title=change.title, day=short_day(old), time=format_clock(old))
             variant = f"change:{change.occurrence_id}:cancelled"
         else:
-            text = texts.SESSION_MOVED_NOTICE.format(
+            template = (
+                texts.SESSION_MOVED_NOTICE_DISCREET
+                if change.discreet
+                else texts.SESSION_MOVED_NOTICE
+            )
+            text = template.format(
                 title=change.title, day=short_day(old), time=format_clock(old),
                 new_day=short_day(new), new_time=format_clock(new),
             )  # fmt: skip

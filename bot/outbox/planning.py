@@ -83,6 +83,7 @@ class PlanPatient:
     timezone: str | None
     # Reminders that fell due before someone joined were never owed to them.
     registered_at: datetime | None = None
+    discreet: bool = True  # first lines say "your appointment" (a locked phone shows them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,7 @@ def plan_notifications(
                         start,
                         due,
                         expires,
-                        payloads.reminder(session, zone),
+                        payloads.reminder(session, zone, patient.discreet),
                     )
                 )
             if checkin_expires > now:
@@ -182,7 +183,7 @@ def plan_notifications(
                         start,
                         start,
                         checkin_expires,
-                        payloads.checkin(session, zone),
+                        payloads.checkin(session, zone, patient.discreet),
                     )
                 )
             for buddy in buddies.get(patient_id, ()):
@@ -265,16 +266,17 @@ class _PayloadCache:
     def __init__(self) -> None:
         self._cache: dict[tuple[Any, ...], str] = {}
 
-    def reminder(self, session: PlanSession, zone: str) -> str:
-        key = ("r", session.occurrence_id, session.title, session.starts_at, zone)
+    def reminder(self, session: PlanSession, zone: str, discreet: bool) -> str:
+        key = ("r", session.occurrence_id, session.title, session.starts_at, zone, discreet)
         if key not in self._cache:
-            self._cache[key] = reminder_payload(session, zone)
+            self._cache[key] = reminder_payload(session, zone, discreet)
         return self._cache[key]
 
-    def checkin(self, session: PlanSession, zone: str) -> str:
-        key = ("c", session.occurrence_id, session.title, session.link, session.starts_at, zone)
+    def checkin(self, session: PlanSession, zone: str, discreet: bool) -> str:
+        key = ("c", session.occurrence_id, session.title, session.link, session.starts_at, zone,
+               discreet)  # fmt: skip
         if key not in self._cache:
-            self._cache[key] = checkin_payload(session, zone)
+            self._cache[key] = checkin_payload(session, zone, discreet)
         return self._cache[key]
 
     def buddy_nudge(self, patient_name: str, start: datetime, zone: str) -> str:
@@ -301,11 +303,13 @@ def _tag(session: PlanSession, zone: str) -> str:
     return f"{session.title}, {format_clock(session.starts_at.astimezone(cached_zone(zone)))}"
 
 
-def reminder_payload(session: PlanSession, zone: str) -> str:
+def reminder_payload(session: PlanSession, zone: str, discreet: bool = True) -> str:
     occurrence_id = session.occurrence_id
     return json.dumps(
         {
-            "text": texts.REMINDER.format(title=session.title),
+            "text": (texts.REMINDER_DISCREET if discreet else texts.REMINDER).format(
+                title=session.title
+            ),
             "when": _when(session.starts_at, zone),
             "tag": _tag(session, zone),
             "buttons": [
@@ -320,9 +324,12 @@ def reminder_payload(session: PlanSession, zone: str) -> str:
     )
 
 
-def checkin_payload(session: PlanSession, zone: str) -> str:
+def checkin_payload(session: PlanSession, zone: str, discreet: bool = True) -> str:
     occurrence_id = session.occurrence_id
-    template = texts.CHECKIN_WITH_LINK if session.link else texts.CHECKIN
+    if discreet:
+        template = texts.CHECKIN_WITH_LINK_DISCREET if session.link else texts.CHECKIN_DISCREET
+    else:
+        template = texts.CHECKIN_WITH_LINK if session.link else texts.CHECKIN
     return json.dumps(
         {
             "text": template.format(title=session.title, link=session.link),

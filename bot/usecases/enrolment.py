@@ -59,6 +59,9 @@ async def enrol_patient(s: Services, telegram_id: int, chat_id: int, zone: str) 
         timezone=zone, now=now, consented=True,
     )  # fmt: skip
     if person is not None:
+        if not s.config.reminders.discreet:
+            await people.set_discreet(s.db, person.id, False)
+            person = await people.get_person(s.db, person.id)
         await s.notifier.replan([person.id])
     return person
 

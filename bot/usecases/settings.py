@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.services import Services
+from storage import people
 from storage import preferences as preference_store
 from storage.records import Person
 
@@ -27,3 +28,10 @@ async def use_default_lead_times(s: Services, patient: Person) -> tuple[timedelt
     await preference_store.clear_reminder_lead_times(s.db, patient.id)
     await s.notifier.replan([patient.id])
     return await lead_times(s, patient)
+
+
+async def toggle_discreet(s: Services, patient: Person) -> bool:
+    """Turn discreet first lines on or off; returns the new setting (reminders re-planned)."""
+    await people.set_discreet(s.db, patient.id, not patient.discreet)
+    await s.notifier.replan([patient.id])
+    return not patient.discreet

@@ -12,13 +12,18 @@ from bot.durations import parse_duration
 from bot.kinds import Role
 from bot.labels import lead_label
 from bot.usecases.enrolment import choose_name
-from bot.usecases.settings import lead_times, toggle_lead_time, use_default_lead_times
+from bot.usecases.settings import (
+    lead_times,
+    toggle_discreet,
+    toggle_lead_time,
+    use_default_lead_times,
+)
 from handlers.access import for_roles
 
 _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
     rf"^({callbacks.SETTINGS_TOGGLE}({_CHOICES})"
-    rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE})$"
+    rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE}|{callbacks.SETTINGS_DISCREET})$"
 )
 
 
@@ -32,7 +37,7 @@ def _describe(leads: tuple[timedelta, ...]) -> str:
     return ", ".join(texts.LEAD_LABELS.get(lead_label(lead), lead_label(lead)) for lead in leads)
 
 
-def _keyboard(leads: tuple[timedelta, ...]) -> InlineKeyboardMarkup:
+def _keyboard(leads: tuple[timedelta, ...], discreet: bool) -> InlineKeyboardMarkup:
     chosen = {lead_label(lead) for lead in leads}
     rows = [
         [
@@ -46,6 +51,13 @@ def _keyboard(leads: tuple[timedelta, ...]) -> InlineKeyboardMarkup:
     rows.append(
         [InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=callbacks.SETTINGS_DEFAULT)]
     )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                texts.SETTINGS_DISCREET[discreet], callback_data=callbacks.SETTINGS_DISCREET
+            )
+        ]
+    )
     rows.append([InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=callbacks.SETTINGS_DONE)])
     return InlineKeyboardMarkup(rows)
 
@@ -54,7 +66,8 @@ def _keyboard(leads: tuple[timedelta, ...]) -> InlineKeyboardMarkup:
 async def show_settings(update: Update, context: BotContext) -> None:
     leads = await _current(context)
     await update.effective_message.reply_text(
-        texts.SETTINGS.format(current=_describe(leads)), reply_markup=_keyboard(leads)
+        texts.SETTINGS.format(current=_describe(leads)) + texts.SETTINGS_DISCREET_ABOUT,
+        reply_markup=_keyboard(leads, context.actor.person.discreet),
     )
 
 
@@ -67,6 +80,14 @@ async def change_setting(update: Update, context: BotContext) -> None:
         saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
         await query.edit_message_text(saved if leads else texts.SETTINGS_SAVED_NONE)
         return
+    if query.data == callbacks.SETTINGS_DISCREET:
+        discreet = await toggle_discreet(context.services, context.actor.person)
+        leads = await _current(context)
+        await query.edit_message_text(
+            texts.SETTINGS.format(current=_describe(leads)) + texts.SETTINGS_DISCREET_ABOUT,
+            reply_markup=_keyboard(leads, discreet),
+        )
+        return
     before = await _current(context)
     if query.data == callbacks.SETTINGS_DEFAULT:
         after = await use_default_lead_times(context.services, context.actor.person)
@@ -75,7 +96,8 @@ async def change_setting(update: Update, context: BotContext) -> None:
         after = await toggle_lead_time(context.services, context.actor.person, lead)
     if after != before:  # Telegram refuses an edit that changes nothing
         await query.edit_message_text(
-            texts.SETTINGS.format(current=_describe(after)), reply_markup=_keyboard(after)
+            texts.SETTINGS.format(current=_describe(after)) + texts.SETTINGS_DISCREET_ABOUT,
+            reply_markup=_keyboard(after, context.actor.person.discreet),
         )
 
 
