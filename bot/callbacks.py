@@ -68,6 +68,7 @@ SETTINGS_TOGGLE = "st:t:"  # st:t:<lead time label>
 SETTINGS_DEFAULT = "st:default"
 SETTINGS_DONE = "st:done"
 SETTINGS_DISCREET = "st:discreet"
+SETTINGS_QUIET = "st:quiet"
 
 # --- patient and buddy: reminder buddies
 BUDDY_INVITE = "bd:invite"

@@ -54,6 +54,8 @@ class RemindersConfig:
     followup_after: timedelta = timedelta(hours=2)
     buddy_lead_time: timedelta = timedelta(hours=2)
     buddy_quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    # Routine messages to a patient inside these hours (their zone) arrive without a sound.
+    patient_quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     # New patients get discreet first lines ("your appointment") unless this is false.
     discreet: bool = True
 
@@ -201,6 +203,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "followup_after": tomlvalues.duration,
             "buddy_lead_time": tomlvalues.duration,
             "buddy_quiet_hours": _quiet_hours,
+            "patient_quiet_hours": _quiet_hours,
             "discreet": tomlvalues.flag,
         },
     ),

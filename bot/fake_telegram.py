@@ -37,6 +37,7 @@ class Sent:
     text: str
     buttons: list[list[dict[str, Any]]] = field(default_factory=list)
     kind: str = "text"
+    silent: bool = False  # sent with disable_notification
 
     @property
     def labels(self) -> list[str]:
@@ -152,6 +153,7 @@ class FakeBotApi:
             message_id=self.next_message_id(),
             text=params["text"],
             buttons=markup.get("inline_keyboard", []),
+            silent=bool(params.get("disable_notification")),
         )
         self.messages.append(sent)
         self.activity.append(sent)

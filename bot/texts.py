@@ -397,6 +397,11 @@ SETTINGS_DISCREET_ABOUT = (
     '\nDiscreet first lines: a locked phone shows only "your appointment"; the details '
     "follow when you open the chat."
 )
+SETTINGS_QUIET = {
+    True: "🌙 Quiet nights: on",
+    False: "🔔 Quiet nights: off",
+}
+SETTINGS_QUIET_ABOUT = "\nQuiet nights: from {start} to {end}, messages arrive without a sound."
 SETTINGS_DONE = "Done"
 SETTINGS_SAVED = "Saved. I'll remind you: {current}. 🙂"
 SETTINGS_SAVED_NONE = (

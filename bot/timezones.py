@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from zoneinfo import ZoneInfo
 
 CHOICES: dict[str, str] = {
@@ -39,3 +40,15 @@ def cached_zone(name: str) -> ZoneInfo:
 def zone_or(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
     """A person's own zone, or the program's when they never chose one."""
     return cached_zone(name) if name else fallback
+
+
+def in_quiet_hours(moment: time, quiet_start: time, quiet_end: time) -> bool:
+    """Whether a local clock time falls in quiet hours that may run past midnight.
+
+    Equal start and end mean no quiet hours at all.
+    """
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= moment < quiet_end
+    return moment >= quiet_start or moment < quiet_end

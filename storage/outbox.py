@@ -88,7 +88,7 @@ async def load_plan_inputs(
     scope = "" if patient_ids is None else " AND id IN (SELECT value FROM json_each(?))"
     scope_args = () if patient_ids is None else (_json_ids(patient_ids),)
     patient_rows = await db.fetch_all(
-        "SELECT id, name, chat_id, timezone, registered_at, discreet FROM people"
+        "SELECT id, name, chat_id, timezone, registered_at, discreet, quiet FROM people"
         " WHERE role = 'patient'"
         " AND telegram_id IS NOT NULL AND chat_id IS NOT NULL AND unreachable_at IS NULL"
         f"{scope}",
@@ -102,6 +102,7 @@ async def load_plan_inputs(
             row["timezone"],
             from_db(row["registered_at"]) if row["registered_at"] else None,
             bool(row["discreet"]),
+            bool(row["quiet"]),
         )
         for row in patient_rows
     }
@@ -551,6 +552,7 @@ class RemindedChange:
     cancelled: bool
     timezone: str
     discreet: bool = True
+    quiet: bool = True
 
 
 async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
@@ -558,7 +560,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     rows = await db.fetch_all(
         "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, s.title,"
         " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
-        " coalesce(p.timezone, s.timezone), p.discreet"
+        " coalesce(p.timezone, s.timezone), p.discreet, p.quiet"
         " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
         " JOIN series s ON s.id = o.series_id JOIN people p ON p.id = x.person_id"
         " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
@@ -567,7 +569,16 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     )
     return [
         RemindedChange(
-            r[0], r[1], r[2], r[3], from_db(r[4]), from_db(r[5]), bool(r[6]), r[7], bool(r[8])
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            from_db(r[4]),
+            from_db(r[5]),
+            bool(r[6]),
+            r[7],
+            bool(r[8]),
+            bool(r[9]),
         )
         for r in rows
     ]

@@ -13,7 +13,7 @@ from storage.timestamps import from_db_optional, to_db
 
 _PERSON_COLUMNS = (
     "p.id, p.handle, p.role, p.name, p.therapist_id, p.telegram_id, p.chat_id, p.timezone,"
-    " p.registered_at, p.unreachable_at, p.preferred_name, p.discreet"
+    " p.registered_at, p.unreachable_at, p.preferred_name, p.discreet, p.quiet"
 )
 
 
@@ -31,6 +31,7 @@ def _person(row: sqlite3.Row) -> Person:
         unreachable_at=from_db_optional(row["unreachable_at"]),
         preferred_name=row["preferred_name"],
         discreet=bool(row["discreet"]),
+        quiet=bool(row["quiet"]),
     )
 
 
@@ -250,3 +251,8 @@ async def set_discreet(db: Database, person_id: int, discreet: bool) -> None:
         await conn.execute(
             "UPDATE people SET discreet = ? WHERE id = ?", (int(discreet), person_id)
         )
+
+
+async def set_quiet(db: Database, person_id: int, quiet: bool) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET quiet = ? WHERE id = ?", (int(quiet), person_id))

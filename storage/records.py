@@ -24,6 +24,7 @@ class Person:
     unreachable_at: datetime | None = None
     preferred_name: str | None = None  # what the patient asked to be called
     discreet: bool = True  # first lines on a locked phone say only "your appointment"
+    quiet: bool = True  # routine messages inside the quiet hours arrive silently
 
     @property
     def call_name(self) -> str:

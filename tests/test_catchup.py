@@ -171,3 +171,36 @@ async def test_a_material_title_with_crisis_words_is_just_a_title(bot: BotHarnes
     assert replies[0] == "✔️ Stored: Suicide prevention: when you want to die, who to call"
     assert all("988 (Suicide" not in text for text in replies)
     assert await bot.db.fetch_all("SELECT id FROM safety_events") == []
+
+
+def followup_sounds(user: ChatUser) -> list[bool]:
+    """For each follow-up: whether it arrived silently (Telegram's disable_notification)."""
+    return [m.silent for m in user.inbox if m.text.startswith("Hi Alex, just checking in")]
+
+
+async def test_a_follow_up_that_falls_at_night_arrives_without_a_sound(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    await at(bot, MONDAY_9PM.replace(hour=17))
+    await report_monday(patient)
+
+    await at(bot, FOLLOWUP_TIME)  # 11 pm, inside the default quiet nights (9 pm to 8 am)
+    crisis = await patient.send("i want to end my life")
+
+    assert followup_sounds(patient) == [True]
+    reminders = [m for m in patient.inbox if m.text.startswith("⏰ Reminder")]
+    assert reminders and not any(m.silent for m in reminders)  # 5 pm: with a sound
+    assert crisis and not any(m.silent for m in crisis)
+
+
+async def test_a_patient_can_turn_quiet_nights_off(bot: BotHarness) -> None:
+    _, patient = await clinic(bot)
+    shown = await patient.send("/settings")
+    assert "from 9:00 pm to 8:00 am, messages arrive without a sound" in shown[-1].text
+    await patient.press("🌙 Quiet nights: on")
+    assert "🔔 Quiet nights: off" in patient.last.labels
+    await patient.press("Done")
+    await report_monday(patient)
+
+    await at(bot, FOLLOWUP_TIME)
+
+    assert followup_sounds(patient) == [False]

@@ -84,7 +84,11 @@ class FakeSender:
         self.scripted.setdefault(chat_id, []).extend(results)
 
     async def send(
-        self, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None
+        self,
+        chat_id: int,
+        text: str,
+        buttons: list[list[tuple[str, str]]] | None,
+        silent: bool = False,
     ) -> SendResult:
         if self.scripted.get(chat_id):
             return self.scripted[chat_id].pop(0)

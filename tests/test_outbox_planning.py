@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot import callbacks
 from bot.config import RemindersConfig
 from bot.labels import describe_until
-from bot.outbox.delivery import STALE, due_notifications, merge_messages, render_text
+from bot.outbox.delivery import STALE, due_notifications, is_silent, merge_messages, render_text
 from bot.outbox.planning import (
     PlanBuddy,
     PlanPatient,
@@ -430,3 +430,28 @@ def test_a_safety_alert_goes_first_and_alone() -> None:
         ("urgent", (3,)),
         ("notice 1\n\nnotice 2", (1, 2)),
     ]
+
+
+def test_a_reminder_is_silent_only_inside_the_patient_s_own_quiet_hours() -> None:
+    # A 9 am session in New York: the day-before reminder is due 9 am; in Los Angeles that is
+    # 6 am, inside the quiet hours (9 pm to 8 am) of a patient living there.
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=NEW_YORK)
+    west = PlanPatient(2, "Jo K.", 102, "America/Los_Angeles")
+    loud = PlanPatient(3, "Sam T.", 103, "America/Los_Angeles", quiet=False)
+    rows = plan(
+        [session(start, patients=(1, 2, 3))],
+        start - timedelta(days=2),
+        patients=(ALEX, west, loud),
+    )
+    day_before = {
+        row.patient_id: row
+        for row in rows
+        if row.kind is NotificationKind.REMINDER and row.due_at == start - timedelta(hours=24)
+    }
+    due = start - timedelta(hours=24)
+
+    silent = {pid: is_silent(json.loads(row.payload), due) for pid, row in day_before.items()}
+
+    assert silent == {1: False, 2: True, 3: False}
+    # Equal times mean no quiet hours at all.
+    assert not is_silent(json.loads(day_before[2].payload.replace("08:00", "21:00")), due)

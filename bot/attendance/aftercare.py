@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.attendance.catchup import followup_row, material_row
 from bot.attendance.risk import check_risk
 from bot.labels import session_label
-from bot.outbox.rows import Planned
+from bot.outbox.rows import Planned, QuietHours
 from bot.services import Services
 from storage import materials as material_store
 from storage import people
@@ -34,13 +34,14 @@ async def after_absence(s: Services, patient: Person, occurrence: Occurrence) ->
             occurrence_id=occurrence.id,
             name=patient.call_name,
             discreet=patient.discreet,
+            quiet=_quiet(s, patient),
             session=session,
             due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
         )
     ]
     materials = await material_store.materials_for(s.db, occurrence.id)
     if materials:
-        rows.append(_material(patient, occurrence, session, materials, now))
+        rows.append(_material(s, patient, occurrence, session, materials, now))
     await s.notifier.enqueue(rows)
     await s.notifier.replan([patient.id])
     await check_risk(s, patient)
@@ -58,12 +59,19 @@ async def deliver_new_material(
         if patient.chat_id is None or occurrence is None:
             continue
         session = session_label(occurrence, s.zone_of(patient))
-        rows.append(_material(patient, occurrence, session, materials, now))
+        rows.append(_material(s, patient, occurrence, session, materials, now))
     await s.notifier.enqueue(rows)
     return len(rows)
 
 
+def _quiet(s: Services, patient: Person) -> tuple[str, QuietHours] | None:
+    if not patient.quiet:
+        return None
+    return s.zone_of(patient).key, s.config.reminders.patient_quiet_hours
+
+
 def _material(
+    s: Services,
     patient: Person,
     occurrence: Occurrence,
     session: str,
@@ -79,4 +87,5 @@ def _material(
         materials=materials,
         due_at=max(now, occurrence.ends_at),
         discreet=patient.discreet,
+        quiet=_quiet(s, patient),
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import callbacks, texts
-from bot.outbox.rows import NotificationKind, Planned, person_event
+from bot.outbox.rows import NotificationKind, Planned, QuietHours, person_event, quiet_field
 from storage.materials import Material
 
 
@@ -19,6 +19,7 @@ def followup_row(
     session: str,
     due_at: datetime,
     discreet: bool = True,
+    quiet: tuple[str, QuietHours] | None = None,
 ) -> Planned:
     """'Checking in' after a missed session; sent only while they are still marked absent."""
     buttons = [
@@ -39,7 +40,7 @@ def followup_row(
         person_id=patient_id,
         chat_id=chat_id,
         variant="followup",
-        payload={"text": text, "buttons": buttons},
+        payload={"text": text, "buttons": buttons, **_quiet(quiet)},
         due_at=due_at,
         occurrence_id=occurrence_id,
         patient_id=patient_id,
@@ -67,13 +68,18 @@ def material_row(
     due_at: datetime,
     tag: str = "",
     discreet: bool = True,
+    quiet: tuple[str, QuietHours] | None = None,
 ) -> Planned:
     """The material for one missed session; each material goes to each patient once."""
     button = [
         [{"text": texts.CAUGHT_UP, "callback_data": f"{callbacks.CAUGHT_UP}{occurrence_id}"}]
     ]
     variant = tag or "material:" + ",".join(str(m.id) for m in materials)
-    payload = {"text": material_text(session, materials, discreet), "buttons": button}
+    payload = {
+        "text": material_text(session, materials, discreet),
+        "buttons": button,
+        **_quiet(quiet),
+    }
     return person_event(
         NotificationKind.MATERIAL,
         person_id=patient_id,
@@ -84,3 +90,8 @@ def material_row(
         occurrence_id=occurrence_id,
         patient_id=patient_id,
     )
+
+
+def _quiet(quiet: tuple[str, QuietHours] | None) -> dict[str, object]:
+    """``quiet`` is the patient's (zone, quiet hours), None when they turned them off."""
+    return {} if quiet is None else quiet_field(*quiet)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from bot.labels import describe_until, describe_when
 from bot.outbox.rows import MAX_TEXT, OutboxRow, Priority
-from bot.timezones import cached_zone
+from bot.timezones import cached_zone, in_quiet_hours
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class OutgoingMessage:
     text: str
     buttons: Buttons | None
     row_ids: tuple[int, ...]
+    silent: bool = False  # sent without a sound: the patient's quiet hours
 
 
 def merge_messages(rows: Sequence[OutboxRow], now: datetime) -> list[OutgoingMessage]:
@@ -74,21 +75,22 @@ def merge_messages(rows: Sequence[OutboxRow], now: datetime) -> list[OutgoingMes
     for chat_id, chat_rows in by_chat.items():
         merged = [row for row in chat_rows if row.priority != Priority.SAFETY]
         messages.extend(
-            _message(chat_id, [(row.id, *_part(json.loads(row.payload), False, now))])
+            _message(chat_id, [(row.id, *_part(json.loads(row.payload), False, now))], False)
             for row in chat_rows
             if row.priority == Priority.SAFETY
         )
         parts = [(row.id, json.loads(row.payload)) for row in merged]
+        silent = any(is_silent(payload, now) for _, payload in parts)
         tagged = sum(1 for _, payload in parts if payload.get("buttons")) > 1
         chunk: list[tuple[int, str, Buttons]] = []
         for row_id, payload in parts:
             text, buttons = _part(payload, tagged, now)
             if chunk and len("\n\n".join([*(c[1] for c in chunk), text])) > MAX_TEXT:
-                messages.append(_message(chat_id, chunk))
+                messages.append(_message(chat_id, chunk, silent))
                 chunk = []
             chunk.append((row_id, text, buttons))
         if chunk:
-            messages.append(_message(chat_id, chunk))
+            messages.append(_message(chat_id, chunk, silent))
     return messages
 
 
@@ -96,13 +98,14 @@ def _part(payload: dict[str, Any], tagged: bool, now: datetime) -> tuple[str, Bu
     return render_text(payload, now), _buttons(payload, tagged)
 
 
-def _message(chat_id: int, chunk: list[tuple[int, str, Buttons]]) -> OutgoingMessage:
+def _message(chat_id: int, chunk: list[tuple[int, str, Buttons]], silent: bool) -> OutgoingMessage:
     buttons = [row for _, _, rows in chunk for row in rows]
     return OutgoingMessage(
         chat_id,
         "\n\n".join(text for _, text, _ in chunk)[:MAX_TEXT],
         buttons or None,
         tuple(row_id for row_id, _, _ in chunk),
+        silent,
     )
 
 
@@ -127,4 +130,15 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
     zone = cached_zone(when["tz"])
     return text.replace("{when}", describe_when(start, now, zone)).replace(
         "{until}", describe_until(start, now)
+    )
+
+
+def is_silent(payload: dict[str, Any], now: datetime) -> bool:
+    """Whether it is now the recipient's quiet hours (see ``rows.quiet_field``)."""
+    quiet = payload.get("quiet")
+    if not quiet:
+        return False
+    local = now.astimezone(cached_zone(quiet["tz"])).time()
+    return in_quiet_hours(
+        local, time.fromisoformat(quiet["from"]), time.fromisoformat(quiet["to"])
     )

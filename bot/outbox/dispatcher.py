@@ -99,8 +99,11 @@ class SendResult:
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: int, text: str, buttons: Buttons | None) -> SendResult:
-        """Send one text message; never raise for a Telegram error, return it instead."""
+    async def send(
+        self, chat_id: int, text: str, buttons: Buttons | None, silent: bool = False
+    ) -> SendResult:
+        """Send one text message (without a sound if ``silent``); never raise for a Telegram
+        error, return it instead."""
         ...
 
 
@@ -314,7 +317,9 @@ class Dispatcher:
         finally:
             slotted.set()
         try:
-            result = await self._sender.send(message.chat_id, message.text, message.buttons)
+            result = await self._sender.send(
+                message.chat_id, message.text, message.buttons, message.silent
+            )
         except Exception as error:  # a bug in a Sender must not strand rows in 'sending'
             log.exception("sender raised for chat %s", message.chat_id)
             result = SendResult.transient(f"sender raised {error!r}")

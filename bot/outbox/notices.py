@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks, texts
 from bot.labels import format_clock, short_day, staff_session_label, utc_stamp
-from bot.outbox.rows import NotificationKind, Planned, person_event
+from bot.outbox.rows import NotificationKind, Planned, QuietHours, person_event, quiet_field
 
 
 class SessionChange(Protocol):
@@ -27,6 +27,7 @@ class SessionChange(Protocol):
     new_start: datetime
     cancelled: bool
     discreet: bool
+    quiet: bool
 
 
 class EndingSession(Protocol):
@@ -86,8 +87,11 @@ def staff_alert_unreachable(
     )
 
 
-def change_notices(changes: Sequence[SessionChange], now: datetime) -> list[Planned]:
-    """One notice per patient, session and change (the key makes a repeat a no-op)."""
+def change_notices(
+    changes: Sequence[SessionChange], now: datetime, quiet_hours: QuietHours
+) -> list[Planned]:
+    """One notice per patient, session and change (the key makes a repeat a no-op); silent in
+    ``quiet_hours`` for patients who keep them."""
     notices = []
     for change in changes:
         zone = ZoneInfo(change.timezone)
@@ -119,7 +123,10 @@ def change_notices(changes: Sequence[SessionChange], now: datetime) -> list[Plan
                 person_id=change.patient_id,
                 chat_id=change.chat_id,
                 variant=variant,
-                payload={"text": text},
+                payload={
+                    "text": text,
+                    **quiet_field(change.timezone, quiet_hours if change.quiet else None),
+                },
                 due_at=now,
                 patient_id=change.patient_id,
                 expires_at=change.old_start,

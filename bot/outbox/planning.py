@@ -37,8 +37,16 @@ from bot import callbacks, texts
 from bot.config import RemindersConfig
 from bot.durations import parse_duration
 from bot.labels import first_name, format_clock, lead_label
-from bot.outbox.rows import COMPACT, NotificationKind, Planned, buddy_key, person_key
-from bot.timezones import cached_zone
+from bot.outbox.rows import (
+    COMPACT,
+    NotificationKind,
+    Planned,
+    QuietHours,
+    buddy_key,
+    person_key,
+    quiet_field,
+)
+from bot.timezones import cached_zone, in_quiet_hours
 
 CHECKIN_VARIANT = "start"
 BUDDY_VARIANT = "nudge"
@@ -84,6 +92,7 @@ class PlanPatient:
     # Reminders that fell due before someone joined were never owed to them.
     registered_at: datetime | None = None
     discreet: bool = True  # first lines say "your appointment" (a locked phone shows them)
+    quiet: bool = True  # routine messages inside the quiet hours arrive silently
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +156,7 @@ def plan_notifications(
                 continue
             key = keys.get(patient_id) or keys.setdefault(patient_id, person_key(patient_id))
             zone = patient.timezone or session.timezone
+            quiet = reminders.patient_quiet_hours if patient.quiet else None
             leads = prefs.get(patient_id, default_leads)
             if leads not in windows:
                 windows[leads] = _reminder_windows(start, leads, now)
@@ -166,7 +176,7 @@ def plan_notifications(
                         start,
                         due,
                         expires,
-                        payloads.reminder(session, zone, patient.discreet),
+                        payloads.reminder(session, zone, patient.discreet, quiet),
                     )
                 )
             if checkin_expires > now:
@@ -183,7 +193,7 @@ def plan_notifications(
                         start,
                         start,
                         checkin_expires,
-                        payloads.checkin(session, zone, patient.discreet),
+                        payloads.checkin(session, zone, patient.discreet, quiet),
                     )
                 )
             for buddy in buddies.get(patient_id, ()):
@@ -231,7 +241,7 @@ def buddy_nudge_window(
     zone = cached_zone(zone_name)
     quiet_start, quiet_end = quiet
     due = start - lead
-    if _in_quiet(due.astimezone(zone).time(), quiet_start, quiet_end):
+    if in_quiet_hours(due.astimezone(zone).time(), quiet_start, quiet_end):
         local = due.astimezone(zone)
         began_on = local.date() if local.time() >= quiet_start else local.date() - timedelta(1)
         began = datetime.combine(began_on, quiet_start, tzinfo=zone).astimezone(UTC)
@@ -248,14 +258,6 @@ def buddy_nudge_window(
     return due, min(start, next_quiet.astimezone(UTC))
 
 
-def _in_quiet(moment: time, quiet_start: time, quiet_end: time) -> bool:
-    if quiet_start == quiet_end:
-        return False
-    if quiet_start < quiet_end:
-        return quiet_start <= moment < quiet_end
-    return moment >= quiet_start or moment < quiet_end
-
-
 class _PayloadCache:
     """Shares one payload string per (session, zone): a plan for 10,000 patients stays small.
 
@@ -266,17 +268,22 @@ class _PayloadCache:
     def __init__(self) -> None:
         self._cache: dict[tuple[Any, ...], str] = {}
 
-    def reminder(self, session: PlanSession, zone: str, discreet: bool) -> str:
-        key = ("r", session.occurrence_id, session.title, session.starts_at, zone, discreet)
+    def reminder(
+        self, session: PlanSession, zone: str, discreet: bool, quiet: QuietHours | None
+    ) -> str:
+        key = ("r", session.occurrence_id, session.title, session.starts_at, zone, discreet,
+               quiet)  # fmt: skip
         if key not in self._cache:
-            self._cache[key] = reminder_payload(session, zone, discreet)
+            self._cache[key] = reminder_payload(session, zone, discreet, quiet)
         return self._cache[key]
 
-    def checkin(self, session: PlanSession, zone: str, discreet: bool) -> str:
+    def checkin(
+        self, session: PlanSession, zone: str, discreet: bool, quiet: QuietHours | None
+    ) -> str:
         key = ("c", session.occurrence_id, session.title, session.link, session.starts_at, zone,
-               discreet)  # fmt: skip
+               discreet, quiet)  # fmt: skip
         if key not in self._cache:
-            self._cache[key] = checkin_payload(session, zone, discreet)
+            self._cache[key] = checkin_payload(session, zone, discreet, quiet)
         return self._cache[key]
 
     def buddy_nudge(self, patient_name: str, start: datetime, zone: str) -> str:
@@ -303,10 +310,13 @@ def _tag(session: PlanSession, zone: str) -> str:
     return f"{session.title}, {format_clock(session.starts_at.astimezone(cached_zone(zone)))}"
 
 
-def reminder_payload(session: PlanSession, zone: str, discreet: bool = True) -> str:
+def reminder_payload(
+    session: PlanSession, zone: str, discreet: bool = True, quiet: QuietHours | None = None
+) -> str:
     occurrence_id = session.occurrence_id
     return json.dumps(
         {
+            **quiet_field(zone, quiet),
             "text": (texts.REMINDER_DISCREET if discreet else texts.REMINDER).format(
                 title=session.title
             ),
@@ -324,7 +334,9 @@ def reminder_payload(session: PlanSession, zone: str, discreet: bool = True) -> 
     )
 
 
-def checkin_payload(session: PlanSession, zone: str, discreet: bool = True) -> str:
+def checkin_payload(
+    session: PlanSession, zone: str, discreet: bool = True, quiet: QuietHours | None = None
+) -> str:
     occurrence_id = session.occurrence_id
     if discreet:
         template = texts.CHECKIN_WITH_LINK_DISCREET if session.link else texts.CHECKIN_DISCREET
@@ -332,6 +344,7 @@ def checkin_payload(session: PlanSession, zone: str, discreet: bool = True) -> s
         template = texts.CHECKIN_WITH_LINK if session.link else texts.CHECKIN
     return json.dumps(
         {
+            **quiet_field(zone, quiet),
             "text": template.format(title=session.title, link=session.link),
             "tag": _tag(session, zone),
             "buttons": [

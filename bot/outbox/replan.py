@@ -39,7 +39,9 @@ async def replan(
     if ids is None:
         ending = await roster.sessions_ending(db, now, now + PLAN_HORIZON)
         rows = attendance_prompts(ending, program_zone)
-        rows += change_notices(await outbox_store.reminded_changes(db, now), now)
+        rows += change_notices(
+            await outbox_store.reminded_changes(db, now), now, reminders.patient_quiet_hours
+        )
         await outbox_store.enqueue(db, rows, now)
     return summary
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -144,3 +144,16 @@ def person_event(
         safety_event_id=safety_event_id,
         priority=priority,
     )
+
+
+QuietHours = tuple[time, time]
+
+
+def quiet_field(zone: str, quiet: QuietHours | None) -> dict[str, Any]:
+    """The payload entry that makes a routine patient message silent at night in ``zone``.
+
+    Empty when the patient turned quiet hours off; ``delivery.is_silent`` reads it at send time.
+    """
+    if quiet is None:
+        return {}
+    return {"quiet": {"tz": zone, "from": f"{quiet[0]:%H:%M}", "to": f"{quiet[1]:%H:%M}"}}

@@ -21,7 +21,9 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, text: str, buttons: Buttons | None) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, buttons: Buttons | None, silent: bool = False
+    ) -> SendResult:
         markup = None
         if buttons:
             markup = InlineKeyboardMarkup(
@@ -31,7 +33,9 @@ class TelegramSender:
                 ]
             )
         try:
-            message = await self._bot.send_message(chat_id, text, reply_markup=markup)
+            message = await self._bot.send_message(
+                chat_id, text, reply_markup=markup, disable_notification=silent
+            )
         except RetryAfter as error:
             return SendResult.wait(_seconds(error.retry_after), str(error))
         except Forbidden as error:

@@ -1,7 +1,8 @@
-"""A patient's reminder settings: which lead times they get reminders at."""
+"""A patient's settings: reminder lead times, discreet first lines, quiet nights."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.services import Services
@@ -30,8 +31,15 @@ async def use_default_lead_times(s: Services, patient: Person) -> tuple[timedelt
     return await lead_times(s, patient)
 
 
-async def toggle_discreet(s: Services, patient: Person) -> bool:
-    """Turn discreet first lines on or off; returns the new setting (reminders re-planned)."""
+async def toggle_discreet(s: Services, patient: Person) -> Person:
+    """Turn discreet first lines on or off (reminders re-planned); returns the patient as now."""
     await people.set_discreet(s.db, patient.id, not patient.discreet)
     await s.notifier.replan([patient.id])
-    return not patient.discreet
+    return replace(patient, discreet=not patient.discreet)
+
+
+async def toggle_quiet(s: Services, patient: Person) -> Person:
+    """Turn quiet hours on or off (reminders re-planned); returns the patient as now."""
+    await people.set_quiet(s.db, patient.id, not patient.quiet)
+    await s.notifier.replan([patient.id])
+    return replace(patient, quiet=not patient.quiet)

@@ -10,20 +10,23 @@ from bot import callbacks, texts
 from bot.context import BotContext
 from bot.durations import parse_duration
 from bot.kinds import Role
-from bot.labels import lead_label
+from bot.labels import format_clock, lead_label
 from bot.usecases.enrolment import choose_name
 from bot.usecases.settings import (
     lead_times,
     toggle_discreet,
     toggle_lead_time,
+    toggle_quiet,
     use_default_lead_times,
 )
 from handlers.access import for_roles
+from storage.records import Person
 
 _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
     rf"^({callbacks.SETTINGS_TOGGLE}({_CHOICES})"
-    rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE}|{callbacks.SETTINGS_DISCREET})$"
+    rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE}|{callbacks.SETTINGS_DISCREET}"
+    rf"|{callbacks.SETTINGS_QUIET})$"
 )
 
 
@@ -37,7 +40,10 @@ def _describe(leads: tuple[timedelta, ...]) -> str:
     return ", ".join(texts.LEAD_LABELS.get(lead_label(lead), lead_label(lead)) for lead in leads)
 
 
-def _keyboard(leads: tuple[timedelta, ...], discreet: bool) -> InlineKeyboardMarkup:
+def _screen(
+    context: BotContext, leads: tuple[timedelta, ...], person: Person
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings message and its toggle buttons, as they stand for ``person``."""
     chosen = {lead_label(lead) for lead in leads}
     rows = [
         [
@@ -48,57 +54,60 @@ def _keyboard(leads: tuple[timedelta, ...], discreet: bool) -> InlineKeyboardMar
         ]
         for key, label in texts.LEAD_LABELS.items()
     ]
-    rows.append(
-        [InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=callbacks.SETTINGS_DEFAULT)]
-    )
-    rows.append(
+    rows += [
+        [InlineKeyboardButton(texts.SETTINGS_DEFAULT, callback_data=callbacks.SETTINGS_DEFAULT)],
         [
             InlineKeyboardButton(
-                texts.SETTINGS_DISCREET[discreet], callback_data=callbacks.SETTINGS_DISCREET
+                texts.SETTINGS_DISCREET[person.discreet], callback_data=callbacks.SETTINGS_DISCREET
             )
-        ]
+        ],
+        [
+            InlineKeyboardButton(
+                texts.SETTINGS_QUIET[person.quiet], callback_data=callbacks.SETTINGS_QUIET
+            )
+        ],
+        [InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=callbacks.SETTINGS_DONE)],
+    ]
+    start, end = context.services.config.reminders.patient_quiet_hours
+    text = (
+        texts.SETTINGS.format(current=_describe(leads))
+        + texts.SETTINGS_DISCREET_ABOUT
+        + texts.SETTINGS_QUIET_ABOUT.format(start=format_clock(start), end=format_clock(end))
     )
-    rows.append([InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=callbacks.SETTINGS_DONE)])
-    return InlineKeyboardMarkup(rows)
+    return text, InlineKeyboardMarkup(rows)
 
 
 @for_roles(Role.PATIENT)
 async def show_settings(update: Update, context: BotContext) -> None:
-    leads = await _current(context)
-    await update.effective_message.reply_text(
-        texts.SETTINGS.format(current=_describe(leads)) + texts.SETTINGS_DISCREET_ABOUT,
-        reply_markup=_keyboard(leads, context.actor.person.discreet),
-    )
+    text, markup = _screen(context, await _current(context), context.actor.person)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 @for_roles(Role.PATIENT)
 async def change_setting(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
+    person = context.actor.person
     if query.data == callbacks.SETTINGS_DONE:
         leads = await _current(context)
         saved = texts.SETTINGS_SAVED.format(current=_describe(leads))
         await query.edit_message_text(saved if leads else texts.SETTINGS_SAVED_NONE)
         return
-    if query.data == callbacks.SETTINGS_DISCREET:
-        discreet = await toggle_discreet(context.services, context.actor.person)
-        leads = await _current(context)
-        await query.edit_message_text(
-            texts.SETTINGS.format(current=_describe(leads)) + texts.SETTINGS_DISCREET_ABOUT,
-            reply_markup=_keyboard(leads, discreet),
-        )
+    if query.data in (callbacks.SETTINGS_DISCREET, callbacks.SETTINGS_QUIET):
+        toggle = toggle_discreet if query.data == callbacks.SETTINGS_DISCREET else toggle_quiet
+        person = await toggle(context.services, person)
+        text, markup = _screen(context, await _current(context), person)
+        await query.edit_message_text(text, reply_markup=markup)
         return
     before = await _current(context)
     if query.data == callbacks.SETTINGS_DEFAULT:
-        after = await use_default_lead_times(context.services, context.actor.person)
+        after = await use_default_lead_times(context.services, person)
     else:
         lead = parse_duration(query.data.removeprefix(callbacks.SETTINGS_TOGGLE))
-        after = await toggle_lead_time(context.services, context.actor.person, lead)
+        after = await toggle_lead_time(context.services, person, lead)
     if after != before:  # Telegram refuses an edit that changes nothing
-        await query.edit_message_text(
-            texts.SETTINGS.format(current=_describe(after)) + texts.SETTINGS_DISCREET_ABOUT,
-            reply_markup=_keyboard(after, context.actor.person.discreet),
-        )
+        text, markup = _screen(context, after, person)
+        await query.edit_message_text(text, reply_markup=markup)
 
 
 @for_roles(Role.PATIENT)
