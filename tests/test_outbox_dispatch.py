@@ -28,7 +28,15 @@ from bot.kinds import Role
 from bot.outbox.dispatcher import Dispatcher, OutboxWakeup, RateLimiter, SendResult
 from bot.outbox.notices import staff_alert_unreachable
 from bot.outbox.replan import sync_reminders
-from bot.outbox.rows import NotificationKind, OutboxRow, OutboxStatus, Planned, person_key
+from bot.outbox.rows import (
+    NotificationKind,
+    OutboxRow,
+    OutboxStatus,
+    Planned,
+    Priority,
+    person_event,
+    person_key,
+)
 from bot.outbox.telegram_sender import TelegramSender
 from bot.schedule.file import parse_schedule
 from bot.schedule.sync import import_schedule
@@ -770,3 +778,35 @@ async def test_a_locked_database_retries_the_bookkeeping_never_the_send(
     await clinic.dispatcher().start()  # a clean restart finds nothing in flight
     await clinic.at(MONDAY_6PM - timedelta(minutes=59))
     assert len(clinic.sender.delivered) == sent_once
+
+
+async def test_an_urgent_alert_overtakes_a_burst_queued_before_it(clinic: Clinic) -> None:
+    now = clinic.clock.now()
+    burst = []
+    for i in range(30):
+        patient = await register(
+            clinic.db, clinic.clock, Role.PATIENT, f"p{i}", f"Patient {i}", 10_000 + i,
+            "America/New_York", therapist="lee",
+        )  # fmt: skip
+        burst.append(
+            person_event(
+                NotificationKind.NOTICE,
+                person_id=patient.id,
+                chat_id=10_000 + i,
+                variant="burst",
+                payload={"text": f"notice {i}"},
+                due_at=now - timedelta(hours=1),
+            )
+        )
+    alert = person_event(
+        NotificationKind.STAFF_ALERT, person_id=clinic.id_of(LEE), chat_id=LEE,
+        variant="crisis", payload={"text": "🚨 Urgent"}, due_at=now, priority=Priority.SAFETY,
+    )  # fmt: skip
+    await store.enqueue(clinic.db, burst, now - timedelta(hours=1))
+    await store.enqueue(clinic.db, [alert], now)
+
+    await clinic.at(now, rate=10.0)  # claims of ten: the alert is due last but goes first
+
+    texts = [d.text for d in clinic.sender.delivered]
+    assert texts[0] == "🚨 Urgent"
+    assert sorted(texts[1:]) == sorted(f"notice {i}" for i in range(30))
