@@ -237,7 +237,13 @@ async def _on_startup(application: Application, services: Services, simulated_ti
         _extend_and_replan_job, interval=EXTEND_EVERY, first=EXTEND_EVERY, name="extend"
     )
     jobs.run_repeating(
-        _look_for_new_rows, interval=LOOK_FOR_NEW_ROWS, first=LOOK_FOR_NEW_ROWS, name="look"
+        _look_for_new_rows,
+        interval=LOOK_FOR_NEW_ROWS,
+        first=LOOK_FOR_NEW_ROWS,
+        name="look",
+        # A burst can outlast the interval; the next look then returns at once (run_due is
+        # already running), so a second instance is expected, not worth a warning.
+        job_kwargs={"max_instances": 2, "coalesce": True},
     )
     reports = services.config.reports
     if reports.digest_day is not None:

@@ -191,6 +191,8 @@ def _run(config: Config) -> int:
     )
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job run ("Running job ...") at INFO: noise for an operator.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         with run_lock(config.storage.path):
             asyncio.run(run_polling(config))

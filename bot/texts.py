@@ -254,7 +254,8 @@ CRISIS_REPLY = (
     "Thank you for telling me. You don't have to face this alone.\n\n"
     "If you are in danger, or someone has taken too much of something, call 911 now, and use "
     "naloxone if you have it. You can call or text 988, or chat at 988lifeline.org, any time, "
-    "day or night. Outside the US, call your local emergency number.\n\n"
+    "day or night. En español: llama al 988 y marca 2, o envía AYUDA al 988. Outside the US, "
+    "call your local emergency number.\n\n"
     "{crisis_text}\n\n"
     "I'm an automated helper, so I can't call you myself. {therapist_line}"
 )
