@@ -40,7 +40,7 @@ from bot.understanding.engine import MessageReader, Thresholds
 from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
-from handlers.patient import catchup, messages, settings
+from handlers.patient import catchup, messages, mydata, settings
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials, patients, reports
 from storage import people
@@ -165,6 +165,7 @@ def register_handlers(application: Application) -> None:
             patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("privacy", common.show_privacy, message),
+            CommandHandler("mydata", mydata.send_my_data, message),
             CommandHandler("schedule", show_schedule, message),
             CommandHandler("catchup", catchup.list_catchup, message),
             CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),

@@ -26,8 +26,10 @@ from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
 from bot.tomlvalues import parse_zone
+from bot.usecases.privacy import NotAPatient, forget
 from storage import schedule as schedule_store
 from storage.db import AlreadyRunning, Database, run_lock
+from storage.personal_data import forgotten_name
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -75,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="copy the database to a new file, even while running"
     )
     backup.add_argument("target", type=Path)
+
+    forget = commands.add_parser(
+        "forget", help="remove a patient's name, Telegram account and words (keeps counts)"
+    )
+    forget.add_argument("--patient", required=True, help="the patient's handle")
+    forget.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
     parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
     parse.add_argument("text", nargs="?", help="the message")
@@ -156,6 +164,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_backup(config, args.target))
     if args.command == "report":
         return asyncio.run(_report(config, args))
+    if args.command == "forget":
+        return asyncio.run(_forget(config, args.patient, args.yes))
     if args.action == "import":
         return asyncio.run(_schedule_import(config, args.file))
     return asyncio.run(_schedule_list(config, args.first, args.last))
@@ -270,6 +280,29 @@ def _write_private(path: Path, data: bytes) -> None:
     os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
     with os.fdopen(descriptor, "wb") as out:
         out.write(data)
+
+
+async def _forget(config: Config, handle: str, confirmed: bool) -> int:
+    if not confirmed:
+        raise ConfigError(
+            f"forgetting {handle} cannot be undone (a backup made before keeps the old data);"
+            " run it again with --yes"
+        )
+    db = await Database.open(config.storage.path)
+    try:
+        person, forgotten = await forget(db, handle, datetime.now(UTC))
+    except NotAPatient:
+        raise IopBotError(f"no patient has the handle {handle!r}") from None
+    finally:
+        await db.close()
+    print(f"Forgot {handle}: they are now {forgotten_name(person.id)!r}.")
+    print("Removed: " + (_counts(forgotten.removed) or "nothing else was stored"))
+    print("Kept, without their name or words: " + (_counts(forgotten.kept) or "nothing"))
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{label} {number}" for label, number in counts.items())
 
 
 async def _backup(config: Config, target: Path) -> int:

@@ -38,6 +38,7 @@ class Sent:
     buttons: list[list[dict[str, Any]]] = field(default_factory=list)
     kind: str = "text"
     silent: bool = False  # sent with disable_notification
+    content: bytes = b""  # an uploaded file's bytes (documents and photos)
 
     @property
     def labels(self) -> list[str]:
@@ -168,7 +169,15 @@ class FakeBotApi:
 
     def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
         caption = params.get("caption") or ""
-        sent = Sent(int(params["chat_id"]), self.next_message_id(), caption, [], kind)
+        uploaded = params.get("_files") or {}
+        sent = Sent(
+            int(params["chat_id"]),
+            self.next_message_id(),
+            caption,
+            [],
+            kind,
+            content=next(iter(uploaded.values()), b""),
+        )
         self.messages.append(sent)
         self.activity.append(sent)
         self._log_bot(sent, f"[{kind}] {sent.text}")
@@ -241,7 +250,12 @@ class FakeRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data and request_data.contains_files:
+            # What an uploaded file held: {field: bytes}, for tests to read back.
+            params["_files"] = {
+                name: part[1] for name, part in (request_data.multipart_data or {}).items()
+            }
         status, body = self.api.handle(api_method, params)
         if api_method == "getUpdates" and not body.get("result"):
             await asyncio.sleep(0.05)  # a long poll that found nothing; don't spin

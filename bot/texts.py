@@ -23,6 +23,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("name", "What I call you: /name Alex"),
         ("buddy", "Invite a friend to get reminder nudges"),
         ("privacy", "What I keep and who sees it"),
+        ("mydata", "A copy of everything I keep about you"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -89,7 +90,12 @@ PRIVACY = (
     "your insurance; and letters (for example for court, probation or work) only when you "
     "ask for one. Telegram carries our messages, as it does all your chats. Nothing goes to "
     "anyone else, and I never post anything in group chats. A friend you invite as a "
-    "reminder buddy only ever learns that you have an appointment and when."
+    "reminder buddy only ever learns that you have an appointment and when. Once you've "
+    "joined, /mydata sends you a copy of everything I keep."
+)
+MY_DATA_CAPTION = (
+    "Here is everything I keep about you, as a file (JSON). It's private: keep it somewhere "
+    "safe. To have your data removed, ask your care team."
 )
 CONSENT_YES = "Yes, that's okay"
 CONSENT_NO = "No, thanks"
