@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -20,13 +20,15 @@ from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
-from bot.kinds import PERSON_ROLES, Role
+from bot.kinds import PERSON_ROLES, AuditAction, Role
 from bot.labels import local_day_bounds
 from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
 from bot.tomlvalues import parse_zone
 from bot.usecases.privacy import NotAPatient, forget
+from storage import audit
+from storage import people as people_store
 from storage import schedule as schedule_store
 from storage.db import AlreadyRunning, Database, run_lock
 from storage.personal_data import forgotten_name
@@ -83,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("--patient", required=True, help="the patient's handle")
     forget.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
+    audit = commands.add_parser(
+        "audit", help="who viewed, exported or changed patients' records, and when"
+    )
+    audit.add_argument("--patient", help="only about this patient (handle)")
+    audit.add_argument("--from", dest="first", type=_iso_date, help="from this date (UTC)")
 
     parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
     parse.add_argument("text", nargs="?", help="the message")
@@ -164,6 +172,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_backup(config, args.target))
     if args.command == "report":
         return asyncio.run(_report(config, args))
+    if args.command == "audit":
+        return asyncio.run(_audit(config, args.patient, args.first))
     if args.command == "forget":
         return asyncio.run(_forget(config, args.patient, args.yes))
     if args.action == "import":
@@ -258,6 +268,13 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
     db = await Database.open(config.storage.path)
     try:
         report = await build_report(db, first, last, zone, now, chart=args.format == "png")
+        await audit.record(
+            db,
+            at=now,
+            actor_id=None,
+            action=AuditAction.EXPORTED_REPORT,
+            detail=f"{first} to {last}, {report.rows} rows (command line)",
+        )
     finally:
         await db.close()
     if args.out is None:
@@ -291,6 +308,13 @@ async def _forget(config: Config, handle: str, confirmed: bool) -> int:
     db = await Database.open(config.storage.path)
     try:
         person, forgotten = await forget(db, handle, datetime.now(UTC))
+        await audit.record(
+            db,
+            at=datetime.now(UTC),
+            actor_id=None,
+            action=AuditAction.FORGOT_PATIENT,
+            patient_id=person.id,
+        )
     except NotAPatient:
         raise IopBotError(f"no patient has the handle {handle!r}") from None
     finally:
@@ -298,6 +322,29 @@ async def _forget(config: Config, handle: str, confirmed: bool) -> int:
     print(f"Forgot {handle}: they are now {forgotten_name(person.id)!r}.")
     print("Removed: " + (_counts(forgotten.removed) or "nothing else was stored"))
     print("Kept, without their name or words: " + (_counts(forgotten.kept) or "nothing"))
+    return 0
+
+
+async def _audit(config: Config, handle: str | None, first: date | None) -> int:
+    db = await Database.open(config.storage.path)
+    try:
+        patient_id = None
+        if handle is not None:
+            person = await people_store.find_by_handle(db, handle)
+            if person is None or person.role is not Role.PATIENT:
+                raise IopBotError(f"no patient has the handle {handle!r}")
+            patient_id = person.id
+        since = datetime.combine(first, time(0), tzinfo=UTC) if first else None
+        entries = await audit.trail(db, patient_id=patient_id, since=since)
+    finally:
+        await db.close()
+    if not entries:
+        print("Nothing recorded.")
+    for entry in entries:
+        about = f" about {entry.patient}" if entry.patient else ""
+        detail = f" ({entry.detail})" if entry.detail else ""
+        who = entry.actor or "command line"
+        print(f"{entry.at:%Y-%m-%d %H:%M} UTC  {who}: {entry.action}{about}{detail}")
     return 0
 
 

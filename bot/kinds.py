@@ -34,5 +34,14 @@ class Role(StrEnum):
     UNKNOWN = "unknown"
 
 
+class AuditAction(StrEnum):
+    """What staff did that the audit trail records (besides attendance edits and crisis
+    acknowledgements, which are recorded where they happen)."""
+
+    VIEWED_SUMMARY = "viewed a patient summary"
+    EXPORTED_REPORT = "exported an attendance report"
+    FORGOT_PATIENT = "forgot a patient"
+
+
 # The roles an admin can invite with ``iop-bot invite --role``.
 PERSON_ROLES = (Role.THERAPIST, Role.PATIENT)

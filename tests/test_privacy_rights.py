@@ -88,3 +88,7 @@ def test_forget_on_the_command_line_asks_for_yes_first(
     assert unknown == 1 and "no patient has the handle 'nobody'" in not_found
     assert done == 0 and "Forgot alex: they are now 'Former patient" in out
     assert "Kept, without their name or words:" in out
+    assert main(["audit", "--patient", "forgotten-2"]) == 0
+    trail = capsys.readouterr().out
+    assert main(["audit", "--patient", "alex"]) == 1
+    assert "command line: forgot a patient about Former patient 2" in trail

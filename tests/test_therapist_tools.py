@@ -15,6 +15,7 @@ from bot.attendance.digest import weekly_digest
 from bot.cli import main
 from bot.fake_telegram import ChatUser
 from bot.kinds import Role
+from storage import audit, people
 from tests.helpers.clinic import NEW_YORK, BotHarness
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
@@ -143,3 +144,30 @@ async def test_weekly_digest(bot: BotHarness) -> None:
         "Absences by reason: work 1\n"
         "Patients at risk: none"
     ]
+
+
+async def test_what_staff_see_and_change_is_in_the_audit_trail(bot: BotHarness) -> None:
+    therapist, patient = await clinic(bot)
+    await mark(bot, therapist, 0, 1)  # present
+    bot.clock.advance(timedelta(minutes=1))
+    await therapist.send("/patient alex")
+    await therapist.send("/report")
+    await therapist.press("Last 7 days")
+    bot.clock.advance(timedelta(minutes=1))
+    await patient.send("I want to end my life")
+    await therapist.press("I'm on it")
+
+    alex = await people.find_by_handle(bot.db, "alex")
+    trail = await audit.trail(bot.db, patient_id=alex.id)
+    everyone = await audit.trail(bot.db)
+
+    assert [(e.actor, e.action, e.patient) for e in trail] == [
+        ("Dr. Lee", "marked attendance", "Alex R."),
+        ("Dr. Lee", "viewed a patient summary", "Alex R."),
+        ("Dr. Lee", "took a crisis alert", "Alex R."),
+    ]
+    assert trail[0].detail == "2026-11-30: not marked -> present"
+    report = next(e for e in everyone if e.action == "exported an attendance report")
+    assert report.patient is None and "2026-11-24 to 2026-11-30" in report.detail
+    later = await audit.trail(bot.db, since=trail[-1].at + timedelta(seconds=1))
+    assert later == []

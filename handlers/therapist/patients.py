@@ -13,12 +13,12 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import callbacks, texts
 from bot.attendance.summary import patient_summary
 from bot.context import BotContext
-from bot.kinds import Role
+from bot.kinds import AuditAction, Role
 from bot.labels import format_clock, short_day
 from bot.usecases.safety import lift_pause, paused_until
 from handlers.access import for_roles
 from handlers.common import button
-from storage import people
+from storage import audit, people
 from storage import reports as report_store
 from storage import risk as risk_store
 from storage.records import Person
@@ -38,6 +38,13 @@ async def _summary(
     policy = context.config.policy
     marks = await report_store.patient_marks(context.db, patient.id, now)
     summary = patient_summary(marks, now, insurance_window_days=policy.insurance_window_days)
+    await audit.record(
+        context.db,
+        at=now,
+        actor_id=context.actor.person.id,
+        action=AuditAction.VIEWED_SUMMARY,
+        patient_id=patient.id,
+    )
     flags = await risk_store.get_flags(context.db, patient.id)
     labels = [
         texts.FLAG_LABELS[flag].format(days=policy.insurance_window_days) for flag in sorted(flags)
