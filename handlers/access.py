@@ -88,6 +88,7 @@ def for_roles(*roles: Role) -> Callable[[Callback], Callback]:
                 await update.effective_message.reply_text(text)
             return None
 
+        checked.roles = frozenset(roles)  # type: ignore[attr-defined]  # read by the access test
         return checked
 
     return decorate

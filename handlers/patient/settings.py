@@ -26,7 +26,7 @@ _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
     rf"^({callbacks.SETTINGS_TOGGLE}({_CHOICES})"
     rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE}|{callbacks.SETTINGS_DISCREET}"
-    rf"|{callbacks.SETTINGS_QUIET})$"
+    rf"|{callbacks.SETTINGS_QUIET})\Z"
 )
 
 

@@ -14,7 +14,7 @@ from bot.kinds import AuditAction, Role
 from handlers.access import for_roles
 from storage import audit
 
-PERIOD_PATTERN = rf"^rp:({'|'.join(texts.REPORT_PERIODS)})$"
+PERIOD_PATTERN = rf"^rp:({'|'.join(texts.REPORT_PERIODS)})\Z"
 
 
 @for_roles(Role.THERAPIST)
