@@ -163,7 +163,9 @@ def _office_hours(value: Any) -> dict[int, tuple[time, time]]:
     for day, span in value.items():
         opens, closes = _quiet_hours(span)
         if opens >= closes:
-            raise ValueError(f"{day}: {opens:%H:%M} must be before {closes:%H:%M}")
+            raise ValueError(
+                f"{tomlvalues.key_name(day)}: {opens:%H:%M} must be before {closes:%H:%M}"
+            )
         hours[tomlvalues.weekday(day)] = (opens, closes)
     return hours
 
@@ -259,7 +261,9 @@ def parse_config(raw: dict[str, Any], path: Path, environ: dict[str, str]) -> Co
     for section_name, table in raw.items():
         if section_name not in _SECTIONS:
             known = ", ".join(f"[{name}]" for name in _SECTIONS)
-            raise ConfigError(f"{path}: [{section_name}] is not a known section ({known})")
+            raise ConfigError(
+                f"{path}: [{tomlvalues.key_name(section_name)}] is not a known section ({known})"
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {section_name} must be a [section] table")
         cls, converters = _SECTIONS[section_name]
@@ -268,7 +272,8 @@ def parse_config(raw: dict[str, Any], path: Path, environ: dict[str, str]) -> Co
             if key not in converters:
                 known = ", ".join(converters)
                 raise ConfigError(
-                    f"{path}: [{section_name}] {key} is not a known key (known: {known})"
+                    f"{path}: [{section_name}] {tomlvalues.key_name(key)} is not a known key"
+                    f" (known: {known})"
                 )
             try:
                 values[key] = converters[key](value)

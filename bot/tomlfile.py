@@ -20,5 +20,7 @@ def read_toml(path: Path, error: type[IopBotError], missing_hint: str = "") -> d
         raise error(f"{path}: cannot be read ({problem})") from None
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: not valid TOML ({problem})") from None
+    except ValueError as problem:  # e.g. an integer of more than 4,300 digits
+        raise error(f"{path}: not valid TOML ({' '.join(str(problem).split())})") from None
     except RecursionError:
         raise error(f"{path}: nested too deeply to be a config or schedule file") from None

@@ -6,6 +6,7 @@ with a short reason; the file's loader adds the file, the table and the key in f
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,6 +16,15 @@ from bot.durations import parse_duration
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_NUMBER = 10_000  # counts, capacities, hours: far above any clinic's, far below overflow
+# Dates a schedule may name: any clinic's, and far from the calendar's ends (where a time
+# zone's offset would overflow).
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def key_name(key: str) -> str:
+    """A TOML key as an error message may show it: on one line, quoted unless plain."""
+    return key if _BARE_KEY.fullmatch(key) else repr(key[:40])
 
 
 def toml_type(value: Any) -> str:
@@ -81,7 +91,7 @@ def parse_zone(name: str) -> ZoneInfo:
     """Return the IANA zone called ``name`` or raise ``ValueError``."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a huge name
         raise ValueError(f'{name!r} is not a time zone like "America/New_York"') from None
 
 
@@ -119,12 +129,16 @@ def weekday(value: Any) -> int:
 def calendar_date(value: Any) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ValueError(f"{value!r} must be a date like 2026-11-30 (no quotes)")
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} is not a date between {EARLIEST.year} and {LATEST.year}")
     return value
 
 
 def local_datetime(value: Any) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is not None or value.second:
         raise ValueError(f"{value!r} must be a local date-time like 2026-12-10T17:00:00")
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValueError(f"{value} is not between {EARLIEST.year} and {LATEST.year}")
     return value.replace(microsecond=0)
 
 

@@ -113,7 +113,7 @@ class _Entry:
             self.fail(unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})")
 
     def fail(self, key: str, problem: str) -> None:
-        raise ScheduleError(f"{self.path}: {self.label}: {key} {problem}")
+        raise ScheduleError(f"{self.path}: {self.label}: {tomlvalues.key_name(key)} {problem}")
 
     def get(self, key: str, convert: Callable[[Any], Any], *, required: bool = True) -> Any:
         if key not in self.raw:
@@ -176,7 +176,10 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
     known = {"timezone", "group", "series", "session", "cancel"}
     for key in raw:
         if key not in known:
-            raise ScheduleError(f"{path}: {key} is not a known key ({', '.join(sorted(known))})")
+            raise ScheduleError(
+                f"{path}: {tomlvalues.key_name(key)} is not a known key"
+                f" ({', '.join(sorted(known))})"
+            )
     zone = default_zone
     if "timezone" in raw:
         try:

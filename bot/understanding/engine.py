@@ -54,7 +54,9 @@ Choices made where the wording is ambiguous:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -386,7 +388,7 @@ def _session_date(
     if intent in (Intent.CRISIS, Intent.OTHER):
         # Here a date names a session only next to one ("is group on monday?"), not the day
         # something else happened ("gave my guitar away today").
-        mentions = [m for m in mentions if _ABOUT_A_SESSION.search(_clause(norm, m))]
+        mentions = [m for m in mentions if _found(_ABOUT_A_SESSION, _clause(norm, m))]
     if not mentions:
         return None  # no day named: the session is found later (the next one, for "late")
     default = _default_tense(norm, intent)
@@ -431,7 +433,7 @@ def _narrow(
     if len(resolved) > 1 and intent in _CONTRARY:
         # "i'll miss thursday. wednesday i'll be there": a date with the opposite intent's words
         # is about another session.
-        own = [(m, d) for m, d in resolved if not _CONTRARY[intent].search(_clause(norm, m))]
+        own = [(m, d) for m, d in resolved if not _found(_CONTRARY[intent], _clause(norm, m))]
         resolved = own or resolved
     if len(resolved) > 1:
         # "court on the 15th so i'll miss monday": the 15th only dates the reason.
@@ -459,14 +461,30 @@ def _clause(norm: str, mention: Mention) -> str:
 
 
 def _clause_bounds(norm: str, pos: int) -> tuple[int, int]:
-    start, end = 0, len(norm)
-    for m in rules.CLAUSE_SPLIT.finditer(norm):
-        if m.end() <= pos:
-            start = m.end()
-        elif m.start() >= pos:
-            end = m.start()
-            break
-    return start, end
+    """The clause around ``pos``: between the last split ending at or before it and the next
+    split starting at or after it (bisected: a long message with many dates stays linear)."""
+    starts, ends = _splits(norm)
+    i = bisect.bisect_right(ends, pos)
+    j = bisect.bisect_left(starts, pos, lo=i)
+    return (ends[i - 1] if i else 0), (starts[j] if j < len(starts) else len(norm))
+
+
+@functools.lru_cache(maxsize=256)
+def _found(pattern: re.Pattern[str], clause: str) -> bool:
+    """``pattern`` occurs in ``clause``; cached, since every date in one long clause asks the
+    same questions of it (without this, a 4,096-character message of dates took seconds)."""
+    return pattern.search(clause) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _clause_names_no_kind(clause: str) -> bool:
+    return _session_kind(clause)[0] is None
+
+
+@functools.lru_cache(maxsize=16)
+def _splits(norm: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    found = list(rules.CLAUSE_SPLIT.finditer(norm))
+    return tuple(m.start() for m in found), tuple(m.end() for m in found)
 
 
 def _mention_tense(norm: str, mention: Mention, default: Tense) -> Tense:
@@ -474,9 +492,9 @@ def _mention_tense(norm: str, mention: Mention, default: Tense) -> Tense:
         return mention.inherent_tense
     start, end = _clause_bounds(norm, mention.start)
     clause = norm[start:end]
-    if rules.STRONG_FUTURE.search(clause):
+    if _found(rules.STRONG_FUTURE, clause):
         return Tense.FUTURE
-    if rules.PAST.search(clause):
+    if _found(rules.PAST, clause):
         return Tense.PAST
     return default
 
@@ -484,10 +502,10 @@ def _mention_tense(norm: str, mention: Mention, default: Tense) -> Tense:
 def _dates_reason_only(norm: str, mention: Mention) -> bool:
     start, end = _clause_bounds(norm, mention.start)
     clause = norm[start:end]
-    if not rules.REASON_NOUN_NEAR.search(clause):
+    if not _found(rules.REASON_NOUN_NEAR, clause):
         return False
     # "skipped the support meeting yesterday": a session named makes the date the session's.
-    return not _SESSION_WORDS.search(clause) and _session_kind(clause)[0] is None
+    return not _found(_SESSION_WORDS, clause) and _clause_names_no_kind(clause)
 
 
 def _moved_session_date(norm: str, resolved: list[tuple[Mention, dt.date]]) -> dt.date | None:
