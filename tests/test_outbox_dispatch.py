@@ -468,6 +468,33 @@ async def test_sending_respects_the_overall_and_per_chat_rates(clinic: Clinic) -
     assert chat_one[1] - chat_one[0] >= timedelta(seconds=1)
 
 
+async def test_a_stalled_event_loop_does_not_turn_into_a_burst(clinic: Clinic) -> None:
+    timeline = Timeline(clinic.clock)
+    stalled = False
+
+    async def stalling_sleep(seconds: float) -> None:
+        nonlocal stalled
+        await timeline.sleep(seconds)
+        if not stalled:  # the loop is held up for half a second once, after the first wait
+            stalled = True
+            clinic.clock.advance(timedelta(seconds=0.5))
+
+    limiter = RateLimiter(30.0, 1.0, clinic.clock, stalling_sleep)
+    stamps: list[datetime] = []
+
+    async def send(chat_id: int) -> None:
+        await limiter.acquire(chat_id)
+        stamps.append(clinic.clock.now())
+
+    await asyncio.gather(*(send(chat) for chat in range(30)))
+
+    # After the stall, sends are paced again: never more than 2 in one 1/30 s (the slot the
+    # stall overran, and the fresh one).
+    window = timedelta(seconds=1 / 30)
+    assert max(sum(1 for t in stamps if s <= t < s + window) for s in stamps) <= 2
+    assert len(stamps) == 30
+
+
 async def test_429_waits_retry_after_and_drops_nothing(clinic: Clinic) -> None:
     await clinic.replan()
     clinic.sender.script(SAM, SendResult.wait(3))

@@ -110,6 +110,10 @@ class Sender(Protocol):
 Sleep = Callable[[float], Awaitable[None]]
 
 
+# How late after its slot a send may still go: more means the loop stalled (see acquire).
+STALL_TOLERANCE = 0.05
+
+
 class RateLimiter:
     """Spaces sends: ``rate`` per second overall, one per ``per_chat_interval`` per chat.
 
@@ -132,6 +136,18 @@ class RateLimiter:
 
     async def acquire(self, chat_id: int) -> None:
         while True:
+            slot = await self._reserve(chat_id)
+            now = self._now()
+            if slot > now:
+                await self._sleep(slot - now)
+            # Woken well after the slot (the event loop stalled): every send whose slot also
+            # passed would go at once. Take a fresh slot instead, so a stall is no burst.
+            if self._now() - slot <= max(self._interval, STALL_TOLERANCE):
+                return
+            self._chat_next.pop(chat_id, None)  # its last message was long enough ago
+
+    async def _reserve(self, chat_id: int) -> float:
+        while True:
             now = self._now()
             slot = max(now, self._next)
             chat_ready = self._chat_next.get(chat_id, 0.0)
@@ -143,8 +159,7 @@ class RateLimiter:
         self._chat_next[chat_id] = slot + self._per_chat
         if len(self._chat_next) > 10_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-        if slot > now:
-            await self._sleep(slot - now)
+        return slot
 
     def pause_until(self, moment: datetime) -> None:
         """Hold every send until ``moment`` (Telegram said 429: wait, whoever asks)."""
