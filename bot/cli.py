@@ -273,7 +273,7 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
             at=now,
             actor_id=None,
             action=AuditAction.EXPORTED_REPORT,
-            detail=f"{first} to {last}, {report.rows} rows (command line)",
+            detail=f"{first} to {last}, {report.rows} rows",
         )
     finally:
         await db.close()

@@ -46,7 +46,7 @@ async def send_report(update: Update, context: BotContext) -> None:
         at=now,
         actor_id=context.actor.person.id,
         action=AuditAction.EXPORTED_REPORT,
-        detail=f"{first} to {last}, {report.rows} rows (their own sessions)",
+        detail=f"{first} to {last}, {report.rows} rows of their own sessions",
     )
     chat_id = update.effective_chat.id
     if report.rows == 0:
