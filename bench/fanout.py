@@ -157,21 +157,26 @@ async def seed(path: Path, patients: int, starts_in: timedelta) -> datetime:
     return start
 
 
-async def worker(db_path: Path, port: int, rate: float) -> None:
-    """The dispatcher process: send everything due, then exit."""
-    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="  worker: %(message)s")
+def loopback_bot(port: int) -> Any:
+    """A PTB ``Bot`` for the fake Bot API on 127.0.0.1:``port``, with room for a burst."""
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.outbox.telegram_sender import TelegramSender
-
-    db = await Database.open(db_path)
-    bot = Bot(
+    return Bot(
         "123:abc",
         base_url=f"http://127.0.0.1:{port}/bot",
         request=HTTPXRequest(connection_pool_size=64, pool_timeout=5.0),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
     )
+
+
+async def worker(db_path: Path, port: int, rate: float) -> None:
+    """The dispatcher process: send everything due, then exit."""
+    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="  worker: %(message)s")
+    from bot.outbox.telegram_sender import TelegramSender
+
+    db = await Database.open(db_path)
+    bot = loopback_bot(port)
     try:
         await bot.initialize()
         dispatcher = Dispatcher(db, TelegramSender(bot), SystemClock(), rate=rate)

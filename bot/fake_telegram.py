@@ -28,6 +28,18 @@ from telegram.request import BaseRequest, RequestData
 BOT_ID = 7000001
 
 
+# A regular sticker as the Bot API describes one (what a person sends instead of words).
+STICKER = {
+    "file_id": "sticker-1",
+    "file_unique_id": "s1",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
 @dataclass
 class Sent:
     """One message as the bot left it (edits update it in place)."""
@@ -382,16 +394,7 @@ class ChatUser:
 
     async def send_sticker(self) -> list[Sent]:
         self.api.note(f"{self.label}: [sticker]")
-        sticker = {
-            "file_id": "sticker-1",
-            "file_unique_id": "s1",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return await self.feed({"message": self._message_json(sticker=sticker)})
+        return await self.feed({"message": self._message_json(sticker=STICKER)})
 
     async def send_photo(self, caption: str | None = None) -> list[Sent]:
         self.api.note(f"{self.label}: [photo]" + (f" {caption}" if caption else ""))

@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.attendance.catchup import followup_row, material_row
 from bot.attendance.risk import check_risk
 from bot.labels import session_label
-from bot.outbox.rows import Planned, QuietHours
+from bot.outbox.rows import Planned, quiet_field
 from bot.services import Services
 from storage import materials as material_store
 from storage import people
@@ -64,10 +64,9 @@ async def deliver_new_material(
     return len(rows)
 
 
-def _quiet(s: Services, patient: Person) -> tuple[str, QuietHours] | None:
-    if not patient.quiet:
-        return None
-    return s.zone_of(patient).key, s.config.reminders.patient_quiet_hours
+def _quiet(s: Services, patient: Person) -> dict[str, object]:
+    hours = s.config.reminders.patient_quiet_hours if patient.quiet else None
+    return quiet_field(s.zone_of(patient).key, hours)
 
 
 def _material(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import callbacks, texts
-from bot.outbox.rows import NotificationKind, Planned, QuietHours, person_event, quiet_field
+from bot.outbox.rows import NotificationKind, Planned, person_event
 from storage.materials import Material
 
 
@@ -19,7 +19,7 @@ def followup_row(
     session: str,
     due_at: datetime,
     discreet: bool = True,
-    quiet: tuple[str, QuietHours] | None = None,
+    quiet: dict[str, object] | None = None,  # rows.quiet_field: silent at night
 ) -> Planned:
     """'Checking in' after a missed session; sent only while they are still marked absent."""
     buttons = [
@@ -40,7 +40,7 @@ def followup_row(
         person_id=patient_id,
         chat_id=chat_id,
         variant="followup",
-        payload={"text": text, "buttons": buttons, **_quiet(quiet)},
+        payload={"text": text, "buttons": buttons, **(quiet or {})},
         due_at=due_at,
         occurrence_id=occurrence_id,
         patient_id=patient_id,
@@ -68,7 +68,7 @@ def material_row(
     due_at: datetime,
     tag: str = "",
     discreet: bool = True,
-    quiet: tuple[str, QuietHours] | None = None,
+    quiet: dict[str, object] | None = None,  # rows.quiet_field: silent at night
 ) -> Planned:
     """The material for one missed session; each material goes to each patient once."""
     button = [
@@ -78,7 +78,7 @@ def material_row(
     payload = {
         "text": material_text(session, materials, discreet),
         "buttons": button,
-        **_quiet(quiet),
+        **(quiet or {}),
     }
     return person_event(
         NotificationKind.MATERIAL,
@@ -90,8 +90,3 @@ def material_row(
         occurrence_id=occurrence_id,
         patient_id=patient_id,
     )
-
-
-def _quiet(quiet: tuple[str, QuietHours] | None) -> dict[str, object]:
-    """``quiet`` is the patient's (zone, quiet hours), None when they turned them off."""
-    return {} if quiet is None else quiet_field(*quiet)

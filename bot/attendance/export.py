@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.attendance.chart import render_chart
 from bot.attendance.reports import build_report_rows, render_csv, weekly_rates
+from bot.kinds import AuditAction
 from bot.labels import local_day_bounds
+from storage import audit
 from storage import reports as report_store
 from storage.db import Database
 
@@ -38,10 +40,22 @@ async def build_report(
     therapist_id: int | None = None,
     chart: bool = True,
 ) -> AttendanceReport:
-    """Query once, render CSV (and the chart) off the event loop: both are CPU-bound."""
+    """Query once, render CSV (and the chart) off the event loop: both are CPU-bound.
+
+    ``therapist_id``: only the sessions they lead, and they are who the audit trail names
+    (None: the whole clinic, from the command line).
+    """
     start, end = local_day_bounds(first, last, zone)
     records = await report_store.attendance_records(db, start, end, now, therapist_id=therapist_id)
     rows = build_report_rows(records)
+    scope = " of their own sessions" if therapist_id is not None else ""
+    await audit.record(
+        db,
+        at=now,
+        actor_id=therapist_id,
+        action=AuditAction.EXPORTED_REPORT,
+        detail=f"{first} to {last}, {len(rows)} rows{scope}",
+    )
     csv_text = await asyncio.to_thread(render_csv, rows)
     png = b""
     if chart:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.kinds import Role
-from storage import people, personal_data
+from bot.kinds import AuditAction, Role
+from storage import audit, people, personal_data
 from storage.db import Database
 from storage.personal_data import Forgotten
 from storage.records import Person
@@ -24,8 +24,13 @@ class NotAPatient(LookupError):
 
 
 async def forget(db: Database, handle: str, now: datetime) -> tuple[Person, Forgotten]:
-    """Forget the patient with ``handle``; raises ``NotAPatient`` for anyone else."""
+    """Forget the patient with ``handle`` (an admin's act, audited); raises ``NotAPatient``
+    for anyone else."""
     person = await people.find_by_handle(db, handle)
     if person is None or person.role is not Role.PATIENT:
         raise NotAPatient(handle)
-    return person, await personal_data.forget_patient(db, person.id, now)
+    forgotten = await personal_data.forget_patient(db, person.id, now)
+    await audit.record(
+        db, at=now, actor_id=None, action=AuditAction.FORGOT_PATIENT, patient_id=person.id
+    )
+    return person, forgotten

@@ -10,9 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import callbacks, texts
 from bot.attendance.export import build_report
 from bot.context import BotContext
-from bot.kinds import AuditAction, Role
+from bot.kinds import Role
 from handlers.access import for_roles
-from storage import audit
 
 PERIOD_PATTERN = rf"^rp:({'|'.join(texts.REPORT_PERIODS)})\Z"
 
@@ -41,13 +40,6 @@ async def send_report(update: Update, context: BotContext) -> None:
         context.db, first, last, zone, now, therapist_id=context.actor.person.id
     )
     await query.edit_message_reply_markup(None)
-    await audit.record(
-        context.db,
-        at=now,
-        actor_id=context.actor.person.id,
-        action=AuditAction.EXPORTED_REPORT,
-        detail=f"{first} to {last}, {report.rows} rows of their own sessions",
-    )
     chat_id = update.effective_chat.id
     if report.rows == 0:
         await context.bot.send_message(chat_id, texts.REPORT_EMPTY.format(first=first, last=last))
