@@ -136,8 +136,9 @@ async def seed(path: Path, patients: int, starts_in: timedelta) -> datetime:
             ],
         )
         conn.execute(
-            "INSERT INTO group_members (group_id, patient_id) SELECT 'g' ||"
-            f" ((telegram_id - 10000) / {GROUP_SIZE}), id FROM people WHERE role = 'patient'"
+            "INSERT INTO memberships (group_id, patient_id, joined_at) SELECT 'g' ||"
+            f" ((telegram_id - 10000) / {GROUP_SIZE}), id, created_at FROM people"
+            " WHERE role = 'patient'"
         )
     conn.close()
     db = await Database.open(path)

@@ -124,8 +124,15 @@ async def build(path: Path) -> None:
                  for g in range(GROUPS)],
             )  # fmt: skip
             await conn.executemany(
-                "INSERT INTO group_members (group_id, patient_id) VALUES (?, ?)",
-                [(patient_group(patient_id), patient_id) for patient_id in patient_ids],
+                "INSERT INTO memberships (group_id, patient_id, joined_at) VALUES (?, ?, ?)",
+                [
+                    (
+                        patient_group(patient_id),
+                        patient_id,
+                        to_db(NOW - timedelta(weeks=WEEKS + 1)),
+                    )
+                    for patient_id in patient_ids
+                ],
             )
             await conn.executemany(
                 "INSERT INTO series (id, kind, title, group_id, therapist_id, timezone, weekdays,"
@@ -135,8 +142,9 @@ async def build(path: Path) -> None:
                   first.isoformat()) for g in range(GROUPS)],
             )  # fmt: skip
             await conn.executemany(
-                "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status,"
+                f" kind, title, timezone) VALUES (?, ?, ?, ?, ?, 'group', 'Group Therapy',"
+                f" '{ZONE.key}')",
                 occurrences,
             )
             async with conn.execute(

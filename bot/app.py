@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot import callbacks, texts
 from bot.attendance.digest import weekly_digest
-from bot.attendance.risk import check_risk
+from bot.attendance.risk import recheck_flags
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext
@@ -39,14 +39,13 @@ from bot.persistence import SqlitePersistence
 from bot.schedule.sync import HORIZON, extend_occurrences
 from bot.services import Services
 from bot.understanding.engine import MessageReader, Thresholds
+from bot.usecases.attendance import settle_marks
 from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
 from handlers.patient import catchup, messages, mydata, settings
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials, patients, reports
-from storage import people
-from storage import risk as risk_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,6 +57,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 PLACEHOLDER_TOKEN = "1000000:offline-placeholder-token"
 EXTEND_EVERY = timedelta(hours=6)
 LOOK_FOR_NEW_ROWS = timedelta(minutes=1)
+SETTLE_EVERY = timedelta(minutes=1)  # attendance sheets left alone (see usecases.attendance)
 OUTBOX_JOB = "outbox"
 
 
@@ -265,13 +265,13 @@ async def _extend_and_replan_job(context: BotContext) -> None:
     now = context.clock.now()
     added = await extend_occurrences(context.db, now, now + HORIZON)
     await context.notifier.replan()
-    # Absences reported ahead count once their session has passed.
-    for patient_id in await risk_store.patients_with_recent_misses(
-        context.db, now - EXTEND_EVERY * 2, now
-    ):
-        patient = await people.get_person(context.db, patient_id)
-        await check_risk(context.services, patient)
+    # Misses age out of the window; absences reported ahead count once their session passed.
+    await recheck_flags(context.services)
     log.info("extended occurrences (%d added) and re-planned notifications", added)
+
+
+async def _settle_marks_job(context: BotContext) -> None:
+    await settle_marks(context.services)
 
 
 async def _digest_job(context: BotContext) -> None:
@@ -299,6 +299,7 @@ async def _on_startup(application: Application, services: Services, simulated_ti
         # already running), so a second instance is expected, not worth a warning.
         job_kwargs={"max_instances": 2, "coalesce": True},
     )
+    jobs.run_repeating(_settle_marks_job, interval=SETTLE_EVERY, first=SETTLE_EVERY, name="settle")
     reports = services.config.reports
     if reports.digest_day is not None:
         at = reports.digest_time.replace(tzinfo=services.config.program.timezone)

@@ -22,10 +22,11 @@ from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
 from bot.kinds import PERSON_ROLES, Role
 from bot.labels import local_day_bounds
+from bot.memberships import add_member, list_members, remove_member
 from bot.outbox.replan import replan
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import extend_occurrences, format_listing_line, import_schedule
-from bot.tomlvalues import parse_zone
+from bot.tomlvalues import EARLIEST, LATEST, parse_zone
 from bot.usecases.privacy import NotAPatient, forget
 from storage import audit
 from storage import people as people_store
@@ -58,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", help="name shown in the chat")
     invite.add_argument("--therapist", help="the patient's therapist (handle)")
     invite.add_argument("--group", action="append", default=[], help="a group id; repeatable")
+    invite.add_argument(
+        "--since", type=_iso_date, help="member of the groups since this day (default: now)"
+    )
+
+    member = commands.add_parser("member", help="add a patient to a group, or end it, with dates")
+    member_commands = member.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    adder = member_commands.add_parser("add", help="a patient joins a group")
+    adder.add_argument("--since", type=_iso_date, help="first day in the group (default: now)")
+    remover = member_commands.add_parser("remove", help="a patient leaves a group")
+    remover.add_argument("--last-day", type=_iso_date, help="last day in it (default: now)")
+    for action in (adder, remover):
+        action.add_argument("--patient", required=True, help="the patient's handle")
+        action.add_argument("--group", required=True, help="the group id")
+    member_lister = member_commands.add_parser("list", help="memberships with their dates")
+    member_lister.add_argument("--patient", help="only this patient (handle)")
+    member_lister.add_argument("--group", help="only this group")
 
     schedule = commands.add_parser("schedule", help="import or list the schedule")
     schedule_commands = schedule.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -102,9 +119,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _iso_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+    if not EARLIEST <= value <= LATEST:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not between {EARLIEST.year} and {LATEST.year}"
+        )
+    return value
 
 
 def _iso_datetime(text: str) -> datetime:
@@ -176,6 +198,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_audit(config, args.patient, args.first))
     if args.command == "forget":
         return asyncio.run(_forget(config, args.patient, args.yes))
+    if args.command == "member":
+        return asyncio.run(_member(config, args))
     if args.action == "import":
         return asyncio.run(_schedule_import(config, args.file))
     return asyncio.run(_schedule_list(config, args.first, args.last))
@@ -242,6 +266,7 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
             name=args.name,
             therapist=args.therapist,
             groups=tuple(args.group),
+            since=args.since,
         )
     finally:
         await db.close()
@@ -256,6 +281,33 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _member(config: Config, args: argparse.Namespace) -> int:
+    db = await Database.open(config.storage.path)
+    try:
+        now = datetime.now(UTC)
+        if args.action == "list":
+            rows = await list_members(db, args.patient, args.group)
+        else:
+            if args.action == "add":
+                await add_member(db, args.patient, args.group, args.since, now)
+            else:
+                await remove_member(db, args.patient, args.group, args.last_day, now)
+            # Reminders follow at once; a running bot sends what is due within a minute.
+            await replan(db, config.reminders, config.program.timezone, now)
+            rows = await list_members(db, args.patient, args.group)
+    finally:
+        await db.close()
+    print(f"{'patient':<20} {'group':<20} {'joined (UTC)':<17} left (UTC)")
+    for row in rows:
+        left = f"{row.left_at:%Y-%m-%d %H:%M}" if row.left_at else "-"
+        print(
+            f"{row.patient_handle:<20} {row.group_id:<20} {row.joined_at:%Y-%m-%d %H:%M}  {left}"
+        )
+    if not rows:
+        print("none")
+    return 0
+
+
 async def _report(config: Config, args: argparse.Namespace) -> int:
     zone = config.program.timezone
     now = datetime.now(UTC)
@@ -267,7 +319,7 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
         raise IopBotError("--format png needs --out FILE.png")
     db = await Database.open(config.storage.path)
     try:
-        report = await build_report(db, first, last, zone, now, chart=args.format == "png")
+        report = await build_report(db, first, last, now, chart=args.format == "png")
     finally:
         await db.close()
     if args.out is None:

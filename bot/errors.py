@@ -5,6 +5,7 @@ Every error the bot expects to happen in normal use derives from ``IopBotError``
 - ``ConfigError``: the config file is missing, unreadable or has a wrong key, type or value.
 - ``ScheduleError``: a schedule file is unreadable or an entry in it is invalid.
 - ``InviteError``: an invite cannot be created (unknown therapist or group, role clash, ...).
+- ``MembershipError``: a group membership cannot start or end as asked (dates overlap...).
 
 The CLI prints ``str(error)`` as one line and exits non-zero; handlers turn them into
 friendly text. Anything else is a bug: it reaches the global error handler and is logged
@@ -26,3 +27,7 @@ class ScheduleError(IopBotError):
 
 class InviteError(IopBotError):
     """An invite cannot be created."""
+
+
+class MembershipError(IopBotError):
+    """A group membership cannot be changed as asked."""

@@ -7,12 +7,14 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.errors import InviteError
 from bot.kinds import Role
+from bot.memberships import joined_at
 from bot.schedule.file import HANDLE_PATTERN
 from storage import people
 from storage.records import Person
@@ -73,8 +75,12 @@ async def issue_invite(
     name: str | None = None,
     therapist: str | None = None,
     groups: tuple[str, ...] = (),
+    since: date | None = None,
 ) -> IssuedInvite:
-    """Create (or refresh) the person and a one-time code for them."""
+    """Create (or refresh) the person and a one-time code for them.
+
+    A patient joins ``groups`` now, or from the start of ``since`` in each group's zone (a
+    clinic importing a patient who has been coming for a while)."""
     if not handle and not name:
         raise InviteError("give --handle or --name (or both)")
     if name is not None and not reasonable_name(name):
@@ -89,16 +95,18 @@ async def issue_invite(
         raise InviteError(f"{handle!r} is already a {existing.role}, not a {role}")
     if existing and existing.is_registered:
         raise InviteError(f"{handle!r} has already joined; no new invite is needed")
-    therapist_id = None
+    therapist_id, joins = None, {}
     if role is Role.PATIENT:
         therapist_id = await _therapist_id(db, therapist, existing)
-        missing = sorted(set(groups) - await people.existing_group_ids(db, groups))
+        zones = await people.group_zones(db, groups)
+        missing = sorted(set(groups) - set(zones))
         if missing:
             raise InviteError(
                 f"no group {missing[0]!r}: import the schedule that defines it first"
             )
-    elif therapist or groups:
-        raise InviteError("--therapist and --group are only for patients")
+        joins = {group: joined_at(since, ZoneInfo(zones[group]), now) for group in groups}
+    elif therapist or groups or since:
+        raise InviteError("--therapist, --group and --since are only for patients")
     code = new_code()
     expires_at = now + valid_for
     person = await people.save_invite(
@@ -107,7 +115,8 @@ async def issue_invite(
         role=role,
         name=name or (existing.name if existing else handle),
         therapist_id=therapist_id,
-        group_ids=groups,
+        joins=joins,
+        dated=since is not None,
         code_hash=hash_code(code),
         now=now,
         expires_at=expires_at,

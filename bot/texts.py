@@ -527,7 +527,8 @@ FLAG_LABELS = {
 
 REPORT_PICK = "Which period should the attendance report cover?"
 REPORT_PERIODS = {"7": "Last 7 days", "28": "Last 4 weeks", "91": "Last 13 weeks"}
-REPORT_CAPTION_CSV = "Attendance {first} to {last}: {rows} rows (one per patient and session)."
+REPORT_CAPTION_CSV = "Attendance {first} to {last}: {rows} (one per patient and session)."
+REPORT_ROWS = ("{n} row", "{n} rows")
 REPORT_CAPTION_PNG = "Attendance rate per week, {first} to {last}."
 REPORT_EMPTY = "No sessions of your caseload between {first} and {last}."
 

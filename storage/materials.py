@@ -100,8 +100,8 @@ async def materials_for(db: Database, occurrence_id: int) -> list[Material]:
 async def missed_sessions(db: Database, patient_id: int, now: datetime) -> list[MissedSession]:
     """Past sessions the patient missed, newest first, with their material and completion."""
     rows = await db.fetch_all(
-        "SELECT o.id, s.title, o.starts_at, c.completed_at IS NOT NULL FROM attendance a"
-        " JOIN occurrences o ON o.id = a.occurrence_id JOIN series s ON s.id = o.series_id"
+        "SELECT o.id, o.title, o.starts_at, c.completed_at IS NOT NULL FROM attendance a"
+        " JOIN occurrences o ON o.id = a.occurrence_id"
         " LEFT JOIN catchups c ON c.patient_id = a.patient_id AND c.occurrence_id = o.id"
         " WHERE a.patient_id = ? AND a.status = 'absent' AND o.starts_at <= ?"
         " ORDER BY o.starts_at DESC LIMIT 20",

@@ -60,10 +60,11 @@ async def load_plan_inputs(
     buddies are the active links.
     """
     session_rows = await db.fetch_all(
-        "SELECT o.id, o.starts_at, s.title, s.timezone, s.link,"
+        "SELECT o.id, o.starts_at, o.title, o.timezone, s.link,"
         " coalesce(s.patient_id, m.patient_id) AS patient_id"
         " FROM occurrences o JOIN series s ON s.id = o.series_id"
-        " LEFT JOIN group_members m ON m.group_id = s.group_id"
+        " LEFT JOIN memberships m ON m.group_id = s.group_id AND m.joined_at <= o.starts_at"
+        " AND (m.left_at IS NULL OR o.starts_at < m.left_at)"
         " WHERE o.status = 'scheduled' AND o.starts_at >= ? AND o.starts_at < ?"
         " ORDER BY o.starts_at, o.id",
         (to_db(start), to_db(end)),
@@ -301,9 +302,8 @@ CASE
       WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
       AND t.status = 'absent')
     THEN 'no longer absent'
-  WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND NOT EXISTS (SELECT 1 FROM series s
-      WHERE s.id = oc.series_id AND (s.patient_id = x.patient_id OR s.group_id IN
-      (SELECT m.group_id FROM group_members m WHERE m.patient_id = x.patient_id)))
+  WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND NOT EXISTS (SELECT 1 FROM expected_patients e
+      WHERE e.occurrence_id = x.occurrence_id AND e.patient_id = x.patient_id)
     THEN 'not enrolled'
 END"""
 
@@ -558,11 +558,11 @@ class RemindedChange:
 async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     """Sent reminders whose session (still ahead as they knew it) was cancelled or moved."""
     rows = await db.fetch_all(
-        "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, s.title,"
+        "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, o.title,"
         " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
-        " coalesce(p.timezone, s.timezone), p.discreet, p.quiet"
+        " coalesce(p.timezone, o.timezone), p.discreet, p.quiet"
         " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
-        " JOIN series s ON s.id = o.series_id JOIN people p ON p.id = x.person_id"
+        " JOIN people p ON p.id = x.person_id"
         " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
         " AND (o.status = 'cancelled' OR o.starts_at <> x.session_starts_at)",
         (to_db(now),),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.kinds import Role
+from storage import memberships
 from storage.db import Database
 from storage.records import InviteCheck, InviteStatus, Person
 from storage.timestamps import from_db_optional, to_db
@@ -65,19 +66,22 @@ async def list_people(db: Database) -> list[Person]:
 
 async def list_groups_of(db: Database, patient_id: int) -> list[str]:
     rows = await db.fetch_all(
-        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id"
-        " WHERE m.patient_id = ? ORDER BY g.name",
+        "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id"
+        " WHERE m.patient_id = ? AND m.left_at IS NULL ORDER BY g.name",
         (patient_id,),
     )
     return [row["name"] for row in rows]
 
 
-async def existing_group_ids(db: Database, group_ids: Sequence[str]) -> set[str]:
+async def group_zones(db: Database, group_ids: Sequence[str]) -> dict[str, str]:
+    """The time zone of each of these groups that exists."""
     if not group_ids:
-        return set()
+        return {}
     marks = ",".join("?" * len(group_ids))
-    rows = await db.fetch_all(f"SELECT id FROM groups WHERE id IN ({marks})", tuple(group_ids))
-    return {row["id"] for row in rows}
+    rows = await db.fetch_all(
+        f"SELECT id, timezone FROM groups WHERE id IN ({marks})", tuple(group_ids)
+    )
+    return {row["id"]: row["timezone"] for row in rows}
 
 
 async def save_invite(
@@ -87,7 +91,8 @@ async def save_invite(
     role: Role,
     name: str,
     therapist_id: int | None,
-    group_ids: Sequence[str],
+    joins: Mapping[str, datetime],
+    dated: bool,
     code_hash: str,
     now: datetime,
     expires_at: datetime,
@@ -95,6 +100,8 @@ async def save_invite(
     """Create or update the person behind ``handle`` and give them a fresh invite.
 
     Earlier unused invites of the same person are revoked, so only the newest link works.
+    ``joins``: group id -> when they join it; ``dated``: those times were given on purpose
+    (``--since``), so they also correct the start of a membership that is already open.
     """
     async with db.transaction() as conn:
         await conn.execute(
@@ -108,10 +115,8 @@ async def save_invite(
             f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.handle = ?", (handle,)
         ) as cursor:
             person = _person(await cursor.fetchone())
-        await conn.executemany(
-            "INSERT OR IGNORE INTO group_members (group_id, patient_id) VALUES (?, ?)",
-            [(group_id, person.id) for group_id in group_ids],
-        )
+        for group_id, joined_at in joins.items():
+            await memberships.join(conn, group_id, person.id, joined_at, correct_date=dated)
         await conn.execute(
             "UPDATE invites SET revoked_at = ? WHERE person_id = ? AND used_at IS NULL"
             " AND revoked_at IS NULL",
@@ -234,8 +239,9 @@ async def caseload(db: Database, therapist_id: int) -> list[Person]:
     rows = await db.fetch_all(
         f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.role = 'patient' AND"
         " (p.therapist_id = ? OR p.id IN (SELECT patient_id FROM series WHERE therapist_id = ?)"
-        " OR p.id IN (SELECT m.patient_id FROM group_members m JOIN series s"
-        " ON s.group_id = m.group_id WHERE s.therapist_id = ?)) ORDER BY p.name, p.id",
+        " OR p.id IN (SELECT m.patient_id FROM memberships m JOIN series s"
+        " ON s.group_id = m.group_id WHERE s.therapist_id = ? AND m.left_at IS NULL))"
+        " ORDER BY p.name, p.id",
         (therapist_id, therapist_id, therapist_id),
     )
     return [_person(row) for row in rows]

@@ -36,8 +36,8 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "groups",
-        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id"
-        " WHERE m.patient_id = ? ORDER BY g.name",
+        "SELECT g.name, m.joined_at, m.left_at FROM memberships m"
+        " JOIN groups g ON g.id = m.group_id WHERE m.patient_id = ? ORDER BY m.joined_at, g.name",
     ),
     (
         "reminder_settings",
@@ -45,17 +45,16 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "absences",
-        "SELECT s.title AS session, o.starts_at AS session_starts_at, a.kind, a.reason,"
+        "SELECT o.title AS session, o.starts_at AS session_starts_at, a.kind, a.reason,"
         " a.reason_text, a.original_text AS your_message, a.reported_at, a.status,"
         " a.withdrawn_at FROM absences a JOIN occurrences o ON o.id = a.occurrence_id"
-        " JOIN series s ON s.id = o.series_id WHERE a.patient_id = ? ORDER BY a.reported_at",
+        " WHERE a.patient_id = ? ORDER BY a.reported_at",
     ),
     (
         "attendance",
-        "SELECT s.title AS session, o.starts_at AS session_starts_at, t.status,"
-        " t.late_minutes, t.source, t.updated_at FROM attendance t"
-        " JOIN occurrences o ON o.id = t.occurrence_id JOIN series s ON s.id = o.series_id"
-        " WHERE t.patient_id = ? ORDER BY o.starts_at",
+        "SELECT o.title AS session, o.starts_at AS session_starts_at, t.status,"
+        " t.late_minutes, t.source, t.updated_at FROM attendance t JOIN occurrences o"
+        " ON o.id = t.occurrence_id WHERE t.patient_id = ? ORDER BY o.starts_at",
     ),
     (
         "attendance_changes",
@@ -76,6 +75,11 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
     (
         "flags_for_your_care_team",
         "SELECT kind, raised_at FROM risk_flags WHERE patient_id = ? ORDER BY raised_at",
+    ),
+    (
+        "flag_history",
+        "SELECT kind, direction, value, threshold, at FROM risk_crossings WHERE patient_id = ?"
+        " ORDER BY at, id",
     ),
     (
         "safety",
@@ -131,7 +135,8 @@ async def forget_patient(db: Database, patient_id: int, now: datetime) -> Forgot
         await run("messages for the therapist", "DELETE FROM patient_notes WHERE patient_id = :id")
         await run("unfinished reports", "DELETE FROM absence_drafts WHERE patient_id = :id")
         await run("reminder settings", "DELETE FROM reminder_preferences WHERE patient_id = :id")
-        await run("group memberships", "DELETE FROM group_members WHERE patient_id = :id")
+        await run("group memberships", "DELETE FROM memberships WHERE patient_id = :id")
+        await run("unsaved marks", "DELETE FROM unsettled_marks WHERE patient_id = :id")
         await run(
             "words in absence reports",
             "UPDATE absences SET reason_text = NULL, original_text = NULL, parsed = NULL"

@@ -1,12 +1,11 @@
 """Attendance history for reports and patient summaries, read set-based, never row by row.
 
-Who was expected at a session (its roster): the members of its group, or the patient of a
+Who was expected at a session (its roster): the members of its group on that date
+(``memberships``: joined on or before its start, not yet left), or the patient of a
 one-patient series, plus anyone with an attendance row for it (a make-up guest, or a former
 member whose history must stay in the billing export). Only people with the patient role
-count, only started sessions, never cancelled ones.
-
-Group membership has no dates, so a patient who joins a group appears, unmarked, on that
-group's earlier sessions too; marking attendance is what makes the history exact.
+count, only started sessions, never cancelled ones. A session's title, kind and zone are the
+ones it had when it happened (stored on the occurrence).
 """
 
 from __future__ import annotations
@@ -28,19 +27,20 @@ _PERIOD = "o.starts_at >= :start AND o.starts_at < :until AND o.status = 'schedu
 # removes a patient who is both a member and has an attendance row.
 REPORT_QUERY = f"""
 WITH occ AS (
-    SELECT o.id, s.group_id, s.patient_id
+    SELECT o.id, o.starts_at, s.group_id, s.patient_id
     FROM occurrences o JOIN series s ON s.id = o.series_id
     WHERE {_PERIOD}
 ),
 roster (occurrence_id, patient_id) AS (
-    SELECT occ.id, m.patient_id FROM occ JOIN group_members m ON m.group_id = occ.group_id
+    SELECT occ.id, m.patient_id FROM occ JOIN memberships m ON m.group_id = occ.group_id
+        AND m.joined_at <= occ.starts_at AND (m.left_at IS NULL OR occ.starts_at < m.left_at)
     UNION
     SELECT occ.id, occ.patient_id FROM occ WHERE occ.patient_id IS NOT NULL
     UNION
     SELECT a.occurrence_id, a.patient_id FROM occ JOIN attendance a ON a.occurrence_id = occ.id
 )
-SELECT r.occurrence_id, r.patient_id, a.status, a.late_minutes,
-       ab.id IS NOT NULL AS absence_reported, ab.reason, ab.lead_minutes
+SELECT r.occurrence_id, r.patient_id, a.status, a.source, a.late_minutes,
+       ab.id IS NOT NULL AS absence_reported, ab.reason, ab.reported_at
 FROM roster r
 JOIN occurrences o ON o.id = r.occurrence_id
 JOIN series s ON s.id = o.series_id
@@ -55,7 +55,7 @@ ORDER BY o.starts_at, o.series_id, p.handle
 """
 
 SESSIONS_QUERY = f"""
-SELECT o.id, o.series_id, o.starts_at, s.timezone, s.title, s.kind, s.group_id,
+SELECT o.id, o.series_id, o.starts_at, o.timezone, o.title, o.kind, s.group_id,
        g.name AS group_name, t.handle AS therapist_handle
 FROM occurrences o
 JOIN series s ON s.id = o.series_id
@@ -71,20 +71,15 @@ PATIENTS_QUERY = "SELECT id, handle, name FROM people WHERE role = 'patient'"
 PATIENT_QUERY = """
 WITH occ (id, starts_at) AS (
     SELECT o.id, o.starts_at
-    FROM group_members m
-    JOIN series s ON s.group_id = m.group_id
-    JOIN occurrences o ON o.series_id = s.id
-    WHERE m.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
-    UNION
-    SELECT o.id, o.starts_at
-    FROM series s JOIN occurrences o ON o.series_id = s.id
-    WHERE s.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
+    FROM expected_patients e JOIN occurrences o ON o.id = e.occurrence_id
+    WHERE e.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
     UNION
     SELECT o.id, o.starts_at
     FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id
     WHERE a.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
 )
-SELECT occ.id AS occurrence_id, occ.starts_at, a.status, ab.id IS NOT NULL AS absence_reported
+SELECT occ.id AS occurrence_id, occ.starts_at, a.status, a.source,
+       ab.id IS NOT NULL AS absence_reported
 FROM occ
 LEFT JOIN attendance a ON a.patient_id = :patient_id AND a.occurrence_id = occ.id
 LEFT JOIN absences ab ON ab.patient_id = :patient_id AND ab.occurrence_id = occ.id
@@ -122,10 +117,11 @@ class AttendanceRecord:
     session: ReportSession
     patient: ReportPatient
     status: AttendanceStatus | None
+    by_therapist: bool  # the therapist marked it, rather than the patient saying so
     late_minutes: int | None
     absence_reported: bool
     absence_reason: str | None
-    lead_minutes: int | None
+    reported_at: datetime | None  # when the live absence report was made
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +131,7 @@ class PatientMark:
     occurrence_id: int
     starts_at: datetime
     status: AttendanceStatus | None
+    by_therapist: bool
     absence_reported: bool
 
 
@@ -174,10 +171,11 @@ async def attendance_records(
             session=sessions[row["occurrence_id"]],
             patient=patients[row["patient_id"]],
             status=statuses.get(row["status"]),
+            by_therapist=row["source"] == "therapist",
             late_minutes=row["late_minutes"],
             absence_reported=bool(row["absence_reported"]),
             absence_reason=row["reason"],
-            lead_minutes=row["lead_minutes"],
+            reported_at=from_db(row["reported_at"]) if row["reported_at"] else None,
         )
         for row in rows
     ]
@@ -207,6 +205,7 @@ async def patient_marks(db: Database, patient_id: int, now: datetime) -> list[Pa
             occurrence_id=row["occurrence_id"],
             starts_at=from_db(row["starts_at"]),
             status=AttendanceStatus(row["status"]) if row["status"] else None,
+            by_therapist=row["source"] == "therapist",
             absence_reported=bool(row["absence_reported"]),
         )
         for row in rows

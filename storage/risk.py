@@ -1,9 +1,10 @@
-"""Risk flags (on while their condition holds) and the caseload they are checked over."""
+"""Risk flags (on while their condition holds), their history, and who to re-check."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from storage.db import Database
 from storage.timestamps import to_db
@@ -14,8 +15,24 @@ async def get_flags(db: Database, patient_id: int) -> frozenset[str]:
     return frozenset(row[0] for row in rows)
 
 
-async def set_flags(db: Database, patient_id: int, flags: Iterable[str], now: datetime) -> None:
-    """Keep exactly ``flags`` raised; a flag already up keeps its original time."""
+class FlagChange(NamedTuple):
+    """A flag going up or down, with the value that crossed its threshold."""
+
+    kind: str
+    direction: str  # 'up' or 'down'
+    value: int
+    threshold: int
+
+
+async def set_flags(
+    db: Database,
+    patient_id: int,
+    flags: Iterable[str],
+    changes: Iterable[FlagChange],
+    now: datetime,
+) -> None:
+    """Keep exactly ``flags`` raised (one already up keeps its original time) and record
+    ``changes`` in the flag history, in one transaction."""
     flags = list(flags)
     async with db.transaction() as conn:
         marks = ",".join("?" * len(flags))
@@ -27,18 +44,24 @@ async def set_flags(db: Database, patient_id: int, flags: Iterable[str], now: da
             "INSERT OR IGNORE INTO risk_flags (patient_id, kind, raised_at) VALUES (?, ?, ?)",
             [(patient_id, flag, to_db(now)) for flag in flags],
         )
+        await conn.executemany(
+            "INSERT INTO risk_crossings (patient_id, kind, direction, value, threshold, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(patient_id, *change, to_db(now)) for change in changes],
+        )
 
 
-async def patients_with_recent_misses(db: Database, since: datetime, now: datetime) -> list[int]:
-    """Patients marked absent at a session that started in ``[since, now)``."""
+async def patients_to_recheck(db: Database, since: datetime, now: datetime) -> list[int]:
+    """Patients with a flag up, or marked absent at a session that started in
+    ``[since, now)``: the only ones whose flags can change as time passes."""
     rows = await db.fetch_all(
-        "SELECT DISTINCT a.patient_id FROM attendance a"
-        " JOIN occurrences o ON o.id = a.occurrence_id"
+        "SELECT patient_id FROM risk_flags UNION"
+        " SELECT a.patient_id FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
         " WHERE a.status = 'absent' AND o.status = 'scheduled'"
         " AND o.starts_at >= ? AND o.starts_at < ?",
         (to_db(since), to_db(now)),
     )
-    return [row[0] for row in rows]
+    return sorted(row[0] for row in rows)
 
 
 async def uncaught_misses(db: Database, patient_id: int, now: datetime) -> int:

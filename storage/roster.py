@@ -9,13 +9,13 @@ from storage.db import Database
 from storage.records import AttendanceStatus
 from storage.timestamps import from_db, to_db
 
-# The patients of an occurrence: its group's members, or its one patient.
+# The patients of an occurrence: its group's members on its date, or its one patient, and
+# anyone already marked at it (a former member's mark stays on the sheet).
 _MEMBERS = """
-SELECT p.id, p.name, p.handle FROM occurrences o
-JOIN series s ON s.id = o.series_id
-JOIN people p ON p.id = s.patient_id OR p.id IN
-    (SELECT patient_id FROM group_members WHERE group_id = s.group_id)
-WHERE o.id = ? AND p.role = 'patient'
+SELECT p.id, p.name, p.handle FROM people p
+WHERE p.role = 'patient' AND p.id IN (
+    SELECT patient_id FROM expected_patients WHERE occurrence_id = ?1
+    UNION SELECT patient_id FROM attendance WHERE occurrence_id = ?1)
 """
 
 
@@ -43,10 +43,10 @@ async def roster(db: Database, occurrence_id: int) -> list[RosterEntry]:
     rows = await db.fetch_all(
         f"SELECT m.id, m.name, m.handle, a.status, a.late_minutes, ab.reason,"
         f" ab.id IS NOT NULL AS reported FROM ({_MEMBERS}) m"
-        " LEFT JOIN attendance a ON a.patient_id = m.id AND a.occurrence_id = ?"
-        " LEFT JOIN absences ab ON ab.patient_id = m.id AND ab.occurrence_id = ?"
+        " LEFT JOIN attendance a ON a.patient_id = m.id AND a.occurrence_id = ?1"
+        " LEFT JOIN absences ab ON ab.patient_id = m.id AND ab.occurrence_id = ?1"
         " AND ab.status = 'reported' ORDER BY m.name, m.id",
-        (occurrence_id, occurrence_id, occurrence_id),
+        (occurrence_id,),
     )
     return [
         RosterEntry(
@@ -62,13 +62,6 @@ async def roster(db: Database, occurrence_id: int) -> list[RosterEntry]:
     ]
 
 
-async def is_member(db: Database, occurrence_id: int, patient_id: int) -> bool:
-    row = await db.fetch_one(
-        f"SELECT 1 FROM ({_MEMBERS}) m WHERE m.id = ?", (occurrence_id, patient_id)
-    )
-    return row is not None
-
-
 async def mark(
     db: Database,
     *,
@@ -77,8 +70,10 @@ async def mark(
     status: AttendanceStatus,
     therapist_id: int,
     now: datetime,
+    settle_at: datetime,
 ) -> AttendanceStatus | None:
-    """Set one patient's attendance as the therapist saw it, with an audit entry.
+    """Set one patient's attendance as the therapist saw it, with an audit entry, and leave
+    it unsettled until ``settle_at``, which every mark on the same sheet pushes back.
 
     Returns the previous status. Marking the same status again writes nothing.
     """
@@ -105,7 +100,52 @@ async def mark(
             (patient_id, occurrence_id, old.value if old else None, status.value, therapist_id,
              to_db(now)),
         )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO unsettled_marks (occurrence_id, patient_id, settle_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (occurrence_id, patient_id, to_db(settle_at)),
+        )
+        await conn.execute(
+            "UPDATE unsettled_marks SET settle_at = ? WHERE occurrence_id = ?",
+            (to_db(settle_at), occurrence_id),
+        )
         return old
+
+
+@dataclass(frozen=True)
+class UnsettledMark:
+    occurrence_id: int
+    patient_id: int
+    settle_at: str  # as stored: settling compares it, so a newer tap is never lost
+
+
+async def unsettled_marks(
+    db: Database, now: datetime, occurrence_id: int | None = None
+) -> list[UnsettledMark]:
+    """Marks left alone until now, or every unsettled mark of one sheet (Done was pressed)."""
+    if occurrence_id is None:
+        rows = await db.fetch_all(
+            "SELECT occurrence_id, patient_id, settle_at FROM unsettled_marks"
+            " WHERE settle_at <= ? ORDER BY settle_at, occurrence_id, patient_id",
+            (to_db(now),),
+        )
+    else:
+        rows = await db.fetch_all(
+            "SELECT occurrence_id, patient_id, settle_at FROM unsettled_marks"
+            " WHERE occurrence_id = ? ORDER BY patient_id",
+            (occurrence_id,),
+        )
+    return [UnsettledMark(*tuple(row)) for row in rows]
+
+
+async def mark_settled(db: Database, entry: UnsettledMark) -> None:
+    """Done with this mark, unless it was tapped again since it was read."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM unsettled_marks WHERE occurrence_id = ? AND patient_id = ?"
+            " AND settle_at = ?",
+            (entry.occurrence_id, entry.patient_id, entry.settle_at),
+        )
 
 
 async def audit_log(db: Database, occurrence_id: int) -> list[AuditEntry]:
@@ -132,7 +172,7 @@ class EndingSession:
 async def sessions_ending(db: Database, start: datetime, end: datetime) -> list[EndingSession]:
     """Scheduled sessions ending in ``[start, end)`` whose therapist has joined."""
     rows = await db.fetch_all(
-        "SELECT o.id, s.title, g.name, o.starts_at, o.ends_at, t.id, t.chat_id, t.timezone"
+        "SELECT o.id, o.title, g.name, o.starts_at, o.ends_at, t.id, t.chat_id, t.timezone"
         " FROM occurrences o JOIN series s ON s.id = o.series_id"
         " JOIN people t ON t.id = s.therapist_id LEFT JOIN groups g ON g.id = s.group_id"
         " WHERE o.status = 'scheduled' AND o.ends_at >= ? AND o.ends_at < ?"

@@ -18,7 +18,7 @@ from storage.timestamps import from_db, to_db
 
 _OCCURRENCE_QUERY = """
 SELECT o.id, o.series_id, o.local_date, o.starts_at, o.ends_at, o.status,
-       s.kind, s.title, s.timezone, s.link, s.group_id,
+       o.kind, o.title, o.timezone, s.link, s.group_id,
        g.name AS group_name, pp.handle AS patient_handle, pp.name AS patient_name,
        s.therapist_id, t.name AS therapist_name
 FROM occurrences o
@@ -26,6 +26,13 @@ JOIN series s ON s.id = o.series_id
 JOIN people t ON t.id = s.therapist_id
 LEFT JOIN groups g ON g.id = s.group_id
 LEFT JOIN people pp ON pp.id = s.patient_id
+"""
+
+
+# A new occurrence copies its series' kind, title and zone: what it keeps once it has happened.
+_INSERT_OCCURRENCE = """
+INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status, kind, title, timezone)
+SELECT s.id, ?2, ?3, ?4, ?5, s.kind, s.title, s.timezone FROM series s WHERE s.id = ?1
 """
 
 
@@ -89,6 +96,14 @@ async def import_schedule(
             rows,
         )
         series_ids = [s.id for s in spec.series]
+        # Sessions still to come follow the file; those that started keep what they had.
+        await conn.execute(
+            "UPDATE occurrences SET kind = s.kind, title = s.title, timezone = s.timezone"
+            " FROM series s WHERE s.id = occurrences.series_id AND occurrences.starts_at > ?"
+            " AND (occurrences.kind, occurrences.title, occurrences.timezone)"
+            " IS NOT (s.kind, s.title, s.timezone)",
+            (to_db(now),),
+        )
         await _replace_future_cancellations(conn, spec, series_ids, now)
         one_offs = {s.id for s in spec.series if s.is_one_off}
         await _move_one_offs(conn, [slot for slot in slots if slot.series_id in one_offs], now)
@@ -96,8 +111,7 @@ async def import_schedule(
         # Sessions already over that were never stored (a new series, a clinic's first
         # import) are added as history; stored ones are never touched.
         await conn.executemany(
-            "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (series_id, local_date) DO NOTHING",
+            f"{_INSERT_OCCURRENCE} ON CONFLICT (series_id, local_date) DO NOTHING",
             [
                 (s.series_id, s.local_date.isoformat(), to_db(s.starts_at), to_db(s.ends_at),
                  _status(s.cancelled))
@@ -284,11 +298,7 @@ async def _sync_occurrences(
         for key, (starts_at, _, status) in existing.items()
         if key not in wanted and status == "scheduled" and starts_at <= to_db(end)
     ]
-    await conn.executemany(
-        "INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status)"
-        " VALUES (?, ?, ?, ?, ?)",
-        inserts,
-    )
+    await conn.executemany(_INSERT_OCCURRENCE, inserts)
     await conn.executemany(
         "UPDATE occurrences SET starts_at = ?, ends_at = ?, status = ?"
         " WHERE series_id = ? AND local_date = ?",
@@ -357,10 +367,9 @@ async def patient_occurrences(
     """Scheduled sessions of one patient (their groups' and their own) ending after ``start``."""
     rows = await db.fetch_all(
         f"{_OCCURRENCE_QUERY} WHERE o.status = 'scheduled' AND o.ends_at > ? AND o.starts_at < ?"
-        " AND (s.patient_id = ? OR s.group_id IN"
-        " (SELECT group_id FROM group_members WHERE patient_id = ?))"
+        " AND o.id IN (SELECT occurrence_id FROM expected_patients WHERE patient_id = ?)"
         " ORDER BY o.starts_at, o.series_id",
-        (to_db(start), to_db(end), patient_id, patient_id),
+        (to_db(start), to_db(end), patient_id),
     )
     return [_occurrence(row) for row in rows]
 
@@ -382,10 +391,15 @@ async def patient_occurrence(
 ) -> Occurrence | None:
     """One occurrence, only if this patient attends it (re-authorises a button press)."""
     row = await db.fetch_one(
-        f"{_OCCURRENCE_QUERY} WHERE o.id = ? AND (s.patient_id = ? OR s.group_id IN"
-        " (SELECT group_id FROM group_members WHERE patient_id = ?))",
-        (occurrence_id, patient_id, patient_id),
+        f"{_OCCURRENCE_QUERY} WHERE o.id = ? AND EXISTS (SELECT 1 FROM expected_patients e"
+        " WHERE e.occurrence_id = o.id AND e.patient_id = ?)",
+        (occurrence_id, patient_id),
     )
+    return _occurrence(row) if row else None
+
+
+async def occurrence(db: Database, occurrence_id: int) -> Occurrence | None:
+    row = await db.fetch_one(f"{_OCCURRENCE_QUERY} WHERE o.id = ?", (occurrence_id,))
     return _occurrence(row) if row else None
 
 

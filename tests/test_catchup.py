@@ -70,6 +70,7 @@ async def test_marked_absent_without_a_report_also_gets_one_and_can_ask_to_talk(
     await therapist.press("▫️ Alex R.")  # present
     await therapist.press("✅ Alex R.")  # late
     await therapist.press("⏰ Alex R.")  # absent
+    await therapist.press("Done")
 
     await at(bot, FOLLOWUP_TIME)
     await patient.press("I'd like to talk to my therapist")

@@ -151,8 +151,9 @@ async def seed(path: Path, patients: int) -> None:
             ],
         )
         conn.execute(
-            "INSERT INTO group_members (group_id, patient_id) SELECT 'g' ||"
-            f" ((chat_id - {FIRST_CHAT}) / {GROUP_SIZE}), id FROM people WHERE role = 'patient'"
+            "INSERT INTO memberships (group_id, patient_id, joined_at) SELECT 'g' ||"
+            f" ((chat_id - {FIRST_CHAT}) / {GROUP_SIZE}), id, created_at FROM people"
+            " WHERE role = 'patient'"
         )
     db = await Database.open(path)
     try:

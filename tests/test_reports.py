@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.attendance.chart import render_chart
+from bot.attendance.export import report_rows
 from bot.attendance.reports import (
     CSV_COLUMNS,
     Mark,
@@ -43,7 +44,7 @@ from storage import reports as report_store
 from storage.db import Database
 from storage.records import AttendanceStatus
 from storage.reports import PatientMark
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 EARLY = datetime(2026, 11, 20, 9, 0, tzinfo=NEW_YORK)  # schedules imported (a Friday)
@@ -171,6 +172,8 @@ async def _mark(
 async def _report_absence(
     db: Database, patient: int, occurrence: int, reason: str, lead: int, *, withdrawn: bool = False
 ) -> None:
+    row = await db.fetch_one("SELECT starts_at FROM occurrences WHERE id = ?", (occurrence,))
+    reported_at = from_db(row[0]) - timedelta(minutes=lead)
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO absences (patient_id, occurrence_id, kind, reason, reported_at,"
@@ -180,7 +183,7 @@ async def _report_absence(
                 occurrence,
                 "upcoming" if lead > 0 else "missed",
                 reason,
-                to_db(EARLY),
+                to_db(reported_at),
                 lead,
                 "withdrawn" if withdrawn else "reported",
             ),
@@ -251,18 +254,19 @@ async def test_clinic_csv_has_every_cell_exact(db: Database, clinic: dict[str, i
     assert parsed[3][3] == "Coping Skills, Part 2" and parsed[3][8] == "Lopez, Casey"
 
 
-async def test_period_bounds_are_local_days_of_the_program(
+async def test_a_period_is_the_days_in_the_date_column(
     db: Database, clinic: dict[str, int]
 ) -> None:
-    # Tuesday 24 Nov 21:30 in Los Angeles is Wednesday 00:30 in New York: outside Tuesday.
-    tuesday = await _rows(db, date(2026, 11, 24), date(2026, 11, 24))
-    wednesday = await _rows(db, date(2026, 11, 25), date(2026, 11, 25))
+    # Tuesday 24 Nov 21:30 in Los Angeles is Wednesday 00:30 in New York (the program's
+    # zone); its row says 2026-11-24, so it belongs to Tuesday's export, not Wednesday's.
+    tuesday = await report_rows(db, date(2026, 11, 24), date(2026, 11, 24), NOW)
+    wednesday = await report_rows(db, date(2026, 11, 25), date(2026, 11, 25), NOW)
 
-    assert tuesday == []
-    assert [(r.local_date, r.start, r.patient) for r in wednesday] == [
+    assert [(r.local_date, r.start, r.patient) for r in tuesday] == [
         (date(2026, 11, 24), time(21, 30), "casey"),
         (date(2026, 11, 24), time(21, 30), "drew"),
     ]
+    assert wednesday == []  # the evening group was cancelled that day
 
 
 async def test_a_therapist_sees_only_their_caseload(db: Database, clinic: dict[str, int]) -> None:
@@ -366,13 +370,17 @@ def test_free_text_never_becomes_a_spreadsheet_formula() -> None:
 
 
 @pytest.mark.parametrize(
-    ("minutes", "hours"),
-    [(150, "2.5"), (15, "0.3"), (-15, "-0.3"), (-45, "-0.8"), (-2, "0.0"), (0, "0.0"),
-     (1440, "24.0"), (10, "0.2")],
+    ("seconds", "hours"),
+    [(150 * 60, "2.5"), (15 * 60, "0.3"), (-15 * 60, "-0.3"), (-45 * 60, "-0.8"),
+     (-2 * 60, "0.0"), (0, "0.0"), (1440 * 60, "24.0"), (10 * 60, "0.2"),
+     # 8½ minutes either side of the start is 0.14 hours: 0.1, never -0.2 (floored minutes)
+     (-510, "-0.1"), (510, "0.1"), (-9 * 60, "-0.2"), (9 * 60, "0.2"), (-3 * 60, "-0.1")],
 )  # fmt: skip
-def test_hours_ahead_rounds_half_away_from_zero(minutes: int, hours: str) -> None:
-    assert str(hours_ahead(minutes)) == hours
-    assert hours_ahead(minutes) == Decimal(hours)
+def test_hours_ahead_rounds_half_away_from_zero(seconds: int, hours: str) -> None:
+    starts_at = datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
+    reported_at = starts_at - timedelta(seconds=seconds)
+    assert str(hours_ahead(starts_at, reported_at)) == hours
+    assert hours_ahead(starts_at, reported_at) == Decimal(hours)
 
 
 async def test_patient_summary_from_the_database(db: Database, clinic: dict[str, int]) -> None:
@@ -403,7 +411,7 @@ async def test_patient_summary_from_the_database(db: Database, clinic: dict[str,
 def _marks(now: datetime, *statuses: AttendanceStatus | None) -> list[PatientMark]:
     """One mark a week, the last one a day before ``now``; oldest first."""
     return [
-        PatientMark(n, now - timedelta(days=1 + 7 * (len(statuses) - 1 - n)), status, False)
+        PatientMark(n, now - timedelta(days=1 + 7 * (len(statuses) - 1 - n)), status, True, False)
         for n, status in enumerate(statuses)
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -278,11 +278,26 @@ async def test_a_message_no_session_fits_can_still_reach_the_therapist(bot: BotH
 async def test_a_session_from_the_two_weeks_before_the_first_import_can_be_reported(
     bot: BotHarness,
 ) -> None:
-    _, alex = await bot.joined_clinic()
+    """A clinic importing a patient who has been coming for a while gives ``--since``."""
+    await bot.import_schedule()
+    joined = await bot.invite(
+        Role.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",),
+        since=date(2026, 11, 16),
+    )  # fmt: skip
+    jo = bot.user(779, "Jo")
+    await onboard_patient(bot, jo, joined.code, "✅ Eastern time")
+
+    reply = await jo.send("so sorry, I missed last thursday's group")
+
+    assert reply[-1].text == "Is this about Group Therapy, Thu 26 Nov, 6:00 pm?"
+
+
+async def test_a_session_from_before_the_patient_joined_is_not_theirs(bot: BotHarness) -> None:
+    _, alex = await bot.joined_clinic()  # joined on Monday 30 Nov
 
     reply = await alex.send("so sorry, I missed last thursday's group")
 
-    assert reply[-1].text == "Is this about Group Therapy, Thu 26 Nov, 6:00 pm?"
+    assert "couldn't find a session of yours" in reply[-1].text
 
 
 async def test_crisis_alerts_are_claimed_before_a_burst_of_due_rows(bot: BotHarness) -> None:

@@ -34,6 +34,7 @@ async def mark(bot: BotHarness, therapist: ChatUser, day: int, presses: int) -> 
     for _ in range(presses):
         label = next(lbl for lbl in sheet[-1].labels if "Alex" in lbl)
         await therapist.press(label)
+    await therapist.press("Done")
 
 
 def risk_alerts(therapist: ChatUser) -> list[str]:
@@ -75,8 +76,9 @@ async def test_patient_summary_for_the_caseload_only(bot: BotHarness) -> None:
     patient_tries = (await patient.send("/patient Alex"))[-1].text
 
     assert text.startswith("📋 Alex R. (alex)")
-    # The import stored the two weeks before the clinic started: 6 sessions nobody marked.
-    assert "Last 30 days: 1 attended, 1 missed, 6 not marked (50%)" in text
+    # The import stored the two weeks before the clinic started, before Alex joined: they
+    # are not Alex's sessions, so nothing is "not marked".
+    assert "Last 30 days: 1 attended, 1 missed, 0 not marked (50%)" in text
     assert "Missed in a row: 1" in text and "Missed and not caught up yet: 1" in text
     assert refused == "I couldn't find a patient called “Alex” in your caseload."
     assert "isn't something I can do for you" in patient_tries
@@ -93,8 +95,8 @@ async def test_report_in_the_chat(bot: BotHarness) -> None:
 
     document, chart = sent[-2], sent[-1]
     assert (document.kind, chart.kind) == ("document", "photo")
-    # Wed 25 and Thu 26 Nov (stored by the import, not marked) and Mon 30 Nov.
-    assert document.text.startswith("Attendance 2026-11-24 to 2026-11-30: 3 rows")
+    # Only Mon 30 Nov: Wed 25 and Thu 26 Nov (stored by the import) were before Alex joined.
+    assert document.text.startswith("Attendance 2026-11-24 to 2026-11-30: 1 row ")
 
 
 @time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)

@@ -22,7 +22,9 @@ from storage.records import Occurrence, Person
 
 
 async def after_absence(s: Services, patient: Person, occurrence: Occurrence) -> None:
-    """Plan the follow-up, and the material if there is some, for one missed session."""
+    """Plan the follow-up, and the material if there is some, for one missed session, and
+    re-check risk flags (for every patient, on Telegram or not: a miss is a miss)."""
+    await check_risk(s, patient)
     if patient.chat_id is None:
         return
     now = s.clock.now()
@@ -44,7 +46,6 @@ async def after_absence(s: Services, patient: Person, occurrence: Occurrence) ->
         rows.append(_material(s, patient, occurrence, session, materials, now))
     await s.notifier.enqueue(rows)
     await s.notifier.replan([patient.id])
-    await check_risk(s, patient)
 
 
 async def deliver_new_material(

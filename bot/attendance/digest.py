@@ -6,14 +6,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot import texts
-from bot.attendance.reports import Mark, build_report_rows
+from bot.attendance.export import report_rows
+from bot.attendance.reports import Mark, percent
+from bot.attendance.summary import RiskThresholds, holding_flags, patient_summary
 from bot.config import Config
-from bot.labels import local_day_bounds
 from bot.outbox.notifier import Notifier
 from bot.outbox.rows import NotificationKind, person_event
 from storage import people
 from storage import reports as report_store
-from storage import risk as risk_store
 from storage.db import Database
 
 
@@ -22,22 +22,14 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
     zone = config.program.timezone
     last = now.astimezone(zone).date() - timedelta(days=1)
     first = last - timedelta(days=6)
-    start, end = local_day_bounds(first, last, zone)
     rows = []
     for therapist in await people.list_people(db):
         if therapist.role != "therapist" or therapist.chat_id is None:
             continue
-        records = await report_store.attendance_records(
-            db, start, end, now, therapist_id=therapist.id
-        )
-        report = build_report_rows(records)
+        report = await report_rows(db, first, last, now, therapist_id=therapist.id)
         marks = Counter(row.mark for row in report)
         attended = marks[Mark.PRESENT] + marks[Mark.LATE]
-        rate = (
-            f" ({attended / (attended + marks[Mark.ABSENT]):.0%})"
-            if attended + marks[Mark.ABSENT]
-            else ""
-        )
+        marked = attended + marks[Mark.ABSENT]
         reasons = Counter(
             texts.REASON_LABELS.get(row.reason or "", texts.REASON_NOT_GIVEN).lower()
             for row in report
@@ -46,7 +38,7 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
         at_risk = [
             patient.name
             for patient in await people.caseload(db, therapist.id)
-            if await risk_store.get_flags(db, patient.id)
+            if await _at_risk(db, patient.id, config, now)
         ]
         text = texts.DIGEST.format(
             first=f"{first:%a %-d %b}",
@@ -54,10 +46,11 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
             sessions=len({(row.session_id, row.local_date) for row in report}),
             attended=attended,
             missed=marks[Mark.ABSENT],
-            unmarked=marks[Mark.UNMARKED],
-            rate=rate,
+            unmarked=marks[Mark.UNMARKED] + marks[Mark.REPORTED_LATE],
+            rate=f" ({percent(attended, marked)})" if marked else "",
             reasons=", ".join(f"{r} {n}" for r, n in reasons.most_common()) or texts.DIGEST_NONE,
-            risk=", ".join(at_risk) or texts.DIGEST_NONE,
+            # One name a line: "Lopez, Maria" is one person, not two.
+            risk="".join(f"\n• {name}" for name in at_risk) or texts.DIGEST_NONE,
         )
         rows.append(
             person_event(
@@ -71,3 +64,11 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
         )
     await notifier.enqueue(rows)
     return len(rows)
+
+
+async def _at_risk(db: Database, patient_id: int, config: Config, now: datetime) -> bool:
+    """Whether a risk flag holds now (computed afresh, never a stale stored flag)."""
+    policy = config.policy
+    marks = await report_store.patient_marks(db, patient_id, now)
+    summary = patient_summary(marks, now, insurance_window_days=policy.insurance_window_days)
+    return bool(holding_flags(summary.risk_inputs, RiskThresholds.from_policy(policy)))

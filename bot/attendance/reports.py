@@ -2,8 +2,11 @@
 them). Patient summaries and risk flags are in ``bot.attendance.summary``.
 
 Everything here is pure: storage reads the history (``storage.reports``), these functions
-decide what it means. Attended = present or late; missed = absent; unmarked = the patient
-only confirmed, or nothing is known yet. Rates leave unmarked sessions out.
+decide what it means. Attended = present or late (as the therapist marked it); missed =
+absent; reported late = the patient said they were running late and no therapist marked
+them; unmarked = the patient only confirmed, or nothing is known yet. Rates leave reported
+late and unmarked sessions out: only what a therapist or the patient's own absence report
+settled counts.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class Mark(StrEnum):
     PRESENT = "present"
     LATE = "late"
+    REPORTED_LATE = "reported_late"
     ABSENT = "absent"
     UNMARKED = "unmarked"
 
@@ -59,13 +63,20 @@ class Mark(StrEnum):
         return self is Mark.ABSENT
 
 
-MARK_OF = {
+_MARK_OF = {
     AttendanceStatus.PRESENT: Mark.PRESENT,
     AttendanceStatus.LATE: Mark.LATE,
     AttendanceStatus.ABSENT: Mark.ABSENT,
     AttendanceStatus.CONFIRMED: Mark.UNMARKED,
     None: Mark.UNMARKED,
 }
+
+
+def mark_of(status: AttendanceStatus | None, by_therapist: bool) -> Mark:
+    """What an attendance row means; "running late" is only the patient's word until marked."""
+    if status is AttendanceStatus.LATE and not by_therapist:
+        return Mark.REPORTED_LATE
+    return _MARK_OF[status]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +107,18 @@ class ReportRow:
         return self.group_name or self.group_id
 
 
-def hours_ahead(lead_minutes: int) -> Decimal:
-    """Minutes of notice as hours to one decimal, halves away from zero; no '-0.0'."""
-    hours = (Decimal(lead_minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+def hours_ahead(starts_at: datetime, reported_at: datetime) -> Decimal:
+    """Notice given, in hours to one decimal, halves away from zero (8½ minutes late is
+    -0.1, as a person would say); never '-0.0'."""
+    seconds = Decimal(round((starts_at - reported_at).total_seconds()))
+    hours = (seconds / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return hours if hours else Decimal("0.0")
+
+
+def percent(part: int, whole: int) -> str:
+    """A share as a whole percent, halves up as a person rounds (5 of 8 is 63%)."""
+    value = (Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{value}%"
 
 
 def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:
@@ -112,7 +131,7 @@ def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:
         if local is None:
             local = session.starts_at.astimezone(ZoneInfo(session.timezone))
             local_starts[session.occurrence_id] = local
-        mark = MARK_OF[record.status]
+        mark = mark_of(record.status, record.by_therapist)
         reported = record.absence_reported
         rows.append(
             ReportRow(
@@ -127,12 +146,14 @@ def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:
                 patient=patient.handle,
                 patient_name=patient.name,
                 mark=mark,
-                late_minutes=record.late_minutes if mark is Mark.LATE else None,
+                late_minutes=(
+                    record.late_minutes if mark in (Mark.LATE, Mark.REPORTED_LATE) else None
+                ),
                 reported_absence=reported,
                 reason=record.absence_reason if reported else None,
                 reported_hours_ahead=(
-                    hours_ahead(record.lead_minutes)
-                    if reported and record.lead_minutes is not None
+                    hours_ahead(session.starts_at, record.reported_at)
+                    if reported and record.reported_at is not None
                     else None
                 ),
             )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.attendance.reports import MARK_OF, Mark, attendance_rate
+from bot.attendance.reports import Mark, attendance_rate, mark_of
 from bot.config import PolicyConfig
 from storage.reports import PatientMark
 
@@ -47,11 +47,11 @@ def count_marks(marks: Iterable[PatientMark], since: datetime, now: datetime) ->
     tally = dict.fromkeys(Mark, 0)
     for mark in marks:
         if since <= mark.starts_at < now:
-            tally[MARK_OF[mark.status]] += 1
+            tally[mark_of(mark.status, mark.by_therapist)] += 1
     return AttendanceCounts(
         attended=tally[Mark.PRESENT] + tally[Mark.LATE],
         missed=tally[Mark.ABSENT],
-        unmarked=tally[Mark.UNMARKED],
+        unmarked=tally[Mark.UNMARKED] + tally[Mark.REPORTED_LATE],
     )
 
 
@@ -61,7 +61,7 @@ def consecutive_misses(marks: Sequence[PatientMark], now: datetime) -> int:
     for mark in sorted(marks, key=lambda m: m.starts_at, reverse=True):
         if mark.starts_at >= now:
             continue
-        meaning = MARK_OF[mark.status]
+        meaning = mark_of(mark.status, mark.by_therapist)
         if meaning.missed:
             streak += 1
         elif meaning.attended:
@@ -116,6 +116,13 @@ class RiskCrossing:
     threshold: int
 
 
+def holding_flags(inputs: RiskInputs, thresholds: RiskThresholds) -> frozenset[RiskFlag]:
+    """The flags whose condition holds now."""
+    return frozenset(
+        flag for flag, value, limit in _checks(inputs, thresholds) if 0 < limit <= value
+    )
+
+
 def risk_crossings(
     previous: frozenset[RiskFlag], inputs: RiskInputs, thresholds: RiskThresholds
 ) -> tuple[frozenset[RiskFlag], tuple[RiskCrossing, ...]]:
@@ -123,14 +130,19 @@ def risk_crossings(
 
     A flag that no longer holds goes down silently, so the next crossing alerts again.
     """
-    checks = (
-        (RiskFlag.CONSECUTIVE_MISSES, inputs.consecutive_misses, thresholds.consecutive_misses),
-        (RiskFlag.INSURANCE_WINDOW, inputs.window_misses, thresholds.window_misses),
-    )
-    flags = frozenset(flag for flag, value, limit in checks if 0 < limit <= value)
+    flags = holding_flags(inputs, thresholds)
     crossings = tuple(
         RiskCrossing(flag, value, limit)
-        for flag, value, limit in checks
+        for flag, value, limit in _checks(inputs, thresholds)
         if flag in flags and flag not in previous
     )
     return flags, crossings
+
+
+def _checks(
+    inputs: RiskInputs, thresholds: RiskThresholds
+) -> tuple[tuple[RiskFlag, int, int], ...]:
+    return (
+        (RiskFlag.CONSECUTIVE_MISSES, inputs.consecutive_misses, thresholds.consecutive_misses),
+        (RiskFlag.INSURANCE_WINDOW, inputs.window_misses, thresholds.window_misses),
+    )

@@ -75,7 +75,7 @@ async def report_absence(
         occurrence_id=occurrence.id,
         reason=reason,
         reason_text=reason_text,
-        lead_minutes=int(lead.total_seconds() // 60),
+        lead_minutes=int(lead.total_seconds() / 60),  # toward zero, like hours_ahead
         now=now,
     )
     await after_absence(s, patient, occurrence)

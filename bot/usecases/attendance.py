@@ -1,13 +1,22 @@
-"""What a therapist does with attendance: mark a patient at a session they lead."""
+"""What a therapist does with attendance: mark a patient at a session they lead.
+
+Taps only write the mark (audited). What a mark sets off (the follow-up and catch-up
+material for an absence, risk flags up or down) waits until the therapist presses Done or
+leaves the sheet alone for ``SHEET_IDLE``: correcting "late" to "present" passes through
+"absent", and that pass must not alert anyone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.attendance.aftercare import after_absence
+from bot.attendance.risk import check_risk
 from bot.services import Services
-from storage import people
+from storage import absences, people
 from storage import roster as roster_store
+from storage import schedule as schedule_store
 from storage.records import AttendanceStatus, Occurrence, Person
 
 # present -> late -> absent -> present; a first tap (unmarked or "coming") means present.
@@ -16,6 +25,8 @@ NEXT_MARK = {
     AttendanceStatus.LATE: AttendanceStatus.ABSENT,
     AttendanceStatus.ABSENT: AttendanceStatus.PRESENT,
 }
+
+SHEET_IDLE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -27,23 +38,38 @@ class Marked:
 async def toggle_attendance(
     s: Services, therapist: Person, occurrence: Occurrence, patient_id: int
 ) -> Marked | None:
-    """Move one patient's mark to the next one (audited); None if not on this roster.
-
-    Marking someone absent plans their follow-up and catch-up material, as a report does.
-    """
+    """Move one patient's mark to the next one (audited); None if not on this roster."""
     entries = {e.patient_id: e for e in await roster_store.roster(s.db, occurrence.id)}
     entry = entries.get(patient_id)
     if entry is None:
         return None
     new = NEXT_MARK.get(entry.status, AttendanceStatus.PRESENT)
+    now = s.clock.now()
     await roster_store.mark(
         s.db,
         occurrence_id=occurrence.id,
         patient_id=patient_id,
         status=new,
         therapist_id=therapist.id,
-        now=s.clock.now(),
+        now=now,
+        settle_at=now + SHEET_IDLE,
     )
-    if new is AttendanceStatus.ABSENT:
-        await after_absence(s, await people.get_person(s.db, patient_id), occurrence)
     return Marked(entry.name, new)
+
+
+async def settle_marks(s: Services, occurrence_id: int | None = None) -> int:
+    """Act on the marks therapists left: one sheet's (Done), else every sheet left alone
+    for ``SHEET_IDLE``. A mark is settled only after its consequences are queued, so a
+    crash repeats them (the outbox and the flags make that harmless), never drops them.
+    Returns how many marks were settled."""
+    entries = await roster_store.unsettled_marks(s.db, s.clock.now(), occurrence_id)
+    for entry in entries:
+        patient = await people.get_person(s.db, entry.patient_id)
+        status = await absences.attendance_status(s.db, entry.patient_id, entry.occurrence_id)
+        occurrence = await schedule_store.occurrence(s.db, entry.occurrence_id)
+        if status is AttendanceStatus.ABSENT and occurrence is not None:
+            await after_absence(s, patient, occurrence)
+        else:
+            await check_risk(s, patient)
+        await roster_store.mark_settled(s.db, entry)
+    return len(entries)

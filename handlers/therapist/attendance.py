@@ -1,7 +1,8 @@
 """/today's roster and marking attendance with toggle buttons (/attendance reopens any).
 
 Every press is re-checked: the session must be one the therapist leads and must have
-started, and the patient must belong to it. Each change is written to the audit log.
+started, and the patient must belong to it. Each change is written to the audit log; what
+a mark sets off waits for Done (or an idle sheet, see ``bot.usecases.attendance``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot import callbacks, texts, timezones
 from bot.context import BotContext
 from bot.kinds import Role
 from bot.labels import local_day_bounds, staff_session_label
-from bot.usecases.attendance import toggle_attendance
+from bot.usecases.attendance import settle_marks, toggle_attendance
 from handlers.access import for_roles
 from handlers.common import button
 from storage import roster as roster_store
@@ -137,6 +138,7 @@ async def press(update: Update, context: BotContext) -> None:
         )
         if occurrence:
             await query.answer()
+            await settle_marks(context.services, occurrence.id)
             await query.edit_message_text(await _saved_text(context, occurrence))
         return
     occurrence_id, patient_id = (

@@ -11,7 +11,8 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts
-from bot.attendance.summary import patient_summary
+from bot.attendance.reports import percent
+from bot.attendance.summary import AttendanceCounts, RiskThresholds, holding_flags, patient_summary
 from bot.context import BotContext
 from bot.kinds import AuditAction, Role
 from bot.labels import format_clock, short_day
@@ -26,8 +27,9 @@ from storage.records import Person
 log = logging.getLogger(__name__)
 
 
-def _rate(rate: float | None) -> str:
-    return "" if rate is None else f" ({rate:.0%})"
+def _rate(counts: AttendanceCounts) -> str:
+    marked = counts.attended + counts.missed
+    return f" ({percent(counts.attended, marked)})" if marked else ""
 
 
 async def _summary(
@@ -45,7 +47,7 @@ async def _summary(
         action=AuditAction.VIEWED_SUMMARY,
         patient_id=patient.id,
     )
-    flags = await risk_store.get_flags(context.db, patient.id)
+    flags = holding_flags(summary.risk_inputs, RiskThresholds.from_policy(policy))
     labels = [
         texts.FLAG_LABELS[flag].format(days=policy.insurance_window_days) for flag in sorted(flags)
     ]
@@ -54,8 +56,8 @@ async def _summary(
     text = texts.PATIENT_SUMMARY.format(
         name=patient.name,
         handle=patient.handle,
-        a30=d30.attended, m30=d30.missed, u30=d30.unmarked, r30=_rate(d30.rate),
-        a90=d90.attended, m90=d90.missed, u90=d90.unmarked, r90=_rate(d90.rate),
+        a30=d30.attended, m30=d30.missed, u30=d30.unmarked, r30=_rate(d30),
+        a90=d90.attended, m90=d90.missed, u90=d90.unmarked, r90=_rate(d90),
         streak=summary.consecutive_misses,
         open=await risk_store.uncaught_misses(context.db, patient.id, now),
         flags=flag_line or texts.PATIENT_NO_FLAGS,

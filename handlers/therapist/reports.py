@@ -36,9 +36,7 @@ async def send_report(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     last = now.astimezone(zone).date()
     first = last - timedelta(days=days - 1)
-    report = await build_report(
-        context.db, first, last, zone, now, therapist_id=context.actor.person.id
-    )
+    report = await build_report(context.db, first, last, now, therapist_id=context.actor.person.id)
     await query.edit_message_reply_markup(None)
     chat_id = update.effective_chat.id
     if report.rows == 0:
@@ -47,7 +45,9 @@ async def send_report(update: Update, context: BotContext) -> None:
     await context.bot.send_document(
         chat_id,
         InputFile(BytesIO(report.csv.encode("utf-8")), filename=f"{report.filename}.csv"),
-        caption=texts.REPORT_CAPTION_CSV.format(first=first, last=last, rows=report.rows),
+        caption=texts.REPORT_CAPTION_CSV.format(
+            first=first, last=last, rows=texts.REPORT_ROWS[report.rows != 1].format(n=report.rows)
+        ),
     )
     await context.bot.send_photo(
         chat_id,
