@@ -536,7 +536,7 @@ DIGEST = (
     "🗓️ Your week, {first} to {last}\n"
     "Sessions: {sessions} · attended {attended}, missed {missed}, not marked {unmarked}{rate}\n"
     "Absences by reason: {reasons}\n"
-    "Patients at risk: {risk}"
+    "Patients at risk:{risk}"
 )
 DIGEST_NONE = "none"
 

@@ -25,6 +25,7 @@ class RosterEntry:
     name: str
     handle: str
     status: AttendanceStatus | None
+    by_therapist: bool
     late_minutes: int | None
     absence_reason: str | None
     absence_reported: bool
@@ -41,7 +42,8 @@ class AuditEntry:
 
 async def roster(db: Database, occurrence_id: int) -> list[RosterEntry]:
     rows = await db.fetch_all(
-        f"SELECT m.id, m.name, m.handle, a.status, a.late_minutes, ab.reason,"
+        f"SELECT m.id, m.name, m.handle, a.status, a.source = 'therapist', a.late_minutes,"
+        " ab.reason,"
         f" ab.id IS NOT NULL AS reported FROM ({_MEMBERS}) m"
         " LEFT JOIN attendance a ON a.patient_id = m.id AND a.occurrence_id = ?1"
         " LEFT JOIN absences ab ON ab.patient_id = m.id AND ab.occurrence_id = ?1"
@@ -54,9 +56,10 @@ async def roster(db: Database, occurrence_id: int) -> list[RosterEntry]:
             name=row[1],
             handle=row[2],
             status=AttendanceStatus(row[3]) if row[3] else None,
-            late_minutes=row[4],
-            absence_reason=row[5],
-            absence_reported=bool(row[6]),
+            by_therapist=bool(row[4]),
+            late_minutes=row[5],
+            absence_reason=row[6],
+            absence_reported=bool(row[7]),
         )
         for row in rows
     ]
@@ -89,8 +92,9 @@ async def mark(
         await conn.execute(
             "INSERT INTO attendance (patient_id, occurrence_id, status, late_minutes, source,"
             " updated_at) VALUES (?, ?, ?, NULL, 'therapist', ?)"
+            # The minutes a patient said they would be late stay (reports show them for a
+            # late mark only), so marking them late after all keeps the number.
             " ON CONFLICT (patient_id, occurrence_id) DO UPDATE SET status = excluded.status,"
-            " late_minutes = CASE WHEN excluded.status = 'late' THEN attendance.late_minutes END,"
             " source = 'therapist', updated_at = excluded.updated_at",
             (patient_id, occurrence_id, status.value, to_db(now)),
         )

@@ -50,7 +50,7 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
             rate=f" ({percent(attended, marked)})" if marked else "",
             reasons=", ".join(f"{r} {n}" for r, n in reasons.most_common()) or texts.DIGEST_NONE,
             # One name a line: "Lopez, Maria" is one person, not two.
-            risk="".join(f"\n• {name}" for name in at_risk) or texts.DIGEST_NONE,
+            risk="".join(f"\n• {name}" for name in at_risk) or f" {texts.DIGEST_NONE}",
         )
         rows.append(
             person_event(

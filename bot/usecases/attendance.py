@@ -19,7 +19,8 @@ from storage import roster as roster_store
 from storage import schedule as schedule_store
 from storage.records import AttendanceStatus, Occurrence, Person
 
-# present -> late -> absent -> present; a first tap (unmarked or "coming") means present.
+# present -> late -> absent -> present; a first tap means present, whatever the patient
+# said before (coming, running late, can't make it): the therapist's first word is "here".
 NEXT_MARK = {
     AttendanceStatus.PRESENT: AttendanceStatus.LATE,
     AttendanceStatus.LATE: AttendanceStatus.ABSENT,
@@ -43,7 +44,7 @@ async def toggle_attendance(
     entry = entries.get(patient_id)
     if entry is None:
         return None
-    new = NEXT_MARK.get(entry.status, AttendanceStatus.PRESENT)
+    new = NEXT_MARK[entry.status] if entry.by_therapist else AttendanceStatus.PRESENT
     now = s.clock.now()
     await roster_store.mark(
         s.db,
