@@ -43,7 +43,7 @@ from bot.usecases.attendance import settle_marks
 from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
-from handlers.patient import catchup, messages, mydata, settings
+from handlers.patient import calendar, catchup, messages, mydata, settings
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, materials, patients, reports
 from storage.db import Database
@@ -220,6 +220,8 @@ def register_handlers(application: Application) -> None:
             CommandHandler("privacy", common.show_privacy, message),
             CommandHandler("mydata", mydata.send_my_data, message),
             CommandHandler("schedule", show_schedule, message),
+            CommandHandler("calendar", calendar.send_calendar, message),
+            CallbackQueryHandler(calendar.send_calendar, pattern=callbacks.CALENDAR_SEND_PATTERN),
             CommandHandler("catchup", catchup.list_catchup, message),
             CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),
             CallbackQueryHandler(catchup.caught_up, pattern=callbacks.CAUGHT_UP_PATTERN),

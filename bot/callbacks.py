@@ -102,6 +102,10 @@ MATERIAL_SCOPE_SERIES = "mt:all"
 MATERIAL_PICK_PATTERN = rf"^{MATERIAL_PICK}{ID}{END}"
 MATERIAL_SCOPE_PATTERN = rf"^({MATERIAL_SCOPE_ONE}|{MATERIAL_SCOPE_SERIES}){END}"
 
+# --- patient: "Update my calendar" on a change notice (handlers.patient.calendar)
+CALENDAR_SEND = "cal:send"
+CALENDAR_SEND_PATTERN = rf"^{CALENDAR_SEND}{END}"
+
 # --- deep links: https://t.me/<bot>?start=<payload>
 BUDDY_LINK = "b-"  # b-<code>: a buddy invitation; any other payload is a person's invite
 

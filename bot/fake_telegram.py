@@ -51,6 +51,7 @@ class Sent:
     kind: str = "text"
     silent: bool = False  # sent with disable_notification
     content: bytes = b""  # an uploaded file's bytes (documents and photos)
+    filename: str = ""  # an uploaded file's name
 
     @property
     def labels(self) -> list[str]:
@@ -189,6 +190,7 @@ class FakeBotApi:
             [],
             kind,
             content=next(iter(uploaded.values()), b""),
+            filename=next(iter((params.get("_filenames") or {}).values()), ""),
         )
         self.messages.append(sent)
         self.activity.append(sent)
@@ -267,6 +269,9 @@ class FakeRequest(BaseRequest):
             # What an uploaded file held: {field: bytes}, for tests to read back.
             params["_files"] = {
                 name: part[1] for name, part in (request_data.multipart_data or {}).items()
+            }
+            params["_filenames"] = {
+                name: part[0] for name, part in (request_data.multipart_data or {}).items()
             }
         status, body = self.api.handle(api_method, params)
         if api_method == "getUpdates" and not body.get("result"):

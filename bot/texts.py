@@ -17,6 +17,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     ),
     Role.PATIENT: (
         ("schedule", "Your sessions in the next 7 days"),
+        ("calendar", "Your next 4 weeks for your phone's calendar"),
         ("absent", "Tell your care team you'll miss a session"),
         ("catchup", "Material for sessions you missed"),
         ("settings", "When I remind you, and how reminders look"),
@@ -647,3 +648,16 @@ NO_SESSION_FITS = (
     "I couldn't find a session of yours that fits. I can send your message to {therapist} "
     "so they can sort it out."
 )
+
+# --- patients: the calendar file (/calendar, bot.schedule.calendar)
+# With discretion on, a calendar event (which others may see on a shared or locked phone) is
+# only an appointment: its title, alarms and notes never name the therapy.
+
+CALENDAR_CAPTION = (
+    "📅 Your sessions for the next 4 weeks. Open this file to add them to your calendar. "
+    "If a session changes, open a newer one (/calendar) and it updates them."
+)
+CALENDAR_EMPTY = "You have no sessions in the next 4 weeks, so there's nothing to add yet. 🙂"
+CALENDAR_TITLE_DISCREET = "Appointment"
+CALENDAR_JOIN = "Join here: {link}"
+CALENDAR_UPDATE_BUTTON = "Update my calendar"

@@ -74,6 +74,9 @@ class Occurrence:
     patient_name: str | None
     therapist_id: int
     therapist_name: str
+    # Bumped on every change of time or status; when that last happened (None: not known).
+    revision: int = 0
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from bot.kinds import Role, SessionKind
 from bot.schedule.file import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
 from storage.db import Database
 from storage.records import ImportSummary, Occurrence
-from storage.timestamps import from_db, to_db
+from storage.timestamps import from_db, from_db_optional, to_db
 
 _OCCURRENCE_QUERY = """
 SELECT o.id, o.series_id, o.local_date, o.starts_at, o.ends_at, o.status,
-       o.kind, o.title, o.timezone, s.link, s.group_id,
+       o.revision, o.updated_at, o.kind, o.title, o.timezone, s.link, s.group_id,
        g.name AS group_name, pp.handle AS patient_handle, pp.name AS patient_name,
        s.therapist_id, t.name AS therapist_name
 FROM occurrences o
@@ -31,8 +31,9 @@ LEFT JOIN people pp ON pp.id = s.patient_id
 
 # A new occurrence copies its series' kind, title and zone: what it keeps once it has happened.
 _INSERT_OCCURRENCE = """
-INSERT INTO occurrences (series_id, local_date, starts_at, ends_at, status, kind, title, timezone)
-SELECT s.id, ?2, ?3, ?4, ?5, s.kind, s.title, s.timezone FROM series s WHERE s.id = ?1
+INSERT INTO occurrences
+    (series_id, local_date, starts_at, ends_at, status, updated_at, kind, title, timezone)
+SELECT s.id, ?2, ?3, ?4, ?5, ?6, s.kind, s.title, s.timezone FROM series s WHERE s.id = ?1
 """
 
 
@@ -54,6 +55,8 @@ def _occurrence(row: sqlite3.Row) -> Occurrence:
         patient_name=row["patient_name"],
         therapist_id=row["therapist_id"],
         therapist_name=row["therapist_name"],
+        revision=row["revision"],
+        updated_at=from_db_optional(row["updated_at"]),
     )
 
 
@@ -98,8 +101,9 @@ async def import_schedule(
         series_ids = [s.id for s in spec.series]
         # Sessions still to come follow the file; those that started keep what they had.
         await conn.execute(
-            "UPDATE occurrences SET kind = s.kind, title = s.title, timezone = s.timezone"
-            " FROM series s WHERE s.id = occurrences.series_id AND occurrences.starts_at > ?"
+            "UPDATE occurrences SET kind = s.kind, title = s.title, timezone = s.timezone,"
+            " revision = revision + 1, updated_at = ?1"
+            " FROM series s WHERE s.id = occurrences.series_id AND occurrences.starts_at > ?1"
             " AND (occurrences.kind, occurrences.title, occurrences.timezone)"
             " IS NOT (s.kind, s.title, s.timezone)",
             (to_db(now),),
@@ -114,7 +118,7 @@ async def import_schedule(
             f"{_INSERT_OCCURRENCE} ON CONFLICT (series_id, local_date) DO NOTHING",
             [
                 (s.series_id, s.local_date.isoformat(), to_db(s.starts_at), to_db(s.ends_at),
-                 _status(s.cancelled))
+                 _status(s.cancelled), to_db(now))
                 for s in slots
                 if s.starts_at <= now
             ],
@@ -155,12 +159,13 @@ async def _move_one_offs(conn: aiosqlite.Connection, slots: Sequence[Slot], now:
     """A one-off session moved to another day keeps its occurrence (and what hangs on it)."""
     for slot in slots:
         await conn.execute(
-            "UPDATE occurrences SET local_date = ?, starts_at = ?, ends_at = ?"
+            "UPDATE occurrences SET local_date = ?, starts_at = ?, ends_at = ?,"
+            " revision = revision + 1, updated_at = ?"
             " WHERE series_id = ? AND starts_at > ? AND local_date <> ? AND NOT EXISTS"
             " (SELECT 1 FROM occurrences other WHERE other.series_id = occurrences.series_id"
             " AND other.local_date = ?)",
             (slot.local_date.isoformat(), to_db(slot.starts_at), to_db(slot.ends_at),
-             slot.series_id, to_db(now), slot.local_date.isoformat(),
+             to_db(now), slot.series_id, to_db(now), slot.local_date.isoformat(),
              slot.local_date.isoformat()),
         )  # fmt: skip
 
@@ -298,15 +303,18 @@ async def _sync_occurrences(
         for key, (starts_at, _, status) in existing.items()
         if key not in wanted and status == "scheduled" and starts_at <= to_db(end)
     ]
-    await conn.executemany(_INSERT_OCCURRENCE, inserts)
+    # Every change bumps the revision: a calendar file's SEQUENCE (bot.schedule.calendar).
+    changed_at = to_db(now)
+    await conn.executemany(_INSERT_OCCURRENCE, [(*row, changed_at) for row in inserts])
     await conn.executemany(
-        "UPDATE occurrences SET starts_at = ?, ends_at = ?, status = ?"
-        " WHERE series_id = ? AND local_date = ?",
-        updates,
+        "UPDATE occurrences SET starts_at = ?, ends_at = ?, status = ?,"
+        " revision = revision + 1, updated_at = ? WHERE series_id = ? AND local_date = ?",
+        [(*row[:3], changed_at, *row[3:]) for row in updates],
     )
     await conn.executemany(
-        "UPDATE occurrences SET status = 'cancelled' WHERE series_id = ? AND local_date = ?",
-        stale,
+        "UPDATE occurrences SET status = 'cancelled', revision = revision + 1, updated_at = ?"
+        " WHERE series_id = ? AND local_date = ?",
+        [(changed_at, *key) for key in stale],
     )
     return len(inserts), len(updates), len(stale)
 
@@ -362,11 +370,18 @@ async def occurrences_between(
 
 
 async def patient_occurrences(
-    db: Database, patient_id: int, start: datetime, end: datetime
+    db: Database,
+    patient_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    include_cancelled: bool = False,
 ) -> list[Occurrence]:
-    """Scheduled sessions of one patient (their groups' and their own) ending after ``start``."""
+    """Scheduled sessions of one patient (their groups' and their own) ending after ``start``
+    (and the cancelled ones too with ``include_cancelled``: a calendar file removes them)."""
+    status = "" if include_cancelled else "o.status = 'scheduled' AND "
     rows = await db.fetch_all(
-        f"{_OCCURRENCE_QUERY} WHERE o.status = 'scheduled' AND o.ends_at > ? AND o.starts_at < ?"
+        f"{_OCCURRENCE_QUERY} WHERE {status}o.ends_at > ? AND o.starts_at < ?"
         " AND o.id IN (SELECT occurrence_id FROM expected_patients WHERE patient_id = ?)"
         " ORDER BY o.starts_at, o.series_id",
         (to_db(start), to_db(end), patient_id),

@@ -151,6 +151,7 @@ PRESSES = {
     "pick": "mt:o:1",
     "choose_scope": "mt:one",
     "pass_worry_on": "bw:1",
+    "send_calendar": "cal:send",
 }
 
 

@@ -36,6 +36,7 @@ PURE = {
     "bot.tomlfile",
     "bot.tomlvalues",
     "bot.schedule.file",
+    "bot.schedule.calendar",
     "bot.outbox.rows",
     "bot.outbox.planning",
     "bot.outbox.delivery",

@@ -59,6 +59,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
     assert await people.list_groups_of(bot.db, person.id) == ["Evening Group A"]
     assert bot.api.commands["chat:777"] == [
         "schedule",
+        "calendar",
         "absent",
         "catchup",
         "settings",

@@ -99,7 +99,10 @@ def _part(payload: dict[str, Any], tagged: bool, now: datetime) -> tuple[str, Bu
 
 
 def _message(chat_id: int, chunk: list[tuple[int, str, Buttons]], silent: bool) -> OutgoingMessage:
-    buttons = [row for _, _, rows in chunk for row in rows]
+    buttons: Buttons = []
+    for _, _, rows in chunk:
+        # Two merged change notices both offer "Update my calendar": show it once.
+        buttons += [row for row in rows if row not in buttons]
     return OutgoingMessage(
         chat_id,
         "\n\n".join(text for _, text, _ in chunk)[:MAX_TEXT],

@@ -14,6 +14,9 @@ from bot import callbacks, texts
 from bot.labels import format_clock, short_day, staff_session_label, utc_stamp
 from bot.outbox.rows import NotificationKind, Planned, QuietHours, person_event, quiet_field
 
+# A calendar file made before a change is out of date: every change notice offers a new one.
+CALENDAR_BUTTON = {"text": texts.CALENDAR_UPDATE_BUTTON, "callback_data": callbacks.CALENDAR_SEND}
+
 
 class SessionChange(Protocol):
     """A session a patient was reminded of that was then cancelled or moved."""
@@ -125,6 +128,7 @@ def change_notices(
                 variant=variant,
                 payload={
                     "text": text,
+                    "buttons": [[CALENDAR_BUTTON]],
                     **quiet_field(change.timezone, quiet_hours if change.quiet else None),
                 },
                 due_at=now,
