@@ -65,8 +65,13 @@ async def load_plan_inputs(
         " FROM occurrences o JOIN series s ON s.id = o.series_id"
         " LEFT JOIN memberships m ON m.group_id = s.group_id AND m.joined_at <= o.starts_at"
         " AND (m.left_at IS NULL OR o.starts_at < m.left_at)"
-        " WHERE o.status = 'scheduled' AND o.starts_at >= ? AND o.starts_at < ?"
-        " ORDER BY o.starts_at, o.id",
+        " WHERE o.status = 'scheduled' AND o.starts_at >= ?1 AND o.starts_at < ?2"
+        # Make-up guests, like members.
+        " UNION ALL SELECT o.id, o.starts_at, o.title, o.timezone, s.link, b.patient_id"
+        " FROM bookings b JOIN occurrences o ON o.id = b.occurrence_id"
+        " JOIN series s ON s.id = o.series_id WHERE b.status = 'booked'"
+        " AND o.status = 'scheduled' AND o.starts_at >= ?1 AND o.starts_at < ?2"
+        " ORDER BY 2, 1",
         (to_db(start), to_db(end)),
     )
     members: dict[int, list[int]] = {}

@@ -2,8 +2,8 @@
 
 Who was expected at a session (its roster): the members of its group on that date
 (``memberships``: joined on or before its start, not yet left), or the patient of a
-one-patient series, plus anyone with an attendance row for it (a make-up guest, or a former
-member whose history must stay in the billing export). Only people with the patient role
+one-patient series, or a make-up guest who booked a seat at it, plus anyone with an
+attendance row for it (a former member whose history must stay in the billing export). Only people with the patient role
 count, only started sessions, never cancelled ones. A session's title, kind and zone are the
 ones it had when it happened (stored on the occurrence).
 """
@@ -36,6 +36,9 @@ roster (occurrence_id, patient_id) AS (
         AND m.joined_at <= occ.starts_at AND (m.left_at IS NULL OR occ.starts_at < m.left_at)
     UNION
     SELECT occ.id, occ.patient_id FROM occ WHERE occ.patient_id IS NOT NULL
+    UNION
+    SELECT b.occurrence_id, b.patient_id FROM occ JOIN bookings b ON b.occurrence_id = occ.id
+        AND b.status = 'booked'
     UNION
     SELECT a.occurrence_id, a.patient_id FROM occ JOIN attendance a ON a.occurrence_id = occ.id
 )
