@@ -19,14 +19,17 @@ from pypdf import PdfReader
 from bot import texts
 from bot.attendance.letter import PeriodProblem, preset_period, typed_period, whole_percent
 from bot.cli import main
-from bot.fake_telegram import ChatUser, Sent
+from bot.clock import FakeClock
+from bot.config import Config
+from bot.fake_telegram import ChatUser, FakeBotApi, Sent
 from bot.kinds import AuditAction, Role
 from bot.schedule.sync import HORIZON, extend_occurrences
+from bot.understanding.engine import MessageReader
 from storage import audit, people
 from storage.records import AttendanceStatus
 from storage.roster import mark
 from storage.timestamps import to_db
-from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
+from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient, start_bot
 
 OCTOBER = datetime(2026, 10, 1, tzinfo=NEW_YORK)
 CLINICAL_TITLE = "Opioid Recovery Check-in"
@@ -345,3 +348,24 @@ def test_nothing_before_a_letter_is_made_imports_the_pdf_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+async def test_a_request_and_a_half_made_decision_survive_a_restart(
+    config: Config, clock: FakeClock, reader: MessageReader
+) -> None:
+    api = FakeBotApi(username="iop_test_bot", now=clock.now)  # Telegram outlives the bot
+    async with start_bot(config, clock, reader, api) as bot:
+        _, patient = await november(bot)
+        await patient.send("/letter")
+        await patient.press("An employer")
+    async with start_bot(config, clock, reader, api) as bot:
+        patient = bot.user(777, "Alex")
+        await patient.send("2026-11-01 2026-11-30")  # the dialog goes on where it was
+        await bot.user(501, "Dr. Lee").press(texts.LETTER_CHANGE)
+    async with start_bot(config, clock, reader, api) as bot:
+        await bot.user(501, "Dr. Lee").send("2026-11-09 2026-11-12")
+        [letter] = documents(bot.user(777, "Alex"))
+
+    flat = " ".join(pdf_text(letter.content).split())
+    assert "from 9 November 2026 to 12 November 2026" in flat
+    assert _day(date(2026, 11, 12)) in flat and _day(date(2026, 11, 2)) not in flat
