@@ -7,6 +7,7 @@ decision is a compare-and-set on it, so a second press or another therapist chan
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -82,7 +83,8 @@ async def make_letter(
         therapist_name=therapist_name,
         recipient=recipient,
     )
-    return MadeLetter(facts, render_pdf(facts, now))
+    # Drawing takes about 0.2 s (1 s with fpdf2's first import): off the event loop.
+    return MadeLetter(facts, await asyncio.to_thread(render_pdf, facts, now))
 
 
 def audit_detail(
