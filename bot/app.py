@@ -43,9 +43,9 @@ from bot.usecases.attendance import settle_marks
 from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
-from handlers.patient import calendar, catchup, messages, mydata, settings
+from handlers.patient import calendar, catchup, letter, messages, mydata, settings
 from handlers.schedule import show_schedule
-from handlers.therapist import attendance, materials, patients, reports
+from handlers.therapist import attendance, letters, materials, patients, reports
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -215,6 +215,10 @@ def register_handlers(application: Application) -> None:
             # Before the patient conversation: while a therapist is sending material, their
             # text is material, not a message to read.
             materials.build_handler(),
+            # Before the patient conversation too: typed dates for a letter, and a therapist's
+            # note or period for a letter decision, are not messages to read.
+            letter.build_handler(),
+            letters.build_handler(),
             patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("privacy", common.show_privacy, message),

@@ -105,6 +105,20 @@ MATERIAL_SCOPE_PATTERN = rf"^({MATERIAL_SCOPE_ONE}|{MATERIAL_SCOPE_SERIES}){END}
 # --- patient: "Update my calendar" on a change notice (handlers.patient.calendar)
 CALENDAR_SEND = "cal:send"
 CALENDAR_SEND_PATTERN = rf"^{CALENDAR_SEND}{END}"
+# --- attendance letters: the patient's request (handlers.patient.letter) and the therapist's
+# decision (handlers.therapist.letters)
+LETTER_RECIPIENT = "lt:w:"  # lt:w:<letter>:<employer|court|school|other>
+LETTER_PERIOD = "lt:p:"  # lt:p:<letter>:<30|tm|lm>
+LETTER_RECIPIENT_PATTERN = rf"^lt:w:{ID}:(employer|court|school|other){END}"
+LETTER_PERIOD_PATTERN = rf"^lt:p:{ID}:(30|tm|lm){END}"
+LETTER_APPROVE = "lr:a:"  # lr:a:<letter>
+LETTER_CHANGE = "lr:c:"  # lr:c:<letter>
+LETTER_DECLINE = "lr:d:"  # lr:d:<letter>
+LETTER_REVIEW_PATTERN = rf"^lr:[acd]:{ID}{END}"
+LETTER_NEW_PERIOD = "lr:p:"  # lr:p:<letter>:<30|tm|lm>
+LETTER_NEW_PERIOD_PATTERN = rf"^lr:p:{ID}:(30|tm|lm){END}"
+LETTER_NO_NOTE = "lr:n:"  # lr:n:<letter>: decline without a note
+LETTER_NO_NOTE_PATTERN = rf"^lr:n:{ID}{END}"
 
 # --- deep links: https://t.me/<bot>?start=<payload>
 BUDDY_LINK = "b-"  # b-<code>: a buddy invitation; any other payload is a person's invite

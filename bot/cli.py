@@ -109,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     trail.add_argument("--patient", help="only about this patient (handle)")
     trail.add_argument("--from", dest="first", type=_iso_date, help="from this date (UTC)")
 
+    letter = commands.add_parser(
+        "letter", help="an attendance letter (PDF) for one patient and period (audited)"
+    )
+    letter.add_argument("--patient", required=True, help="the patient's handle")
+    letter.add_argument("--from", dest="first", required=True, type=_iso_date, help="first day")
+    letter.add_argument("--to", dest="last", required=True, type=_iso_date, help="last day")
+    letter.add_argument("--out", required=True, type=Path, help="the PDF file to write")
+    letter.add_argument(
+        "--for",
+        dest="recipient",
+        choices=["employer", "court", "school", "other"],
+        default="other",
+        help="who it is for (default: other, 'to whom it may concern')",
+    )
+
     parse = commands.add_parser("parse", help="show how the bot reads a message, as JSON")
     parse.add_argument("text", nargs="?", help="the message")
     parse.add_argument("--now", type=_iso_datetime, help="ISO date-time (default: now)")
@@ -200,6 +215,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_forget(config, args.patient, args.yes))
     if args.command == "member":
         return asyncio.run(_member(config, args))
+    if args.command == "letter":
+        return asyncio.run(_letter(config, args))
     if args.action == "import":
         return asyncio.run(_schedule_import(config, args.file))
     return asyncio.run(_schedule_list(config, args.first, args.last))
@@ -333,6 +350,41 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
     except OSError as error:
         raise IopBotError(f"cannot write {args.out} ({error})") from None
     print(f"Wrote {args.out}: attendance {first} to {last}, {report.rows} rows.")
+    return 0
+
+
+async def _letter(config: Config, args: argparse.Namespace) -> int:
+    from bot.usecases.letters import make_letter, record_cli_letter
+
+    if args.last < args.first:
+        raise IopBotError(f"--to {args.last} is before --from {args.first}")
+    now = datetime.now(UTC)
+    db = await Database.open(config.storage.path)
+    try:
+        patient = await people_store.find_by_handle(db, args.patient)
+        if patient is None or patient.role is not Role.PATIENT:
+            raise IopBotError(f"no patient has the handle {args.patient!r}")
+        therapist = (
+            await people_store.get_person(db, patient.therapist_id)
+            if patient.therapist_id is not None
+            else None
+        )
+        made = await make_letter(
+            db, config, patient, therapist_name=therapist.name if therapist else "",
+            recipient=args.recipient, first=args.first, last=args.last, now=now,
+        )  # fmt: skip
+        try:
+            _write_private(args.out, made.pdf)
+        except OSError as error:
+            raise IopBotError(f"cannot write {args.out} ({error})") from None
+        await record_cli_letter(db, patient, made, now)
+    finally:
+        await db.close()
+    facts = made.facts
+    print(
+        f"Wrote {args.out}: attendance letter for {args.patient}, {args.first} to {args.last}, "
+        f"{facts.attended} sessions attended; sha256 {made.sha256} (recorded in the audit trail)."
+    )
     return 0
 
 

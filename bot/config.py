@@ -23,6 +23,7 @@ TOKEN_ENV = "IOP_BOT_TOKEN"
 CONFIG_ENV = "IOP_BOT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.toml")
 EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
+LETTERHEAD_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class ProgramConfig:
     office_hours: Mapping[int, tuple[time, time]] = field(
         default_factory=lambda: dict.fromkeys(range(5), (time(9), time(17)))
     )
+    # Printed at the top of attendance letters (/letter); an empty name means ``name``.
+    clinic_name: str = ""
+    clinic_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,16 @@ def _handles(value: Any) -> tuple[str, ...]:
     return tuple(tomlvalues.text(item).lower() for item in value)
 
 
+def _letterhead(value: Any) -> str:
+    """A line or two for the top of a letter: trimmed, no control characters, not too long."""
+    text = tomlvalues.string(value).strip()
+    if len(text) > LETTERHEAD_LIMIT:
+        raise ValueError(f"must be at most {LETTERHEAD_LIMIT} characters")
+    if any(ord(ch) < 32 and ch != "\n" for ch in text):
+        raise ValueError("must be plain text (line breaks are fine)")
+    return text
+
+
 def _path(value: Any) -> Path:
     return Path(tomlvalues.text(value)).expanduser()
 
@@ -196,7 +210,13 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "storage": (StorageConfig, {"path": _path}),
     "program": (
         ProgramConfig,
-        {"name": tomlvalues.text, "timezone": tomlvalues.zone, "office_hours": _office_hours},
+        {
+            "name": tomlvalues.text,
+            "timezone": tomlvalues.zone,
+            "office_hours": _office_hours,
+            "clinic_name": _letterhead,
+            "clinic_contact": _letterhead,
+        },
     ),
     "reminders": (
         RemindersConfig,

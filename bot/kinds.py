@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     VIEWED_SUMMARY = "viewed a patient summary"
     EXPORTED_REPORT = "exported an attendance report"
     FORGOT_PATIENT = "forgot a patient"
+    LETTER_ISSUED = "issued an attendance letter"
 
 
 # The roles an admin can invite with ``iop-bot invite --role``.

@@ -23,6 +23,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("settings", "When I remind you, and how reminders look"),
         ("name", "What I call you: /name Alex"),
         ("buddy", "Invite a friend to get reminder nudges"),
+        ("letter", "A letter that confirms your attendance"),
         ("privacy", "What I keep and who sees it"),
         ("mydata", "A copy of everything I keep about you"),
         ("help", "What I can do"),
@@ -661,3 +662,109 @@ CALENDAR_EMPTY = "You have no sessions in the next 4 weeks, so there's nothing t
 CALENDAR_TITLE_DISCREET = "Appointment"
 CALENDAR_JOIN = "Join here: {link}"
 CALENDAR_UPDATE_BUTTON = "Update my calendar"
+# --- attendance letters (/letter): the chat, the therapist's decision and the PDF itself.
+# The PDF says only attendance facts: never diagnoses, reasons, session titles or the
+# program's focus (sessions are named by kind alone, below).
+
+LETTER_RECIPIENTS = {
+    "employer": "An employer",
+    "court": "A court or probation officer",
+    "school": "A school",
+    "other": "Someone else",
+}
+LETTER_ASK_RECIPIENT = (
+    "I can make a letter that confirms the sessions you attended. Your therapist checks it "
+    "first. Who is it for?"
+)
+LETTER_PERIODS = {
+    "30": "Last 30 days",
+    "tm": "This month",
+    "lm": "Last month",
+}
+LETTER_ASK_PERIOD = (
+    "Which period should it cover? Tap one, or type two dates like 2026-11-01 2026-11-30."
+)
+LETTER_BAD_DATES = (
+    "I couldn't read those dates. Please type the first and last day like "
+    "2026-11-01 2026-11-30, or tap one of the buttons."
+)
+LETTER_FUTURE = "The period can't end after today ({today}). Please try other dates."
+LETTER_REVERSED = "The first date should come before the last one. Please try again."
+LETTER_TOO_LONG = "A letter can cover at most one year. Please pick a shorter period."
+LETTER_SENT_FOR_REVIEW = (
+    "Thanks! I've asked {therapist} to check your letter ({first} to {last}). "
+    "I'll send it here as soon as it's approved."
+)
+LETTER_NO_THERAPIST = (
+    "I can't find a therapist to approve your letter yet. Please ask the clinic, and try "
+    "again later."
+)
+LETTER_CANCELLED = "Okay, no letter for now. You can ask any time with /letter."
+ALERT_LETTER_REQUEST = (
+    "📄 New letter request\n{patient} asks for an attendance letter for {recipient}, "
+    "{first} to {last}.\nIn that period: {attended} attended, {missed} missed, {unmarked} not "
+    "marked. The letter lists attended sessions only (no titles, no reasons)."
+)
+LETTER_APPROVE = "Approve"
+LETTER_CHANGE = "Change the period"
+LETTER_DECLINE = "Decline"
+LETTER_ASK_NEW_PERIOD = (
+    "Which period should {patient}'s letter cover? Tap one, or type two dates like "
+    "2026-11-01 2026-11-30."
+)
+LETTER_ASK_NOTE = (
+    "Would you like to add a note for {patient}? Type it, or tap the button to decline "
+    "without one."
+)
+LETTER_NO_NOTE = "Decline without a note"
+LETTER_ISSUED_STAFF = "✅ Approved: {patient}'s letter ({first} to {last}) is on its way to them."
+LETTER_DECLINED_STAFF = "Done: {patient}'s request was declined and they were told kindly."
+LETTER_REVIEW_LATER = "Okay. The request is still waiting; its buttons work whenever you're ready."
+LETTER_ALREADY_HANDLED = "That request has already been handled, or isn't yours to decide."
+LETTER_NOT_DELIVERED = (
+    "The letter was approved but I couldn't deliver it to {patient} right now. "
+    "They can ask again with /letter."
+)
+LETTER_READY = "📄 Here is your attendance letter ({first} to {last}). {therapist} approved it."
+LETTER_READY_CHANGED = (
+    "📄 Here is your attendance letter. {therapist} changed the period to {first} to {last} "
+    "(you asked for {asked_first} to {asked_last})."
+)
+LETTER_DECLINED = (
+    "{therapist} couldn't approve your letter this time. That's okay, you can talk it over "
+    "at your next session or ask again with /letter."
+)
+LETTER_DECLINED_NOTE = "{therapist} couldn't approve your letter this time. Their note: “{note}”"
+LETTER_FILENAME = "attendance-letter-{first}-to-{last}.pdf"
+
+# The PDF. Session kinds are all a letter may say about a session.
+LETTER_SESSION_LABELS = {
+    "group": "Group session",
+    "psychoeducation": "Group session",
+    "support": "Group session",
+    "individual": "Individual session",
+    "family": "Family session",
+}
+LETTER_PDF_TITLE = "Attendance letter"
+LETTER_PDF_DATE = "Date: {today}"
+LETTER_PDF_FOR = "For: {recipient}"
+LETTER_PDF_RECIPIENTS = {
+    "employer": "Employer",
+    "court": "Court or probation officer",
+    "school": "School",
+    "other": "To whom it may concern",
+}
+LETTER_PDF_INTRO = (
+    "This letter confirms the attendance of {patient} at scheduled sessions at {clinic} "
+    "from {first} to {last}."
+)
+LETTER_PDF_TABLE = ("Date", "Session", "Start", "Length")
+LETTER_PDF_NONE = "No attended sessions are recorded in this period."
+LETTER_PDF_RATE = (
+    "Attendance rate: {rate} ({attended} of {marked} sessions with recorded attendance)."
+)
+LETTER_PDF_NO_RATE = "No attendance was recorded in this period, so no rate can be given."
+LETTER_PDF_TOTAL = "Sessions attended: {attended}, in total {length}."
+LETTER_PDF_SIGNED = "{therapist}"
+LETTER_PDF_SIGNATURE = "Signature: ______________________________    Date: ______________"
+LETTER_PDF_FOOTER = "Only attendance is stated in this letter."

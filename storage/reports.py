@@ -3,9 +3,10 @@
 Who was expected at a session (its roster): the members of its group on that date
 (``memberships``: joined on or before its start, not yet left), or the patient of a
 one-patient series, or a make-up guest who booked a seat at it, plus anyone with an
-attendance row for it (a former member whose history must stay in the billing export). Only people with the patient role
-count, only started sessions, never cancelled ones. A session's title, kind and zone are the
-ones it had when it happened (stored on the occurrence).
+attendance row for it (a former member whose history must stay in the billing export).
+Only people with the patient role count, only started sessions, never cancelled ones. A
+session's title, kind and zone are the ones it had when it happened (stored on the
+occurrence).
 """
 
 from __future__ import annotations

@@ -82,12 +82,14 @@ async def mark(
     """
     async with db.transaction() as conn:
         async with conn.execute(
-            "SELECT status FROM attendance WHERE patient_id = ? AND occurrence_id = ?",
+            "SELECT status, source FROM attendance WHERE patient_id = ? AND occurrence_id = ?",
             (patient_id, occurrence_id),
         ) as cursor:
             row = await cursor.fetchone()
         old = AttendanceStatus(row[0]) if row else None
-        if old is status:
+        # The same status the patient gave still needs writing: the therapist's word wins
+        # over the patient's later words only once it is stored as theirs.
+        if old is status and row[1] == "therapist":
             return old
         await conn.execute(
             "INSERT INTO attendance (patient_id, occurrence_id, status, late_minutes, source,"

@@ -152,6 +152,11 @@ PRESSES = {
     "choose_scope": "mt:one",
     "pass_worry_on": "bw:1",
     "send_calendar": "cal:send",
+    "receive_recipient": "lt:w:1:court",
+    "receive_period_button": "lt:p:1:30",
+    "review_letter": "lr:a:1",
+    "receive_new_period_button": "lr:p:1:30",
+    "decline_without_note": "lr:n:1",
 }
 
 

@@ -58,6 +58,9 @@ def test_token_from_the_environment_wins(tmp_path: Path) -> None:
         ("[safety]\nescalate_after = '5s'", "[safety] escalate_after '5s' is not a duration"),
         ("[understanding]\nclarify_below = 'high'", "must be a number from 0 to 1"),
         ("[program\nname = 'x'", "not valid TOML"),
+        ("[program]\nclinic_contact = 5", "[program] clinic_contact must be a string"),
+        ("[program]\nclinic_name = '" + "x" * 201 + "'", "clinic_name must be at most 200"),
+        ("[program]\nclinic_name = 'a\tb'", "must be plain text"),
     ],
 )
 def test_mistakes_name_file_key_and_problem(tmp_path: Path, text: str, message: str) -> None:

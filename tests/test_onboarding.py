@@ -65,6 +65,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "settings",
         "name",
         "buddy",
+        "letter",
         "privacy",
         "mydata",
         "help",

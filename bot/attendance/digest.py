@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.attendance.export import report_rows
-from bot.attendance.reports import Mark, percent
+from bot.attendance.reports import Mark, whole_percent
 from bot.attendance.summary import RiskThresholds, holding_flags, patient_summary
 from bot.config import Config
 from bot.outbox.notifier import Notifier
@@ -47,7 +47,7 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
             attended=attended,
             missed=marks[Mark.ABSENT],
             unmarked=marks[Mark.UNMARKED] + marks[Mark.REPORTED_LATE],
-            rate=f" ({percent(attended, marked)})" if marked else "",
+            rate=f" ({whole_percent(attended, marked)}%)" if marked else "",
             reasons=", ".join(f"{r} {n}" for r, n in reasons.most_common()) or texts.DIGEST_NONE,
             # One name a line: "Lopez, Maria" is one person, not two.
             risk="".join(f"\n• {name}" for name in at_risk) or f" {texts.DIGEST_NONE}",

@@ -115,10 +115,13 @@ def hours_ahead(starts_at: datetime, reported_at: datetime) -> Decimal:
     return hours if hours else Decimal("0.0")
 
 
-def percent(part: int, whole: int) -> str:
-    """A share as a whole percent, halves up as a person rounds (5 of 8 is 63%)."""
-    value = (Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{value}%"
+def whole_percent(part: int, whole: int) -> int | None:
+    """``part`` of ``whole`` as a whole percent, halves up as a person rounds (5/8 -> 63,
+    where Python's round-half-even would say 62); None of 0."""
+    if whole == 0:
+        return None
+    exact = Decimal(part * 100) / Decimal(whole)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:

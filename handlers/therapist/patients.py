@@ -11,7 +11,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts
-from bot.attendance.reports import percent
+from bot.attendance.reports import whole_percent
 from bot.attendance.summary import AttendanceCounts, RiskThresholds, holding_flags, patient_summary
 from bot.context import BotContext
 from bot.kinds import AuditAction, Role
@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def _rate(counts: AttendanceCounts) -> str:
-    marked = counts.attended + counts.missed
-    return f" ({percent(counts.attended, marked)})" if marked else ""
+    rate = whole_percent(counts.attended, counts.attended + counts.missed)
+    return "" if rate is None else f" ({rate}%)"
 
 
 async def _summary(
