@@ -88,6 +88,12 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         " ORDER BY created_at",
     ),
     (
+        "attendance_letters",
+        "SELECT recipient, first_day, last_day, status, requested_at, decided_at,"
+        " note AS your_therapists_note FROM letters WHERE patient_id = ? AND status <> 'draft'"
+        " ORDER BY created_at",
+    ),
+    (
         "buddies",
         "SELECT name, status, created_at, accepted_at, ended_at, ended_by FROM buddies"
         " WHERE patient_id = ? ORDER BY created_at",
@@ -142,6 +148,10 @@ async def forget_patient(db: Database, patient_id: int, now: datetime) -> Forgot
             "UPDATE absences SET reason_text = NULL, original_text = NULL, parsed = NULL"
             " WHERE patient_id = :id AND (reason_text IS NOT NULL OR original_text IS NOT NULL"
             " OR parsed IS NOT NULL)",
+        )
+        await run(
+            "notes on letter requests",
+            "UPDATE letters SET note = NULL WHERE patient_id = :id AND note IS NOT NULL",
         )
         await run(
             "words in safety events",

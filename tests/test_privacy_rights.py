@@ -21,6 +21,14 @@ async def patient_with_history(bot: BotHarness) -> None:
     await patient.send("my car broke down again")
     await patient.send("what's the wifi password at the clinic")
     await patient.press("Send this to my therapist")
+    alex = (await bot.db.fetch_one("SELECT id FROM people WHERE handle = 'alex'"))[0]
+    async with bot.db.transaction() as conn:  # a letter Dr. Lee declined with a note
+        await conn.execute(
+            "INSERT INTO letters (patient_id, recipient, status, created_at, requested_at, note)"
+            " VALUES (?, 'court', 'declined', '2026-11-30T14:00:00Z', '2026-11-30T14:00:00Z',"
+            " 'ask me again after the hearing date')",
+            (alex,),
+        )
 
 
 def everything_in(path: Path) -> str:
@@ -43,6 +51,9 @@ async def test_mydata_sends_the_patient_everything_kept_about_them(bot: BotHarne
     assert data["messages_for_your_therapist"][0]["text"] == (
         "what's the wifi password at the clinic"
     )
+    assert data["attendance_letters"][0]["your_therapists_note"] == (
+        "ask me again after the hearing date"
+    )
     assert "code_hash" not in document.content.decode()
     therapist_view = await bot.user(501, "Dr. Lee").send("/mydata")
     assert therapist_view[-1].kind == "text"  # a therapist has no /mydata of their own
@@ -55,7 +66,7 @@ async def test_forget_removes_names_and_words_and_keeps_counts(bot: BotHarness) 
     person, forgotten = await forget(bot.db, "alex", datetime.now(UTC))
 
     dump = everything_in(bot.config.storage.path)
-    for identifying in ("Alex R.", "car broke down", "wifi password", "'alex'"):
+    for identifying in ("Alex R.", "car broke down", "wifi password", "'alex'", "hearing date"):
         assert identifying not in dump, identifying
     assert forgotten.kept["absences (kind and reason category)"] == 1
     assert forgotten.removed["messages for the therapist"] == 1
