@@ -43,9 +43,10 @@ from bot.usecases.attendance import settle_marks
 from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
-from handlers.patient import calendar, catchup, letter, messages, mydata, settings
+from handlers.patient import calendar, catchup, letter, makeups, messages, mydata, settings
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, letters, materials, patients, reports
+from handlers.therapist import makeups as therapist_makeups
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,8 @@ def register_handlers(application: Application) -> None:
             # note or period for a letter decision, are not messages to read.
             letter.build_handler(),
             letters.build_handler(),
+            # And a therapist's suggested time or note for a make-up request, or a new slot.
+            therapist_makeups.build_handler(),
             patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("privacy", common.show_privacy, message),
@@ -229,6 +232,11 @@ def register_handlers(application: Application) -> None:
             CommandHandler("catchup", catchup.list_catchup, message),
             CallbackQueryHandler(catchup.followup_choice, pattern=callbacks.FOLLOWUP_PATTERN),
             CallbackQueryHandler(catchup.caught_up, pattern=callbacks.CAUGHT_UP_PATTERN),
+            CallbackQueryHandler(makeups.choose_makeup, pattern=callbacks.MAKEUP_PATTERN),
+            CommandHandler("slots", therapist_makeups.show_slots, message),
+            CallbackQueryHandler(
+                therapist_makeups.remove_slot, pattern=callbacks.SLOT_REMOVE_PATTERN
+            ),
             CommandHandler("settings", settings.show_settings, message),
             CommandHandler("name", settings.change_name, message),
             CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),

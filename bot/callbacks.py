@@ -120,6 +120,28 @@ LETTER_NEW_PERIOD_PATTERN = rf"^lr:p:{ID}:(30|tm|lm){END}"
 LETTER_NO_NOTE = "lr:n:"  # lr:n:<letter>: decline without a note
 LETTER_NO_NOTE_PATTERN = rf"^lr:n:{ID}{END}"
 
+# --- make-ups and catch-up sessions: the patient's choices (handlers.patient.makeups)
+MAKEUP_OPTIONS = "mk:o:"  # mk:o:<missed>: show what's open
+MAKEUP_SEAT = "mk:s:"  # mk:s:<missed>:<occurrence>: a make-up seat
+MAKEUP_SLOT = "mk:c:"  # mk:c:<missed>:<slot>: a catch-up slot
+MAKEUP_ASK = "mk:a:"  # mk:a:<missed>: ask my therapist
+MAKEUP_WITHDRAW = "mk:w:"  # mk:w:<request>
+PROPOSAL_ACCEPT = "mk:y:"  # mk:y:<request>
+PROPOSAL_DECLINE = "mk:n:"  # mk:n:<request>
+MAKEUP_PATTERN = rf"^mk:([oaywn]:{ID}|[sc]:{ID}:{ID}){END}"
+# --- the therapist's answer to a request for another time (handlers.therapist.makeups)
+REQUEST_APPROVE = "mr:a:"  # mr:a:<request>
+REQUEST_PROPOSE = "mr:p:"  # mr:p:<request>
+REQUEST_DECLINE = "mr:d:"  # mr:d:<request>
+REQUEST_REVIEW_PATTERN = rf"^mr:[apd]:{ID}{END}"
+REQUEST_NO_NOTE = "mr:n:"  # mr:n:<request>
+REQUEST_NO_NOTE_PATTERN = rf"^mr:n:{ID}{END}"
+# --- catch-up slots (/slots)
+SLOT_ADD = "sl:add"
+SLOT_REMOVE = "sl:r:"  # sl:r:<slot>
+SLOT_ADD_PATTERN = rf"^{SLOT_ADD}{END}"
+SLOT_REMOVE_PATTERN = rf"^sl:r:{ID}{END}"
+
 # --- deep links: https://t.me/<bot>?start=<payload>
 BUDDY_LINK = "b-"  # b-<code>: a buddy invitation; any other payload is a person's invite
 

@@ -34,6 +34,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("materials", "Add catch-up material (recordings, readings)"),
         ("patient", "One patient's attendance: /patient NAME"),
         ("report", "Attendance report (CSV and chart)"),
+        ("slots", "Catch-up slots patients can book"),
         ("schedule", "Sessions you lead in the next 7 days"),
         ("help", "What I can do"),
     ),
@@ -241,9 +242,11 @@ LATE_RECORDED = (
 )
 LATE_RECORDED_WITH_LINK = LATE_RECORDED + "\nJoin here: {link}"
 LATE_SOME = "a little"
-RESCHEDULE_FORWARDED = (
-    "I've asked {therapist} about moving {session}. They'll get back to you about a new time. 🙂"
+RESCHEDULE_FIRST = (
+    "Let's find you another time for {session}. First, shall I tell your care team you can't "
+    "make it? Then I'll show you what's open, or you can ask your therapist."
 )
+RESCHEDULE_CANT_MAKE_IT = "Yes, I can't make it"
 RESCHEDULE_FORWARDED_NO_SESSION = (
     "I've passed your message on to {therapist}. They'll get back to you about a new time. 🙂"
 )
@@ -768,3 +771,103 @@ LETTER_PDF_TOTAL = "Sessions attended: {attended}, in total {length}."
 LETTER_PDF_SIGNED = "{therapist}"
 LETTER_PDF_SIGNATURE = "Signature: ______________________________    Date: ______________"
 LETTER_PDF_FOOTER = "Only attendance is stated in this letter."
+
+
+# --- make-ups, catch-up sessions and asking for another time (bot.usecases.makeups)
+
+CATCHUP_SESSION_TITLE = "Catch-up session"
+MAKEUP_SESSION_TITLE = "Make-up session"
+MAKEUP_OFFER = "Would you like to make it up? Here's what's open until {until}:"
+MAKEUP_OFFER_NONE = (
+    "There's no open make-up seat or catch-up slot until {until}, but you can ask "
+    "{therapist} for another time."
+)
+MAKEUP_OFFER_BUTTON = "Book a make-up or catch-up"
+MAKEUP_SLOT_BUTTON = "Catch-up with {therapist}: {when}"
+MAKEUP_ASK_BUTTON = "Ask my therapist"
+MAKEUP_BOOKED = "You're booked for {session}. 💙 I'll remind you before it, and {therapist} knows."
+MAKEUP_ALREADY = "You've already booked {session} to make this one up. 💙"
+MAKEUP_FULL = "Sorry, someone just took that one."
+MAKEUP_GONE = "That time isn't open any more."
+MAKEUP_PAST = "That time has already passed."
+MAKEUP_OUT_OF_WINDOW = "That's after {until}, the end of the time to make this one up."
+MAKEUP_CLASH = "That's at the same time as another of your sessions."
+MAKEUP_STILL_OPEN = "Here's what's still open:"
+MAKEUP_NOT_MISSED = "I don't have that session down as missed, so there's nothing to make up. 🙂"
+MAKEUP_ASKED = "I've asked {therapist} for another time. I'll let you know what they say. 💙"
+MAKEUP_ASKED_ALREADY = (
+    "You've already asked {therapist} about this one. I'll let you know as soon as they answer."
+)
+MAKEUP_NO_THERAPIST = "I can't find your therapist yet. Please ask the clinic."
+MAKEUP_WITHDRAW_BUTTON = "I don't need another time"
+MAKEUP_WITHDRAWN = "Okay, I've let {therapist} know you don't need another time."
+MAKEUP_WITHDRAW_TOO_LATE = "That request has already been answered."
+ALERT_MAKEUP_BOOKED = "📅 A make-up was booked\n{patient} will make up {missed} at {session}."
+ALERT_MAKEUP_REQUEST = (
+    "📅 A request for another time\n{patient} would like to make up {session}.{asked}{words}"
+)
+ALERT_PROPOSAL_DECLINED = (
+    "📅 That time doesn't work\n{patient} can't make the time you suggested to make up "
+    "{session}.{asked}{words}"
+)
+ALERT_REQUEST_WITHDRAWN = (
+    "📅 No longer needed\n{patient} doesn't need another time for {session} after all."
+)
+REQUEST_ASKED_FOR = " They asked for {when}."
+REQUEST_APPROVE = "Approve as asked"
+REQUEST_PROPOSE = "Suggest a time"
+REQUEST_DECLINE = "Decline"
+REQUEST_NO_NOTE = "Decline without a note"
+REQUEST_ASK_TIME = (
+    "What time would you like to suggest to {patient}? Write a day and a time, like "
+    "“tue 4pm” or “Dec 8 10:30am”."
+)
+REQUEST_BAD_TIME = "I couldn't read a day and a time there. Try something like “tue 4pm”."
+REQUEST_ASK_NOTE = "Would you like to add a short note for {patient}? Type it, or tap the button."
+REQUEST_PROPOSED_STAFF = "I've asked {patient} if {when} works. I'll tell you what they say."
+REQUEST_BOOKED_STAFF = "Booked: {patient}, {session}."
+REQUEST_DECLINED_STAFF = "Okay, I've let {patient} know."
+REQUEST_HANDLED = "This request has already been answered or withdrawn."
+REQUEST_PAST = "That time has already passed. Please suggest a later one."
+REQUEST_OUT_OF_WINDOW = (
+    "That's after the time {patient} has to make this session up. Please suggest an earlier time."
+)
+REQUEST_CLASH = "{patient} has another session then. Please suggest another time."
+REQUEST_NOT_MISSED = "{patient} is no longer marked absent there, so there's nothing to make up."
+REQUEST_ALREADY = "{patient} has already booked a make-up for this session."
+REQUEST_FULL = "That time was just taken. Please suggest another one."
+REQUEST_LATER = "Okay. The request stays open; its buttons still work."
+REQUEST_BOOKED_PATIENT = (
+    "Good news, {name}! 💙 You're booked for {session}. I'll remind you before it."
+)
+REQUEST_PROPOSED_PATIENT = (
+    "{therapist} suggests {when} to make up your session. Does that work for you?"
+)
+REQUEST_DECLINED_PATIENT = (
+    "{therapist} couldn't find another time for this one. The recording and reading can "
+    "still help you catch up (/catchup). 💙"
+)
+REQUEST_NOTE = "{therapist} wrote: “{note}”"
+PROPOSAL_ACCEPT = "Yes, that works"
+PROPOSAL_DECLINE = "That doesn't work for me"
+PROPOSAL_DECLINED = "Okay, I've let {therapist} know. They may suggest another time."
+PROPOSAL_GONE = "That suggestion isn't open any more."
+PROPOSAL_NO_LONGER = (
+    "That time doesn't work any more, so I've asked {therapist} to suggest another one."
+)
+
+SLOTS_HEADER = "Your catch-up slots ({zone_label}):"
+SLOTS_NONE = "You have no catch-up slots coming up."
+SLOT_LINE = "• {when}"
+SLOT_BOOKED = "• {when} (booked)"
+SLOTS_ADD_BUTTON = "Add a slot"
+SLOT_REMOVE_BUTTON = "Remove {when}"
+SLOTS_ASK_TIME = (
+    "When? Write a day and a time, like “thu 4pm”. A slot is {minutes} minutes; "
+    "patients who missed a session can book it."
+)
+SLOT_ADDED = "Added a catch-up slot: {when}."
+SLOT_EXISTS = "You already have a slot at {when}."
+SLOT_PAST = "That time has already passed. Please pick a later one."
+SLOT_REMOVED = "Removed the slot on {when}."
+SLOT_GONE = "That slot is booked or already removed."

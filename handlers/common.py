@@ -6,7 +6,13 @@ import contextlib
 import logging
 import secrets
 
-from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -62,6 +68,15 @@ def when_read(context: BotContext) -> str:
 def button(label: str, data: str) -> InlineKeyboardButton:
     """An inline button whose label is cut to what a phone shows."""
     return InlineKeyboardButton(label[:BUTTON_TEXT_LIMIT], callback_data=data)
+
+
+def keyboard(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Buttons a use case described as ``{"text", "callback_data"}`` rows; None for none."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[button(b["text"], b["callback_data"]) for b in row] for row in rows]
+    )
 
 
 async def set_commands_for(context: BotContext, chat_id: int, role: Role) -> None:

@@ -20,6 +20,19 @@ from storage.db import Database
 from storage.records import AttendanceStatus
 from storage.timestamps import from_db, to_db
 
+# The attended session (series id and local date) that made up a missed one: a booking
+# for it whose session the therapist marked present or late.
+MADE_UP_BY = """(SELECT mo.series_id || ' ' || mo.local_date FROM bookings b
+    JOIN occurrences mo ON mo.id = b.occurrence_id
+    JOIN attendance ma ON ma.patient_id = b.patient_id AND ma.occurrence_id = b.occurrence_id
+        AND ma.status IN ('present', 'late') AND ma.source = 'therapist'
+    WHERE b.patient_id = {patient} AND b.missed_occurrence_id = {occurrence}
+        AND b.status = 'booked')"""
+# The session is itself a make-up (a booked seat or catch-up): it counts through the one it
+# makes up, never twice.
+IS_MAKEUP = """EXISTS (SELECT 1 FROM bookings b WHERE b.patient_id = {patient}
+    AND b.occurrence_id = {occurrence} AND b.status = 'booked')"""
+
 # Started, not cancelled sessions of a period ([start, until)).
 _PERIOD = "o.starts_at >= :start AND o.starts_at < :until AND o.status = 'scheduled'"
 
@@ -44,7 +57,9 @@ roster (occurrence_id, patient_id) AS (
     SELECT a.occurrence_id, a.patient_id FROM occ JOIN attendance a ON a.occurrence_id = occ.id
 )
 SELECT r.occurrence_id, r.patient_id, a.status, a.source, a.late_minutes,
-       ab.id IS NOT NULL AS absence_reported, ab.reason, ab.reported_at
+       ab.id IS NOT NULL AS absence_reported, ab.reason, ab.reported_at,
+       {MADE_UP_BY.format(patient="r.patient_id", occurrence="r.occurrence_id")} AS made_up_by,
+       {IS_MAKEUP.format(patient="r.patient_id", occurrence="r.occurrence_id")} AS is_makeup
 FROM roster r
 JOIN occurrences o ON o.id = r.occurrence_id
 JOIN series s ON s.id = o.series_id
@@ -72,7 +87,7 @@ PATIENTS_QUERY = "SELECT id, handle, name FROM people WHERE role = 'patient'"
 
 # One patient's started, not cancelled sessions: their groups', their own, and any other
 # session they have an attendance row for.
-PATIENT_QUERY = """
+PATIENT_QUERY = f"""
 WITH occ (id, starts_at) AS (
     SELECT o.id, o.starts_at
     FROM expected_patients e JOIN occurrences o ON o.id = e.occurrence_id
@@ -83,7 +98,9 @@ WITH occ (id, starts_at) AS (
     WHERE a.patient_id = :patient_id AND o.starts_at < :now AND o.status = 'scheduled'
 )
 SELECT occ.id AS occurrence_id, occ.starts_at, a.status, a.source,
-       ab.id IS NOT NULL AS absence_reported
+       ab.id IS NOT NULL AS absence_reported,
+       {MADE_UP_BY.format(patient=":patient_id", occurrence="occ.id")} IS NOT NULL AS made_up,
+       {IS_MAKEUP.format(patient=":patient_id", occurrence="occ.id")} AS is_makeup
 FROM occ
 LEFT JOIN attendance a ON a.patient_id = :patient_id AND a.occurrence_id = occ.id
 LEFT JOIN absences ab ON ab.patient_id = :patient_id AND ab.occurrence_id = occ.id
@@ -126,6 +143,8 @@ class AttendanceRecord:
     absence_reported: bool
     absence_reason: str | None
     reported_at: datetime | None  # when the live absence report was made
+    made_up_by: str | None  # "series-id 2026-12-02": the attended make-up of this miss
+    is_makeup: bool  # this session is itself a booked make-up or catch-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +156,8 @@ class PatientMark:
     status: AttendanceStatus | None
     by_therapist: bool
     absence_reported: bool
+    made_up: bool = False  # missed, and made up by an attended make-up or catch-up
+    is_makeup: bool = False  # itself a make-up: counted through the session it makes up
 
 
 async def attendance_records(
@@ -180,6 +201,8 @@ async def attendance_records(
             absence_reported=bool(row["absence_reported"]),
             absence_reason=row["reason"],
             reported_at=from_db(row["reported_at"]) if row["reported_at"] else None,
+            made_up_by=row["made_up_by"],
+            is_makeup=bool(row["is_makeup"]),
         )
         for row in rows
     ]
@@ -211,6 +234,8 @@ async def patient_marks(db: Database, patient_id: int, now: datetime) -> list[Pa
             status=AttendanceStatus(row["status"]) if row["status"] else None,
             by_therapist=row["source"] == "therapist",
             absence_reported=bool(row["absence_reported"]),
+            made_up=bool(row["made_up"]),
+            is_makeup=bool(row["is_makeup"]),
         )
         for row in rows
     ]

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.errors import ScheduleError
 from bot.kinds import Role, SessionKind
 from bot.schedule.file import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
+from storage import makeups
 from storage.db import Database
 from storage.records import ImportSummary, Occurrence
 from storage.timestamps import from_db, from_db_optional, to_db
@@ -112,6 +113,11 @@ async def import_schedule(
         one_offs = {s.id for s in spec.series if s.is_one_off}
         await _move_one_offs(conn, [slot for slot in slots if slot.series_id in one_offs], now)
         changes = await _sync_occurrences(conn, series_ids, slots, now, window_end)
+        await makeups.replace_file_slots(
+            conn,
+            [(ids[x.therapist], x.starts_at, x.ends_at, x.timezone.key) for x in spec.slots],
+            now,
+        )
         # Sessions already over that were never stored (a new series, a clinic's first
         # import) are added as history; stored ones are never touched.
         await conn.executemany(
@@ -175,11 +181,15 @@ async def _resolve_people(
 ) -> tuple[dict[str, int], list[str]]:
     """Map every handle the file names to a person, creating placeholders for new ones."""
     wanted: dict[str, Role] = {}
-    for handle, role in [(g.therapist, Role.THERAPIST) for g in spec.groups] + [
-        pair
-        for s in spec.series
-        for pair in ((s.therapist, Role.THERAPIST), (s.patient, Role.PATIENT))
-    ]:
+    for handle, role in (
+        [(g.therapist, Role.THERAPIST) for g in spec.groups]
+        + [
+            pair
+            for s in spec.series
+            for pair in ((s.therapist, Role.THERAPIST), (s.patient, Role.PATIENT))
+        ]
+        + [(slot.therapist, Role.THERAPIST) for slot in spec.slots]
+    ):
         if handle is None:
             continue
         if wanted.setdefault(handle, role) != role:

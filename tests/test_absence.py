@@ -210,18 +210,6 @@ async def test_confirmation_is_recorded(bot: BotHarness) -> None:
     assert await attendance(bot.db) == [("2026-11-30", "confirmed", None)]
 
 
-async def test_reschedule_request_goes_to_the_therapist(bot: BotHarness) -> None:
-    therapist, patient = await clinic(bot)
-
-    replies = await patient.send("can we move my friday individual?")
-
-    assert "I've asked Dr. Lee about moving Individual Session, Fri 4 Dec" in replies[-1].text
-    assert therapist.last.text.startswith(
-        "📅 A request to reschedule\nAlex R. asks to move Individual Session, Fri 4 Dec"
-    )
-    assert "can we move my friday individual?" in therapist.last.text
-
-
 async def test_spanish_absence(bot: BotHarness) -> None:
     _, patient = await clinic(bot)
 

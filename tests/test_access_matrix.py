@@ -157,6 +157,11 @@ PRESSES = {
     "review_letter": "lr:a:1",
     "receive_new_period_button": "lr:p:1:30",
     "decline_without_note": "lr:n:1",
+    "choose_makeup": "mk:s:1:2",
+    "review_request": "mr:a:1",
+    "decline_request_without_note": "mr:n:1",
+    "ask_slot_time": "sl:add",
+    "remove_slot": "sl:r:1",
 }
 
 

@@ -54,7 +54,8 @@ async def test_a_reported_absence_gets_a_caring_follow_up(bot: BotHarness) -> No
         "(After Group Therapy, Mon 30 Nov, 6:00 pm.)"
     ]
     assert patient.last.labels == [
-        "Send me the catch-up material", "I'd like to talk to my therapist", "I'm okay",
+        "Send me the catch-up material", "Book a make-up or catch-up",
+        "I'd like to talk to my therapist", "I'm okay",
     ]  # fmt: skip
     okay = await patient.press("I'm okay")
     assert okay[-1].text == "Glad to hear it. 😊 See you at the next session!"

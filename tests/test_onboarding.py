@@ -29,6 +29,7 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
         "materials",
         "patient",
         "report",
+        "slots",
         "schedule",
         "help",
     ]

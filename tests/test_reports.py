@@ -108,25 +108,25 @@ duration = "1h"
 
 HEADER = (
     "date,start,session_id,title,kind,group,therapist,patient,patient_name,status,"
-    "late_minutes,reported_absence,reason,reported_hours_ahead"
+    "late_minutes,reported_absence,reason,reported_hours_ahead,made_up_by"
 )
 EVENING = "evening-a-group,Group Therapy,group,evening-a,lee"
 LATE_B = 'late-b-psyched,"Coping Skills, Part 2",psychoeducation,late-b,kim'
 CLINIC_CSV_LINES = [
     HEADER,
-    f"2026-11-23,18:00,{EVENING},alex,Alex R.,present,,no,,",
-    f"2026-11-23,18:00,{EVENING},blair,Blair O'Neil,absent,,yes,work,2.5",
-    f'2026-11-24,21:30,{LATE_B},casey,"Lopez, Casey",late,10,no,,',
-    f"2026-11-24,21:30,{LATE_B},drew,Drew,unmarked,,no,,",
-    f"2026-11-30,18:00,{EVENING},alex,Alex R.,present,,no,,",
-    f"2026-11-30,18:00,{EVENING},blair,Blair O'Neil,present,,no,,",
+    f"2026-11-23,18:00,{EVENING},alex,Alex R.,present,,no,,,",
+    f"2026-11-23,18:00,{EVENING},blair,Blair O'Neil,absent,,yes,work,2.5,",
+    f'2026-11-24,21:30,{LATE_B},casey,"Lopez, Casey",late,10,no,,,',
+    f"2026-11-24,21:30,{LATE_B},drew,Drew,unmarked,,no,,,",
+    f"2026-11-30,18:00,{EVENING},alex,Alex R.,present,,no,,,",
+    f"2026-11-30,18:00,{EVENING},blair,Blair O'Neil,present,,no,,,",
     "2026-12-01,17:00,sam-individual-1,Individual Session,individual,,kim,sam,Sam T.,"
-    "present,,no,,",
-    f"2026-12-01,21:30,{LATE_B},alex,Alex R.,present,,no,,",
-    f'2026-12-01,21:30,{LATE_B},casey,"Lopez, Casey",absent,,no,,',
-    f"2026-12-01,21:30,{LATE_B},drew,Drew,unmarked,,no,,",
-    f"2026-12-02,18:00,{EVENING},alex,Alex R.,absent,,yes,health,-0.8",
-    f"2026-12-02,18:00,{EVENING},blair,Blair O'Neil,unmarked,,no,,",
+    "present,,no,,,",
+    f"2026-12-01,21:30,{LATE_B},alex,Alex R.,present,,no,,,",
+    f'2026-12-01,21:30,{LATE_B},casey,"Lopez, Casey",absent,,no,,,',
+    f"2026-12-01,21:30,{LATE_B},drew,Drew,unmarked,,no,,,",
+    f"2026-12-02,18:00,{EVENING},alex,Alex R.,absent,,yes,health,-0.8,",
+    f"2026-12-02,18:00,{EVENING},blair,Blair O'Neil,unmarked,,no,,,",
 ]
 
 

@@ -29,6 +29,12 @@ def followup_row(
                 "callback_data": f"{callbacks.FOLLOWUP}m:{occurrence_id}",
             }
         ],
+        [
+            {
+                "text": texts.MAKEUP_OFFER_BUTTON,
+                "callback_data": f"{callbacks.MAKEUP_OPTIONS}{occurrence_id}",
+            }
+        ],
         [{"text": texts.FOLLOWUP_TALK, "callback_data": f"{callbacks.FOLLOWUP}t:{occurrence_id}"}],
         [{"text": texts.FOLLOWUP_OKAY, "callback_data": f"{callbacks.FOLLOWUP}o:{occurrence_id}"}],
     ]

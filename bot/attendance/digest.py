@@ -27,8 +27,8 @@ async def weekly_digest(db: Database, notifier: Notifier, config: Config, now: d
         if therapist.role != "therapist" or therapist.chat_id is None:
             continue
         report = await report_rows(db, first, last, now, therapist_id=therapist.id)
-        marks = Counter(row.mark for row in report)
-        attended = marks[Mark.PRESENT] + marks[Mark.LATE]
+        marks = Counter(row.counted for row in report)
+        attended = marks[Mark.PRESENT] + marks[Mark.LATE] + marks[Mark.MADE_UP]
         marked = attended + marks[Mark.ABSENT]
         reasons = Counter(
             texts.REASON_LABELS.get(row.reason or "", texts.REASON_NOT_GIVEN).lower()

@@ -41,6 +41,7 @@ CSV_COLUMNS = (
     "reported_absence",
     "reason",
     "reported_hours_ahead",
+    "made_up_by",
 )
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -53,10 +54,13 @@ class Mark(StrEnum):
     REPORTED_LATE = "reported_late"
     ABSENT = "absent"
     UNMARKED = "unmarked"
+    # Only in counts, never a CSV status: absent, then made up by an attended make-up or
+    # catch-up session (the row stays "absent" with made_up_by filled in).
+    MADE_UP = "made_up"
 
     @property
     def attended(self) -> bool:
-        return self in (Mark.PRESENT, Mark.LATE)
+        return self in (Mark.PRESENT, Mark.LATE, Mark.MADE_UP)
 
     @property
     def missed(self) -> bool:
@@ -79,6 +83,14 @@ def mark_of(status: AttendanceStatus | None, by_therapist: bool) -> Mark:
     return _MARK_OF[status]
 
 
+def counted_mark(mark: Mark, made_up: bool, is_makeup: bool) -> Mark | None:
+    """What a session counts as in rates, streaks and flags: a miss made up counts as
+    attended; the make-up itself is counted through it (None), never twice."""
+    if is_makeup:
+        return None
+    return Mark.MADE_UP if made_up and mark is Mark.ABSENT else mark
+
+
 @dataclass(frozen=True, slots=True)
 class ReportRow:
     """One patient at one session, in the session's own time zone; one CSV row."""
@@ -98,6 +110,12 @@ class ReportRow:
     reported_absence: bool
     reason: str | None
     reported_hours_ahead: Decimal | None
+    made_up_by: str | None = None
+    is_makeup: bool = False
+
+    @property
+    def counted(self) -> Mark | None:
+        return counted_mark(self.mark, self.made_up_by is not None, self.is_makeup)
 
     @property
     def group_label(self) -> str:
@@ -159,6 +177,8 @@ def build_report_rows(records: Iterable[AttendanceRecord]) -> list[ReportRow]:
                     if reported and record.reported_at is not None
                     else None
                 ),
+                made_up_by=record.made_up_by if mark is Mark.ABSENT else None,
+                is_makeup=record.is_makeup,
             )
         )
     return rows
@@ -193,6 +213,7 @@ def render_csv(rows: Iterable[ReportRow]) -> str:
             "yes" if row.reported_absence else "no",
             row.reason or "",
             "" if row.reported_hours_ahead is None else str(row.reported_hours_ahead),
+            row.made_up_by or "",
         )
         for row in rows
     )
@@ -221,8 +242,9 @@ def weekly_rates(rows: Iterable[ReportRow]) -> dict[str, list[WeekRate]]:
     for row in rows:
         weeks = counts.setdefault(row.group_label, {})
         tally = weeks.setdefault(week_start(row.local_date), [0, 0])
-        tally[0] += row.mark.attended
-        tally[1] += row.mark.missed
+        if row.counted is not None:
+            tally[0] += row.counted.attended
+            tally[1] += row.counted.missed
     labels = sorted(counts, key=lambda label: (label == texts.INDIVIDUAL_SESSIONS, label))
     return {
         label: [

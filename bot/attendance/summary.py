@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.attendance.reports import Mark, attendance_rate, mark_of
+from bot.attendance.reports import Mark, attendance_rate, counted_mark, mark_of
 from bot.config import PolicyConfig
 from storage.reports import PatientMark
 
@@ -46,13 +46,18 @@ def count_marks(marks: Iterable[PatientMark], since: datetime, now: datetime) ->
     """Attended, missed and unmarked sessions starting in ``[since, now)``."""
     tally = dict.fromkeys(Mark, 0)
     for mark in marks:
-        if since <= mark.starts_at < now:
-            tally[mark_of(mark.status, mark.by_therapist)] += 1
+        counted = _counted(mark)
+        if since <= mark.starts_at < now and counted is not None:
+            tally[counted] += 1
     return AttendanceCounts(
-        attended=tally[Mark.PRESENT] + tally[Mark.LATE],
+        attended=tally[Mark.PRESENT] + tally[Mark.LATE] + tally[Mark.MADE_UP],
         missed=tally[Mark.ABSENT],
         unmarked=tally[Mark.UNMARKED] + tally[Mark.REPORTED_LATE],
     )
+
+
+def _counted(mark: PatientMark) -> Mark | None:
+    return counted_mark(mark_of(mark.status, mark.by_therapist), mark.made_up, mark.is_makeup)
 
 
 def consecutive_misses(marks: Sequence[PatientMark], now: datetime) -> int:
@@ -61,7 +66,9 @@ def consecutive_misses(marks: Sequence[PatientMark], now: datetime) -> int:
     for mark in sorted(marks, key=lambda m: m.starts_at, reverse=True):
         if mark.starts_at >= now:
             continue
-        meaning = mark_of(mark.status, mark.by_therapist)
+        meaning = _counted(mark)
+        if meaning is None:
+            continue
         if meaning.missed:
             streak += 1
         elif meaning.attended:

@@ -64,10 +64,21 @@ class CancelSpec:
 
 
 @dataclass(frozen=True)
+class CatchupSlotSpec:
+    """A half hour (by default) a therapist offers for catch-up sessions."""
+
+    therapist: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: ZoneInfo
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     groups: tuple[GroupSpec, ...]
     series: tuple[SeriesSpec, ...]
     cancels: tuple[CancelSpec, ...]
+    slots: tuple[CatchupSlotSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +184,7 @@ def load_schedule_file(path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
 
 
 def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
-    known = {"timezone", "group", "series", "session", "cancel"}
+    known = {"timezone", "group", "series", "session", "cancel", "slots"}
     for key in raw:
         if key not in known:
             raise ScheduleError(
@@ -211,8 +222,26 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
         CancelSpec(entry.get("series", _handle), entry.get("date", tomlvalues.calendar_date))
         for entry in entries("cancel", {"series", "date"})
     ]
+    slots = [_slot(entry, zone) for entry in entries("slots", {"therapist", "start", "duration",
+                                                                "timezone"})]  # fmt: skip
     _check_references(path, groups, series, cancels)
-    return ScheduleSpec(tuple(groups), tuple(series), tuple(cancels))
+    return ScheduleSpec(tuple(groups), tuple(series), tuple(cancels), tuple(slots))
+
+
+CATCHUP_SLOT_LENGTH = timedelta(minutes=30)
+
+
+def _slot(entry: _Entry, zone: ZoneInfo) -> CatchupSlotSpec:
+    slot_zone = entry.get("timezone", tomlvalues.zone, required=False) or zone
+    start = entry.get("start", tomlvalues.local_datetime).replace(tzinfo=slot_zone)
+    duration = entry.get("duration", parse_duration, required=False) or CATCHUP_SLOT_LENGTH
+    starts_at = start.astimezone(UTC)
+    return CatchupSlotSpec(
+        therapist=entry.get("therapist", _handle),
+        starts_at=starts_at,
+        ends_at=starts_at + duration,
+        timezone=slot_zone,
+    )
 
 
 def _common(entry: _Entry, zone: ZoneInfo) -> dict[str, Any]:

@@ -272,6 +272,50 @@ class MessageReader:
         """Read a bare reason ("my car broke down"), as answered to "why?"."""
         return _reason(normalize(text))
 
+    def read_new_time(self, text: str, now: dt.datetime, tz: ZoneInfo) -> NewTime:
+        """The day and clock time a message asks for or offers ("tue 4pm", "could I do
+        thursday's group on friday instead?" -> friday): for a move, the new time, not the
+        session being moved. Days ahead of ``now`` (today counts); either part may be None."""
+        local_now = now.astimezone(tz)
+        norm = normalize(text)
+        spanish = len(_SPANISH_WORDS.findall(norm)) > len(_ENGLISH_WORDS.findall(norm))
+        mentions = find_mentions(norm, day_first(tz.key, spanish), self._month_day.month_day)
+        days = [(m, resolve(m, local_now.date(), Tense.FUTURE, local_now.hour)) for m in mentions]
+        days = [(m, d) for m, d in days if d is not None]
+        new = [
+            d for m, d in days if _is_new_time(norm[: m.start], norm[m.end :]) or len(days) == 1
+        ]
+        return NewTime(new[-1] if new else None, _clock_time(norm))
+
+
+@dataclass(frozen=True)
+class NewTime:
+    day: dt.date | None
+    time: dt.time | None
+
+
+# "4pm", "4:30 pm", "16:00", "16h30", "noon"; a bare "4" is not a time.
+_CLOCK = re.compile(
+    r"\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)"
+    r"|\b(?P<h24>[01]?\d|2[0-3])(?::|h)(?P<m24>[0-5]\d)\b"
+    r"|\b(?P<noon>noon|midday|mediod[ií]a)\b"
+)
+
+
+def _clock_time(norm: str) -> dt.time | None:
+    found = _CLOCK.search(norm)
+    if found is None:
+        return None
+    if found["noon"]:
+        return dt.time(12, 0)
+    if found["h24"]:
+        return dt.time(int(found["h24"]), int(found["m24"]))
+    hour, minute = int(found["h"]), int(found["m"] or 0)
+    if not 1 <= hour <= 12 or minute > 59:
+        return None
+    afternoon = found["ampm"].startswith("p")
+    return dt.time(hour % 12 + (12 if afternoon else 0), minute)
+
 
 # --- intent ------------------------------------------------------------------------------------
 

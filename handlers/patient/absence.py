@@ -49,6 +49,7 @@ from bot.context import BotContext
 from bot.kinds import Reason, Role
 from bot.labels import button_label, long_day, session_label
 from bot.understanding.engine import Intent, Understanding
+from bot.usecases import makeups
 from bot.usecases.absences import patient_sessions, report_absence
 from handlers import common
 from handlers.access import for_roles
@@ -425,7 +426,11 @@ async def _record(
             parts.append(texts.HEALTH_ACK)  # a fee never comes straight after "I'm ill"
         parts.append(note.format(therapist=recorded.therapist))
     parts.append(texts.CATCH_UP_PROMISE)
-    await update.effective_message.reply_text("\n\n".join(parts))
+    offer, rows = await makeups.offer_message(context.services, patient, occurrence)
+    parts.append(offer)
+    await update.effective_message.reply_text(
+        "\n\n".join(parts), reply_markup=common.keyboard(rows)
+    )
 
 
 async def cancel(update: Update, context: BotContext) -> int:

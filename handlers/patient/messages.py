@@ -22,9 +22,11 @@ from bot.kinds import Role
 from bot.labels import session_label, short_day
 from bot.understanding.engine import Intent, Understanding
 from bot.usecases import absences as patient_cases
+from bot.usecases import makeups
 from bot.usecases.absences import Coming
 from bot.usecases.care_team import therapist_name
 from bot.usecases.safety import paused_until
+from handlers import common
 from handlers.access import for_roles
 from handlers.common import button, understand_text, when_read
 from storage import schedule as schedule_store
@@ -175,24 +177,31 @@ async def confirm_attendance(update: Update, context: BotContext, occurrence: Oc
 async def _reschedule(
     update: Update, context: BotContext, understanding: Understanding, text: str
 ) -> None:
-    patient = context.actor.person
-    zone = context.services.zone_of(patient)
-    sessions = await patient_cases.patient_sessions(context.services, patient)
+    """A session to move: what is open instead (once the patient is down as not coming), and
+    "Ask my therapist", which carries their words and the time they asked for."""
+    s, patient = context.services, context.actor.person
+    zone = s.zone_of(patient)
+    sessions = await patient_cases.patient_sessions(s, patient)
     occurrence = next_session(sessions, on=understanding.date, now=context.clock.now(), zone=zone)
-    await patient_cases.request_reschedule(
-        context.services,
-        patient,
-        occurrence,
-        text,
-    )
-    therapist = await therapist_name(context.services, patient)
-    if occurrence is None:
-        reply = texts.RESCHEDULE_FORWARDED_NO_SESSION.format(therapist=therapist)
-    else:
-        reply = texts.RESCHEDULE_FORWARDED.format(
-            therapist=therapist, session=session_label(occurrence, zone)
+    if occurrence is None or patient.therapist_id is None:
+        await patient_cases.request_reschedule(s, patient, occurrence, text)
+        therapist = await therapist_name(s, patient)
+        await update.effective_message.reply_text(
+            texts.RESCHEDULE_FORWARDED_NO_SESSION.format(therapist=therapist)
         )
-    await update.effective_message.reply_text(reply)
+        return
+    asked = s.reader.read_new_time(text, context.clock.now(), zone)
+    await makeups.remember_words(s, patient, occurrence, text, asked)
+    if await makeups.missed_session(s, patient, occurrence.id) is not None:
+        offer, rows = await makeups.offer_message(s, patient, occurrence)
+        await update.effective_message.reply_text(offer, reply_markup=common.keyboard(rows))
+        return
+    # Moving a session starts with not coming to it: the usual absence steps, then the offer.
+    cant = [[button(texts.RESCHEDULE_CANT_MAKE_IT, f"{callbacks.REMINDER_ABSENT}{occurrence.id}")]]
+    await update.effective_message.reply_text(
+        texts.RESCHEDULE_FIRST.format(session=session_label(occurrence, zone)),
+        reply_markup=InlineKeyboardMarkup(cant),
+    )
 
 
 async def _not_understood(

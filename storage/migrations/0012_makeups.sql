@@ -32,7 +32,11 @@ CREATE TABLE slots (
 );
 CREATE INDEX slots_free ON slots(starts_at) WHERE occurrence_id IS NULL AND removed_at IS NULL;
 
--- A patient asked their therapist for another time for a missed (or soon missed) session.
+-- A patient's request to their therapist for another time for a missed (or soon missed)
+-- session: 'draft' while the patient looks at the options their words brought up, 'open'
+-- once sent, 'proposed' when the therapist offers a time, then 'booked', 'declined' or
+-- 'withdrawn'. asked_starts_at: the time the patient asked for, when the words named one.
+-- awaiting: what the therapist's next typed message is ('time' or 'note').
 CREATE TABLE reschedule_requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     patient_id INTEGER NOT NULL REFERENCES people(id),
@@ -40,8 +44,9 @@ CREATE TABLE reschedule_requests (
     missed_occurrence_id INTEGER NOT NULL REFERENCES occurrences(id),
     asked_text TEXT,
     asked_starts_at TEXT,
-    status TEXT NOT NULL DEFAULT 'open'
-        CHECK (status IN ('open', 'proposed', 'booked', 'declined', 'withdrawn')),
+    status TEXT NOT NULL DEFAULT 'draft'
+        CHECK (status IN ('draft', 'open', 'proposed', 'booked', 'declined', 'withdrawn')),
+    awaiting TEXT CHECK (awaiting IN ('time', 'note')),
     proposed_starts_at TEXT,
     note TEXT,
     booking_id INTEGER REFERENCES bookings(id),
