@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.shell import clock_target
+from bot.shell import ShellChoice, clock_target, run_shell
 from storage.db import run_lock
 
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
@@ -286,3 +286,30 @@ def test_db_must_exist_and_not_be_in_use(
 def test_an_unknown_handle_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["shell", "--as", "nobody"]) == 1
     assert "no one has the handle 'nobody' (try: alex, lee)" in capsys.readouterr().err
+
+
+def test_shell_commands_and_what_others_get(capsys: pytest.CaptureFixture[str]) -> None:
+    typed = iter(
+        ["/clock", "/clock yesterday", ":nope", "7", "/as lee", "/clock 21:00", "1", ":quit"]
+    )
+
+    def read_line(prompt: str) -> str:
+        line = next(typed)
+        print(prompt + line)
+        return line
+
+    code = run_shell(ShellChoice(handle="alex"), None, sys.stdout, read_line)
+
+    out = capsys.readouterr().out
+    assert code == 0 and next(typed, None) is None
+    assert "alex> /clock\nIt's Mon 30 Nov, 9:00 AM (America/New_York).\n" in out
+    assert "'yesterday' is not a time: try /clock +2h" in out
+    assert "There's no shell command :nope.\nShell commands" in out
+    # No button 7 anywhere: the number is a message, and the bot asks what it means.
+    assert "alex> 7\nbot: " in out and "(you press" not in out.split("lee> ")[0]
+    assert "You are Dr. Lee (therapist)." in out
+    # Alex's reminder, while speaking as Dr. Lee, is one short line under its time.
+    assert "── Mon 30 Nov, 5:00 PM\n  (to Alex R.: ⏰ Reminder: your appointment today" in out
+    assert "bot: 📝 Time to mark attendance" in out
+    assert "lee> 1\n(you press [Mark attendance])" in out
+    assert out.endswith("Bye!\n")
