@@ -183,7 +183,6 @@ class FakeBotApi:
     def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
         caption = params.get("caption") or ""
         uploaded = params.get("_files") or {}
-        names = params.get("_file_names") or {}
         sent = Sent(
             int(params["chat_id"]),
             self.next_message_id(),
@@ -191,7 +190,7 @@ class FakeBotApi:
             [],
             kind,
             content=next(iter(uploaded.values()), b""),
-            filename=next(iter(names.values()), ""),
+            filename=next(iter((params.get("_filenames") or {}).values()), ""),
         )
         self.messages.append(sent)
         self.activity.append(sent)
@@ -268,9 +267,12 @@ class FakeRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if request_data and request_data.contains_files:
             # What an uploaded file held: {field: bytes}, for tests to read back.
-            parts = (request_data.multipart_data or {}).items()
-            params["_files"] = {name: part[1] for name, part in parts}
-            params["_file_names"] = {name: part[0] for name, part in parts}
+            params["_files"] = {
+                name: part[1] for name, part in (request_data.multipart_data or {}).items()
+            }
+            params["_filenames"] = {
+                name: part[0] for name, part in (request_data.multipart_data or {}).items()
+            }
         status, body = self.api.handle(api_method, params)
         if api_method == "getUpdates" and not body.get("result"):
             await asyncio.sleep(0.05)  # a long poll that found nothing; don't spin
