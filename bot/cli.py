@@ -52,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("run", help="run the bot (long polling) until Ctrl+C or SIGTERM")
     commands.add_parser("demo", help="play a scripted week offline and print the transcript")
+    shell = commands.add_parser(
+        "shell", help="chat with the bot in this terminal, offline (no token needed)"
+    )
+    speaker = shell.add_mutually_exclusive_group(required=True)
+    speaker.add_argument("--as", dest="handle", help="speak as this patient or therapist")
+    speaker.add_argument(
+        "--new-patient", action="store_true", help="a new patient opening their invite link"
+    )
+    speaker.add_argument("--therapist", action="store_true", help="speak as the therapist")
+    shell.add_argument(
+        "--db", type=Path, help="play in this database (default: a throw-away demo clinic)"
+    )
 
     invite = commands.add_parser("invite", help="print a one-time invite link")
     invite.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
@@ -198,6 +210,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         run_demo(sys.stdout)
         return 0
+    if args.command == "shell":
+        from bot.shell import ShellChoice, run_shell  # late: it pulls in the whole application
+
+        choice = ShellChoice(args.handle, args.new_patient, args.therapist, args.db)
+        # With --db, the config (if there is one) says the program's name, zone and policy.
+        config = load_config(path) if args.db and path.exists() else None
+        return run_shell(choice, config, sys.stdout)
     if args.command == "parse":
         return _parse(args, path, sys.stdout)
     config = load_config(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -19,10 +20,12 @@ from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.context import SERVICES
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
-from bot.invites import issue_invite
+from bot.invites import IssuedInvite, issue_invite
 from bot.kinds import Role
+from bot.outbox.notifier import Notifier
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import import_schedule
+from storage.db import Database
 
 DEMO_SCHEDULE = Path(__file__).with_name("demo_schedule.toml")
 ZONE = ZoneInfo("America/New_York")
@@ -43,6 +46,36 @@ def demo_config(folder: Path) -> Config:
     )
 
 
+async def seed_demo_clinic(
+    db: Database, config: Config, now: datetime
+) -> tuple[IssuedInvite, IssuedInvite]:
+    """Invite Dr. Lee, import the demo schedule and invite Alex; return both invites."""
+    valid_for = config.invites.expire_after
+    lee = await issue_invite(
+        db, role=Role.THERAPIST, now=now, valid_for=valid_for, handle="lee", name="Dr. Lee"
+    )
+    await import_schedule(db, load_schedule_file(DEMO_SCHEDULE, ZONE), now)
+    alex = await issue_invite(
+        db, role=Role.PATIENT, now=now, valid_for=valid_for, handle="alex",
+        name="Alex R.", therapist="lee", groups=("evening-a",),
+    )  # fmt: skip
+    return lee, alex
+
+
+async def let_time_pass(
+    clock: FakeClock,
+    notifier: Notifier,
+    target: datetime,
+    wake: Callable[[], Awaitable[object]],
+) -> None:
+    """Move the clock to ``target``, calling ``wake`` (which runs the outbox) at each due row
+    on the way, as the scheduler would; what is due exactly at ``target`` is the caller's."""
+    while (due := await notifier.dispatcher.next_due_at()) is not None and due < target:
+        clock.set(max(due, clock.now()))
+        await wake()
+    clock.set(target)
+
+
 async def _play(folder: Path) -> str:
     config = demo_config(folder)
     clock = FakeClock(START)
@@ -57,18 +90,17 @@ async def _play(folder: Path) -> str:
             api.note("")
             api.note(f"── {local:%a %-d %b, %-I:%M %p}" + (f" · {title}" if title else ""))
 
+        async def wake() -> None:
+            before = len(api.transcript)
+            scene("")
+            await notifier.run_due()
+            if len(api.transcript) == before + 2:  # only withdrawn rows: say nothing
+                del api.transcript[before:]
+
         async def at(day: int, hour: int, minute: int, title: str) -> None:
-            """Let time pass to that day of the week (0 = Monday) and time, waking the outbox
-            at each due row on the way, as the scheduler would."""
+            """Let time pass to that day of the week (0 = Monday) and time."""
             target = START.replace(hour=hour, minute=minute) + timedelta(days=day)
-            while (due := await notifier.dispatcher.next_due_at()) is not None and due < target:
-                clock.set(max(due, clock.now()))
-                before = len(api.transcript)
-                scene("")
-                await notifier.run_due()
-                if len(api.transcript) == before + 2:  # only withdrawn rows: say nothing
-                    del api.transcript[before:]
-            clock.set(target)
+            await let_time_pass(clock, notifier, target, wake)
             scene(title)
             await notifier.run_due()
 
@@ -77,17 +109,7 @@ async def _play(folder: Path) -> str:
                 api, application, user_id, name, after_update=notifier.run_due, **kwargs
             )
 
-        now = clock.now()
-        valid_for = config.invites.expire_after
-        lee = await issue_invite(
-            db, role=Role.THERAPIST, now=now, valid_for=valid_for, handle="lee",
-            name="Dr. Lee",
-        )  # fmt: skip
-        await import_schedule(db, load_schedule_file(DEMO_SCHEDULE, ZONE), now)
-        alex = await issue_invite(
-            db, role=Role.PATIENT, now=now, valid_for=valid_for, handle="alex",
-            name="Alex R.", therapist="lee", groups=("evening-a",),
-        )  # fmt: skip
+        lee, alex = await seed_demo_clinic(db, config, clock.now())
         api.note("The admin imported the schedule and ran `iop-bot invite` for Dr. Lee and Alex.")
 
         therapist = person(501, "Dr. Lee")

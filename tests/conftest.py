@@ -43,3 +43,12 @@ async def bot(
 ) -> AsyncIterator[BotHarness]:
     async with start_bot(config, clock, reader) as harness:
         yield harness
+
+
+@pytest.fixture
+def clinic_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An admin's folder: the current directory, with no config or token in the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IOP_BOT_CONFIG", raising=False)
+    monkeypatch.delenv("IOP_BOT_TOKEN", raising=False)
+    return tmp_path

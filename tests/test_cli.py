@@ -17,14 +17,6 @@ from bot.cli import main
 DEMO_SCHEDULE = Path(__file__).parents[1] / "bot" / "demo_schedule.toml"
 
 
-@pytest.fixture
-def clinic_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("IOP_BOT_CONFIG", raising=False)
-    monkeypatch.delenv("IOP_BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()

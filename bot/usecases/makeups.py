@@ -289,7 +289,9 @@ async def ask_therapist(
         s.db, request.id, expect=(RequestStatus.DRAFT,), now=now, status=RequestStatus.OPEN
     ):
         return Asked.ALREADY, None
-    await _alert_request(s, patient, missed, request, texts.ALERT_MAKEUP_REQUEST)
+    await _alert_request(
+        s, patient, missed, request, texts.ALERT_MAKEUP_REQUEST, f"makeup-request:{request.id}"
+    )
     return Asked.SENT, request
 
 
@@ -303,7 +305,12 @@ def moment_label(moment: datetime, zone: tzinfo) -> str:
 
 
 async def _alert_request(
-    s: Services, patient: Person, missed: Occurrence, request: RescheduleRequest, template: str
+    s: Services,
+    patient: Person,
+    missed: Occurrence,
+    request: RescheduleRequest,
+    template: str,
+    tag: str,
 ) -> None:
     """The request (or the patient's answer to a proposal) with the therapist's buttons."""
     buttons = []
@@ -321,11 +328,9 @@ async def _alert_request(
             words=f"\n“{quote(request.asked_text)}”" if request.asked_text else "",
         )
 
-    stamp = f"{s.clock.now():%Y%m%dT%H%M%S}"
     await s.notifier.alert(
-        [request.therapist_id], render, patient_id=patient.id,
-        tag=f"makeup-request:{request.id}:{stamp}", buttons=buttons,
-    )  # fmt: skip
+        [request.therapist_id], render, patient_id=patient.id, tag=tag, buttons=buttons
+    )
 
 
 async def _tell_patient(
@@ -534,7 +539,12 @@ async def answer_proposal(s: Services, patient: Person, request_id: int, accept:
         status=RequestStatus.OPEN,
     ):  # fmt: skip
         return Decision(None)
-    await _alert_request(s, patient, missed, request, texts.ALERT_PROPOSAL_DECLINED)
+    # One alert per proposal turned down (the therapist may suggest several times).
+    proposed = f"{request.proposed_starts_at:%Y%m%dT%H%M}"
+    await _alert_request(
+        s, patient, missed, request, texts.ALERT_PROPOSAL_DECLINED,
+        f"makeup-proposal-declined:{request.id}:{proposed}",
+    )  # fmt: skip
     return Decision(Outcome.GONE, patient)
 
 
