@@ -428,25 +428,16 @@ async def get_request(db: Database, request_id: int) -> RescheduleRequest | None
     return _request(row) if row else None
 
 
-async def patient_draft(
-    db: Database, patient_id: int, missed_occurrence_id: int
+async def patient_request(
+    db: Database, patient_id: int, missed_occurrence_id: int, *states: RequestStatus
 ) -> RescheduleRequest | None:
+    """The patient's request for this session in one of ``states`` (a draft, or one still
+    waiting for an answer), if any."""
+    marks = ",".join("?" * len(states))
     row = await db.fetch_one(
         f"SELECT {_REQUEST_COLUMNS} FROM reschedule_requests WHERE patient_id = ?"
-        " AND missed_occurrence_id = ? AND status = 'draft'",
-        (patient_id, missed_occurrence_id),
-    )
-    return _request(row) if row else None
-
-
-async def open_request(
-    db: Database, patient_id: int, missed_occurrence_id: int
-) -> RescheduleRequest | None:
-    """The patient's request for this session that still waits for an answer, if any."""
-    row = await db.fetch_one(
-        f"SELECT {_REQUEST_COLUMNS} FROM reschedule_requests WHERE patient_id = ?"
-        " AND missed_occurrence_id = ? AND status IN ('open', 'proposed')",
-        (patient_id, missed_occurrence_id),
+        f" AND missed_occurrence_id = ? AND status IN ({marks}) ORDER BY id DESC",
+        (patient_id, missed_occurrence_id, *(s.value for s in states)),
     )
     return _request(row) if row else None
 

@@ -276,14 +276,18 @@ async def ask_therapist(
         return Asked.NOT_MISSED, None
     if patient.therapist_id is None:
         return Asked.NO_THERAPIST, None
-    waiting = await store.open_request(s.db, patient.id, missed.id)
+    waiting = await store.patient_request(
+        s.db, patient.id, missed.id, RequestStatus.OPEN, RequestStatus.PROPOSED
+    )
     if waiting is not None:
         return Asked.ALREADY, waiting
-    request = await store.patient_draft(s.db, patient.id, missed.id) or await store.draft_request(
-        s.db, patient_id=patient.id, therapist_id=patient.therapist_id,
-        missed_occurrence_id=missed.id, asked_text=None, asked_starts_at=None,
-        now=s.clock.now(),
-    )  # fmt: skip
+    request = await store.patient_request(s.db, patient.id, missed.id, RequestStatus.DRAFT)
+    if request is None:  # no words of theirs: "Ask my therapist" from the buttons alone
+        request = await store.draft_request(
+            s.db, patient_id=patient.id, therapist_id=patient.therapist_id,
+            missed_occurrence_id=missed.id, asked_text=None, asked_starts_at=None,
+            now=s.clock.now(),
+        )  # fmt: skip
     now = s.clock.now()
     if not await store.update_request(
         s.db, request.id, expect=(RequestStatus.DRAFT,), now=now, status=RequestStatus.OPEN
