@@ -11,6 +11,7 @@ CREATE TABLE memberships (
 );
 CREATE UNIQUE INDEX memberships_open ON memberships(group_id, patient_id) WHERE left_at IS NULL;
 CREATE INDEX memberships_patient ON memberships(patient_id, group_id);
+CREATE INDEX memberships_group ON memberships(group_id, joined_at);
 
 -- Members before this migration joined when the clinic first knew them (their invite or the
 -- schedule import that named them): the best date there is.
