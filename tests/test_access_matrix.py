@@ -157,6 +157,8 @@ PRESSES = {
     "review_letter": "lr:a:1",
     "receive_new_period_button": "lr:p:1:30",
     "decline_without_note": "lr:n:1",
+    "show_patient_fees": "fs:1",
+    "waive_charge": "fv:1",
 }
 
 
