@@ -27,6 +27,7 @@ from telegram.request import BaseRequest
 
 from bot import callbacks, texts
 from bot.attendance.digest import weekly_digest
+from bot.attendance.ledger import charge_due_fees
 from bot.attendance.risk import recheck_flags
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -44,8 +45,10 @@ from handlers import buddies, common, crisis, onboarding
 from handlers.access import flush_persistence, guard_private_chat, resolve_actor
 from handlers.patient import absence as patient_messages
 from handlers.patient import calendar, catchup, letter, makeups, messages, mydata, settings
+from handlers.patient import fees as patient_fees
 from handlers.schedule import show_schedule
 from handlers.therapist import attendance, letters, materials, patients, reports
+from handlers.therapist import fees as therapist_fees
 from handlers.therapist import makeups as therapist_makeups
 from storage.db import Database
 
@@ -58,6 +61,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 PLACEHOLDER_TOKEN = "1000000:offline-placeholder-token"
 EXTEND_EVERY = timedelta(hours=6)
 LOOK_FOR_NEW_ROWS = timedelta(minutes=1)
+CHARGE_FEES_EVERY = timedelta(hours=1)  # a window ends at most an hour before its charge
 SETTLE_EVERY = timedelta(minutes=1)  # attendance sheets left alone (see usecases.attendance)
 OUTBOX_JOB = "outbox"
 
@@ -222,6 +226,8 @@ def register_handlers(application: Application) -> None:
             letters.build_handler(),
             # And a therapist's suggested time or note for a make-up request, or a new slot.
             therapist_makeups.build_handler(),
+            # Before the patient conversation too: a therapist's typed reason for a waiver.
+            therapist_fees.build_handler(),
             patient_messages.build_handler(),
             CommandHandler("help", common.show_help, message),
             CommandHandler("privacy", common.show_privacy, message),
@@ -248,6 +254,10 @@ def register_handlers(application: Application) -> None:
             CommandHandler("patient", patients.show_patient, message),
             CallbackQueryHandler(patients.pick_patient, pattern=callbacks.PATIENT_PICK_PATTERN),
             CallbackQueryHandler(patients.lift_the_pause, pattern=callbacks.PAUSE_LIFT_PATTERN),
+            CommandHandler("fees", patient_fees.show_fees, message),
+            CallbackQueryHandler(
+                therapist_fees.show_patient_fees, pattern=callbacks.FEES_SHOW_PATTERN
+            ),
             CommandHandler("report", reports.ask_period, message),
             CallbackQueryHandler(reports.send_report, pattern=reports.PERIOD_PATTERN),
             CommandHandler("attendance", attendance.choose_session, message),
@@ -281,7 +291,14 @@ async def _extend_and_replan_job(context: BotContext) -> None:
     await context.notifier.replan()
     # Misses age out of the window; absences reported ahead count once their session passed.
     await recheck_flags(context.services)
+    await charge_due_fees(context.services)
     log.info("extended occurrences (%d added) and re-planned notifications", added)
+
+
+async def _charge_fees_job(context: BotContext) -> None:
+    charged = await charge_due_fees(context.services)
+    if charged:
+        log.info("charged %d fees for missed sessions", charged)
 
 
 async def _settle_marks_job(context: BotContext) -> None:
@@ -314,6 +331,9 @@ async def _on_startup(application: Application, services: Services, simulated_ti
         job_kwargs={"max_instances": 2, "coalesce": True},
     )
     jobs.run_repeating(_settle_marks_job, interval=SETTLE_EVERY, first=SETTLE_EVERY, name="settle")
+    jobs.run_repeating(
+        _charge_fees_job, interval=CHARGE_FEES_EVERY, first=timedelta(minutes=2), name="fees"
+    )
     reports = services.config.reports
     if reports.digest_day is not None:
         at = reports.digest_time.replace(tzinfo=services.config.program.timezone)

@@ -20,7 +20,7 @@ from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
 from bot.invites import issue_invite
-from bot.kinds import PERSON_ROLES, Role
+from bot.kinds import PERSON_ROLES, Payer, Role
 from bot.labels import local_day_bounds
 from bot.memberships import add_member, list_members, remove_member
 from bot.outbox.replan import replan
@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--since", type=_iso_date, help="member of the groups since this day (default: now)"
     )
+    invite.add_argument(
+        "--payer",
+        choices=[p.value for p in Payer],
+        help="who pays for a patient's care (medicaid is never charged a fee)",
+    )
 
     member = commands.add_parser("member", help="add a patient to a group, or end it, with dates")
     member_commands = member.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -103,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     attendance.add_argument("--to", dest="last", type=_iso_date, help="default: today")
     attendance.add_argument("--format", choices=["csv", "png"], default="csv")
     attendance.add_argument("--out", type=Path, help="file to write (default: stdout for csv)")
+    fees = report_kinds.add_parser("fees", help="the fees ledger as CSV, for billing")
+    fees.add_argument("--from", dest="first", type=_iso_date, help="default: 29 days ago")
+    fees.add_argument("--to", dest="last", type=_iso_date, help="default: today")
+    fees.add_argument("--out", type=Path, help="file to write (default: stdout)")
 
     backup = commands.add_parser(
         "backup", help="copy the database to a new file, even while running"
@@ -303,6 +312,7 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
             therapist=args.therapist,
             groups=tuple(args.group),
             since=args.since,
+            payer=Payer(args.payer) if args.payer else None,
         )
     finally:
         await db.close()
@@ -345,6 +355,8 @@ async def _member(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _report(config: Config, args: argparse.Namespace) -> int:
+    if args.report == "fees":
+        return await _fees_report(config, args)
     zone = config.program.timezone
     now = datetime.now(UTC)
     last = args.last or now.astimezone(zone).date()
@@ -369,6 +381,30 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
     except OSError as error:
         raise IopBotError(f"cannot write {args.out} ({error})") from None
     print(f"Wrote {args.out}: attendance {first} to {last}, {report.rows} rows.")
+    return 0
+
+
+async def _fees_report(config: Config, args: argparse.Namespace) -> int:
+    from bot.attendance.ledger import fees_report
+
+    now = datetime.now(UTC)
+    last = args.last or now.astimezone(config.program.timezone).date()
+    first = args.first or last - timedelta(days=29)
+    if last < first:
+        raise IopBotError(f"--to {last} is before --from {first}")
+    db = await Database.open(config.storage.path)
+    try:
+        report = await fees_report(db, first, last, now)
+    finally:
+        await db.close()
+    if args.out is None:
+        sys.stdout.write(report.csv)
+        return 0
+    try:
+        _write_private(args.out, report.csv.encode("utf-8"))
+    except OSError as error:
+        raise IopBotError(f"cannot write {args.out} ({error})") from None
+    print(f"Wrote {args.out}: fees for sessions {first} to {last}, {report.rows} charges.")
     return 0
 
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.errors import InviteError
-from bot.kinds import Role
+from bot.kinds import Payer, Role
 from bot.memberships import joined_at
 from bot.schedule.file import HANDLE_PATTERN
-from storage import people
+from storage import fees, people
 from storage.records import Person
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ async def issue_invite(
     therapist: str | None = None,
     groups: tuple[str, ...] = (),
     since: date | None = None,
+    payer: Payer | None = None,
 ) -> IssuedInvite:
     """Create (or refresh) the person and a one-time code for them.
 
@@ -105,8 +106,8 @@ async def issue_invite(
                 f"no group {missing[0]!r}: import the schedule that defines it first"
             )
         joins = {group: joined_at(since, ZoneInfo(zones[group]), now) for group in groups}
-    elif therapist or groups or since:
-        raise InviteError("--therapist, --group and --since are only for patients")
+    elif therapist or groups or since or payer:
+        raise InviteError("--therapist, --group, --since and --payer are only for patients")
     code = new_code()
     expires_at = now + valid_for
     person = await people.save_invite(
@@ -121,6 +122,8 @@ async def issue_invite(
         now=now,
         expires_at=expires_at,
     )
+    if payer is not None:
+        await fees.set_payer(db, person.id, payer)
     return IssuedInvite(person, code, expires_at)
 
 

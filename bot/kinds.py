@@ -42,7 +42,23 @@ class AuditAction(StrEnum):
     EXPORTED_REPORT = "exported an attendance report"
     FORGOT_PATIENT = "forgot a patient"
     LETTER_ISSUED = "issued an attendance letter"
+    WAIVED_FEE = "waived a fee"
+    EXPORTED_FEES = "exported the fees ledger"
 
 
 # The roles an admin can invite with ``iop-bot invite --role``.
 PERSON_ROLES = (Role.THERAPIST, Role.PATIENT)
+
+
+class Payer(StrEnum):
+    """Who pays for a patient's care; decides whether a missed-session fee may be charged."""
+
+    MEDICAID = "medicaid"  # never charged for a missed appointment (42 CFR 447.15)
+    MEDICARE = "medicare"  # charged like everyone: the policy is the same for every patient
+    COMMERCIAL = "commercial"
+    SELF_PAY = "self_pay"
+
+
+class ChargeReason(StrEnum):
+    NO_SHOW = "no_show"  # missed without notice (or told after the start)
+    LATE_CANCEL = "late_cancel"  # told less than late_cancel_hours ahead

@@ -24,6 +24,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("name", "What I call you: /name Alex"),
         ("buddy", "Invite a friend to get reminder nudges"),
         ("letter", "A letter that confirms your attendance"),
+        ("fees", "Your balance with the clinic, if any"),
         ("privacy", "What I keep and who sees it"),
         ("mydata", "A copy of everything I keep about you"),
         ("help", "What I can do"),
@@ -220,13 +221,13 @@ CATCH_UP_PROMISE = "I'll send you the recording and reading for it, so you can c
 ABSENCE_CANCELLED = "Okay, I've stopped. Nothing was sent."
 # Fees: the way to avoid one comes first, and a worry about cost has somewhere to go.
 POLICY_LATE_CANCEL = (
-    "If you book a make-up within {days} days, there's no fee. Otherwise a late-cancellation "
-    "fee of {fee} may apply, as this is less than {hours} hours before the session. Tell "
-    "{{therapist}} if cost is a worry."
+    "If you come to a make-up session by {deadline}, there's no fee. Otherwise a "
+    "late-cancellation fee of {fee} may apply, as this is less than {hours} hours before the "
+    "session. Tell {{therapist}} if cost is a worry."
 )
 POLICY_MISSED = (
-    "If you book a make-up within {days} days, there's no fee. Otherwise a missed-session fee "
-    "of {fee} may apply. Tell {{therapist}} if cost is a worry."
+    "If you come to a make-up session by {deadline}, there's no fee. Otherwise a "
+    "missed-session fee of {fee} may apply. Tell {{therapist}} if cost is a worry."
 )
 HEALTH_ACK = "I hope you feel better soon."
 WITHDRAWN = "That's great news! 😊 I've let {therapist} know you'll be at {session} after all."
@@ -871,3 +872,64 @@ SLOT_EXISTS = "You already have a slot at {when}."
 SLOT_PAST = "That time has already passed. Please pick a later one."
 SLOT_REMOVED = "Removed the slot on {when}."
 SLOT_GONE = "That slot is booked or already removed."
+# --- fees (/fees, a charge, a waiver): kind, never shaming; the way to avoid a fee first.
+FEE_HEADS_UP = (
+    "💙 We missed you at {session}. If you come to a make-up session by {deadline}, there's "
+    "no fee. Otherwise a missed-session fee of {fee} may apply. Tell {therapist} if cost is a "
+    "worry: they can help."
+)
+FEE_HEADS_UP_DISCREET = (
+    "💙 A note about your appointment\n{session}: if you come to a make-up by {deadline}, "
+    "there's no fee. Otherwise a fee of {fee} may apply. Tell {therapist} if cost is a worry."
+)
+FEE_CHARGED = (
+    "A note about {session}: a {what} fee of {fee} has been added, as there was no make-up "
+    "by {deadline}. You can see it any time with /fees. If cost is a worry, please tell "
+    "{therapist}: they can help. 💙"
+)
+FEE_CHARGED_DISCREET = (
+    "A note about your appointment\n{session}: a fee of {fee} has been added. You can see it "
+    "any time with /fees. If cost is a worry, please tell {therapist}: they can help. 💙"
+)
+FEE_WAIVED_PATIENT = (
+    "Good news: {therapist} has waived the {fee} fee for {session}. You don't owe it. 😊"
+)
+FEE_WAIVED_PATIENT_DISCREET = (
+    "Good news about your appointment\n{therapist} has waived the {fee} fee for {session}. "
+    "You don't owe it. 😊"
+)
+FEE_REASONS = {
+    "no_show": "missed without notice",
+    "late_cancel": "cancelled less than {hours} hours before",
+}
+FEES_NONE = "You have no fees. 😊"
+FEES_NOT_CHARGED = "There are no fees for you. 😊"
+FEES_HEADER = "Your balance: {balance}"
+FEES_LINE = "• {day}: {what}, {fee}"
+FEES_LINE_WAIVED = "• {day}: {what}, {fee} (waived)"
+FEES_FOOTER = "If cost is a worry, please tell {therapist}: they can help."
+# Therapists: /patient → Fees → Waive → a typed reason.
+FEES_BUTTON = "Fees"
+FEES_STAFF_HEADER = "💳 Fees for {name}: {balance} open"
+FEES_STAFF_LINE = "• {day}: {what}, {fee}"
+FEES_STAFF_LINE_WAIVED = "• {day}: {what}, {fee} (waived by {by}: {reason})"
+FEES_STAFF_NONE = "{name} has no fees."
+FEE_WAIVE_BUTTON = "Waive {day} ({fee})"
+FEE_ASK_REASON = (
+    "Why are you waiving the {fee} fee for {name} ({day})? Send a short reason on one line "
+    "(up to 200 characters), or /cancel."
+)
+FEE_REASON_PROBLEM = "Please send the reason on one line, 1 to 200 characters (or /cancel)."
+FEE_WAIVED_STAFF = "Done: the {fee} fee for {name} ({day}) is waived. {name} will be told."
+FEE_ALREADY_HANDLED = "That fee is already waived, or isn't one you can waive."
+FEE_WAIVE_LATER = "Okay, nothing was waived."
+# A supportive note when misses pile up (never a warning, never about money or insurance).
+SUPPORT_NOTE = (
+    "Hi {name}, it's been a tough few weeks, hasn't it? 💙 Your care team is here to help "
+    "you get back on track. If it's hard to come to sessions right now, tell {therapist}: "
+    "together you can find something that works."
+)
+SUPPORT_NOTE_DISCREET = (
+    "Hi {name}, thinking of you 💙\nYour care team is here to help you get back on track. If "
+    "it's hard to come right now, tell {therapist}: together you can find what works."
+)

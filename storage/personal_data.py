@@ -98,6 +98,13 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         "SELECT name, status, created_at, accepted_at, ended_at, ended_by FROM buddies"
         " WHERE patient_id = ? ORDER BY created_at",
     ),
+    ("payer", "SELECT payer FROM people WHERE id = ? AND payer IS NOT NULL"),
+    (
+        "fees",
+        "SELECT o.starts_at AS session_starts_at, c.reason, c.amount, c.currency, c.created_at,"
+        " c.waived_at, c.waive_reason FROM charges c JOIN occurrences o ON o.id = c.occurrence_id"
+        " WHERE c.patient_id = ? ORDER BY o.starts_at, c.id",
+    ),
     (
         "messages_sent_to_you",
         "SELECT kind, due_at, status, sent_at, json_extract(payload, '$.text') AS text"
@@ -158,6 +165,12 @@ async def forget_patient(db: Database, patient_id: int, now: datetime) -> Forgot
             "UPDATE safety_events SET message = NULL WHERE patient_id = :id"
             " AND message IS NOT NULL",
         )
+        # Charges stay (a billing record); a therapist's words about why one was waived go.
+        await run(
+            "reasons fees were waived",
+            "UPDATE charges SET waive_reason = NULL WHERE patient_id = :id"
+            " AND waive_reason IS NOT NULL",
+        )
         await run(
             "unused invites",
             "UPDATE invites SET revoked_at = :now WHERE person_id = :id AND used_at IS NULL"
@@ -176,6 +189,7 @@ async def forget_patient(db: Database, patient_id: int, now: datetime) -> Forgot
             ("safety events (level and times)", "safety_events"),
             ("catch-ups done", "catchups"),
             ("attendance changes", "attendance_audit"),
+            ("fees charged (billing record)", "charges"),
         ):
             cursor = await conn.execute(
                 f"SELECT count(*) FROM {table} WHERE patient_id = :id", args

@@ -67,6 +67,7 @@ async def import_schedule(
     """Write a whole schedule file atomically; future occurrences follow it, past ones stay."""
     async with db.transaction() as conn:
         ids, added = await _resolve_people(conn, spec, now)
+        added += await _set_payers(conn, spec, now)
         await conn.executemany(
             "INSERT INTO groups (id, name, therapist_id, timezone) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
@@ -212,6 +213,33 @@ async def _resolve_people(
         else:
             ids[handle] = row["id"]
     return ids, added
+
+
+async def _set_payers(conn: aiosqlite.Connection, spec: ScheduleSpec, now: datetime) -> list[str]:
+    """Store each ``[[payer]]``; a patient not known yet is created as "not invited yet"."""
+    added = []
+    for entry in spec.payers:
+        async with conn.execute(
+            "SELECT id, role FROM people WHERE handle = ?", (entry.patient,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            cursor = await conn.execute(
+                "INSERT INTO people (handle, role, name, created_at) VALUES (?, 'patient', ?, ?)",
+                (entry.patient, entry.patient, to_db(now)),
+            )
+            person_id = cursor.lastrowid
+            added.append(f"patient {entry.patient}")
+        elif row["role"] != Role.PATIENT.value:
+            raise ScheduleError(
+                f"payer {entry.patient!r}: {entry.patient!r} is a {row['role']}, not a patient"
+            )
+        else:
+            person_id = row["id"]
+        await conn.execute(
+            "UPDATE people SET payer = ? WHERE id = ?", (entry.payer.value, person_id)
+        )
+    return added
 
 
 async def _group_therapists(conn: aiosqlite.Connection, group_ids: set[str]) -> dict[str, int]:

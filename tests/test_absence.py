@@ -341,15 +341,15 @@ async def test_stickers_during_a_dialog_get_a_kind_reply(bot: BotHarness) -> Non
     [
         (
             3,
-            "If you book a make-up within 7 days, there's no fee. Otherwise a late-cancellation"
-            " fee of $25.00 may apply, as this is less than 24 hours before the session. Tell"
-            " Dr. Lee if cost is a worry.",
+            "If you come to a make-up session by Thu 10 Dec, 6:00 pm, there's no fee. Otherwise"
+            " a late-cancellation fee of $25.00 may apply, as this is less than 24 hours before"
+            " the session. Tell Dr. Lee if cost is a worry.",
         ),
         (72, None),
         (
             -1,
-            "If you book a make-up within 7 days, there's no fee. Otherwise a missed-session fee"
-            " of $25.00 may apply. Tell Dr. Lee if cost is a worry.",
+            "If you come to a make-up session by Thu 10 Dec, 6:00 pm, there's no fee. Otherwise"
+            " a missed-session fee of $25.00 may apply. Tell Dr. Lee if cost is a worry.",
         ),
     ],
 )

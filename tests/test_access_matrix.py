@@ -162,6 +162,8 @@ PRESSES = {
     "decline_request_without_note": "mr:n:1",
     "ask_slot_time": "sl:add",
     "remove_slot": "sl:r:1",
+    "show_patient_fees": "fs:1",
+    "waive_charge": "fv:1",
 }
 
 

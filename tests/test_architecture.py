@@ -42,6 +42,7 @@ PURE = {
     "bot.outbox.delivery",
     "bot.outbox.notices",
     "bot.attendance.policy",
+    "bot.attendance.fees",
     "bot.attendance.chart",
 }
 SQL = re.compile(r"\b(?:SELECT\s.+\sFROM|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")

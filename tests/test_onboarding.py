@@ -67,6 +67,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "name",
         "buddy",
         "letter",
+        "fees",
         "privacy",
         "mydata",
         "help",

@@ -16,20 +16,25 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency}"
 
 
-def absence_policy_note(lead: timedelta, policy: PolicyConfig) -> str | None:
+def absence_policy_note(
+    lead: timedelta, policy: PolicyConfig, *, deadline: str = "", chargeable: bool = True
+) -> str | None:
     """The fee rule that applies to an absence reported ``lead`` before the session starts.
 
-    ``lead`` is negative when the patient tells us after the start (a missed session).
-    Nothing is said when the clinic charges no fee or the notice was early enough.
+    ``lead`` is negative when the patient tells us after the start (a missed session);
+    ``deadline`` is when a make-up must have happened by ("Thu 10 Dec, 6:00 pm").
+    Nothing is said when the clinic charges no fee, the patient may not be charged (a
+    Medicaid member: ``chargeable`` False) or the notice was early enough.
     """
-    if policy.no_show_fee <= 0:
+    if policy.no_show_fee <= 0 or not chargeable:
         return None
     fee = format_money(policy.no_show_fee, policy.currency)
-    days = policy.reschedule_window_days
     if lead <= timedelta(0):
-        return texts.POLICY_MISSED.format(fee=fee, days=days)
+        return texts.POLICY_MISSED.format(fee=fee, deadline=deadline)
     if lead < timedelta(hours=policy.late_cancel_hours):
-        return texts.POLICY_LATE_CANCEL.format(hours=policy.late_cancel_hours, fee=fee, days=days)
+        return texts.POLICY_LATE_CANCEL.format(
+            hours=policy.late_cancel_hours, fee=fee, deadline=deadline
+        )
     return None
 
 

@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from bot import texts
 from bot.attendance.summary import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from bot.outbox.rows import NotificationKind, person_event, quiet_field
 from bot.services import Services
 from storage import people
 from storage import reports as report_store
 from storage import risk as risk_store
+from storage import safety as safety_store
 from storage.records import Person
 
 
@@ -37,6 +39,8 @@ async def check_risk(s: Services, patient: Person) -> None:
             patient_id=patient.id,
             tag=f"risk:{crossing.flag.value}:{patient.id}:{stamp}",
         )
+        if crossing.flag is RiskFlag.INSURANCE_WINDOW:
+            await _support_patient(s, patient, stamp)
     inputs = summary.risk_inputs
     values = {
         RiskFlag.CONSECUTIVE_MISSES: (inputs.consecutive_misses, thresholds.consecutive_misses),
@@ -49,6 +53,35 @@ async def check_risk(s: Services, patient: Person) -> None:
     # Flags are stored after their alerts are queued: a crash in between can repeat an
     # alert, never lose one.
     await risk_store.set_flags(db, patient.id, [flag.value for flag in flags], changes, now)
+
+
+async def _support_patient(s: Services, patient: Person, stamp: str) -> None:
+    """A supportive note (not a warning) to a patient whose misses piled up; it waits for
+    the end of a pause after a crisis, and is silent at night like other routine notes."""
+    if patient.chat_id is None:
+        return
+    now = s.clock.now()
+    paused = await safety_store.paused_until(s.db, patient.id, now)
+    therapist = (
+        (await people.get_person(s.db, patient.therapist_id)).name
+        if patient.therapist_id
+        else texts.YOUR_CARE_TEAM
+    )
+    template = texts.SUPPORT_NOTE_DISCREET if patient.discreet else texts.SUPPORT_NOTE
+    hours = s.config.reminders.patient_quiet_hours if patient.quiet else None
+    row = person_event(
+        NotificationKind.NOTICE,
+        person_id=patient.id,
+        chat_id=patient.chat_id,
+        variant=f"support:{stamp}",
+        payload={
+            "text": template.format(name=patient.call_name, therapist=therapist),
+            **quiet_field(s.zone_of(patient).key, hours),
+        },
+        due_at=max(now, paused or now),
+        patient_id=patient.id,
+    )
+    await s.notifier.enqueue([row])
 
 
 async def recheck_flags(s: Services) -> int:

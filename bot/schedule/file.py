@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot import tomlvalues
 from bot.durations import parse_duration
 from bot.errors import ScheduleError
-from bot.kinds import SessionKind
+from bot.kinds import Payer, SessionKind
 from bot.tomlfile import read_toml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,11 +74,20 @@ class CatchupSlotSpec:
 
 
 @dataclass(frozen=True)
+class PayerSpec:
+    """Who pays for a patient's care (``[[payer]]``): decides whether fees may apply."""
+
+    patient: str
+    payer: Payer
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     groups: tuple[GroupSpec, ...]
     series: tuple[SeriesSpec, ...]
     cancels: tuple[CancelSpec, ...]
     slots: tuple[CatchupSlotSpec, ...] = ()
+    payers: tuple[PayerSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,14 @@ def _kind(value: Any) -> SessionKind:
         raise ValueError(f"{value!r} is not a session kind ({kinds})") from None
 
 
+def _payer(value: Any) -> Payer:
+    try:
+        return Payer(tomlvalues.text(value).lower())
+    except ValueError:
+        payers = "|".join(payer.value for payer in Payer)
+        raise ValueError(f"{value!r} is not a payer ({payers})") from None
+
+
 def _capacity(value: Any) -> int:
     return tomlvalues.whole_number(value, low=1)
 
@@ -184,7 +201,7 @@ def load_schedule_file(path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
 
 
 def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> ScheduleSpec:
-    known = {"timezone", "group", "series", "session", "cancel", "slots"}
+    known = {"timezone", "group", "series", "session", "cancel", "slots", "payer"}
     for key in raw:
         if key not in known:
             raise ScheduleError(
@@ -225,7 +242,15 @@ def parse_schedule(raw: dict[str, Any], path: Path, default_zone: ZoneInfo) -> S
     slots = [_slot(entry, zone) for entry in entries("slots", {"therapist", "start", "duration",
                                                                 "timezone"})]  # fmt: skip
     _check_references(path, groups, series, cancels)
-    return ScheduleSpec(tuple(groups), tuple(series), tuple(cancels), tuple(slots))
+    payers: dict[str, PayerSpec] = {}
+    for entry in entries("payer", {"patient", "payer"}):
+        spec = PayerSpec(entry.get("patient", _handle), entry.get("payer", _payer))
+        if spec.patient in payers:
+            entry.fail("patient", f"{spec.patient!r} has a [[payer]] already in this file")
+        payers[spec.patient] = spec
+    return ScheduleSpec(
+        tuple(groups), tuple(series), tuple(cancels), tuple(slots), tuple(payers.values())
+    )
 
 
 CATCHUP_SLOT_LENGTH = timedelta(minutes=30)

@@ -44,13 +44,13 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, texts
 from bot.attendance.matching import MAX_CHOICES, MatchKind, candidates, match_session
-from bot.attendance.policy import absence_policy_note
 from bot.context import BotContext
 from bot.kinds import Reason, Role
 from bot.labels import button_label, long_day, session_label
 from bot.understanding.engine import Intent, Understanding
 from bot.usecases import makeups
 from bot.usecases.absences import patient_sessions, report_absence
+from bot.usecases.fees import fee_policy_note
 from handlers import common
 from handlers.access import for_roles
 from handlers.patient import messages
@@ -420,7 +420,7 @@ async def _record(
     parts = [
         template.format(name=patient.call_name, therapist=recorded.therapist, session=session)
     ]
-    note = absence_policy_note(recorded.lead, context.config.policy)
+    note = await fee_policy_note(context.services, patient, occurrence, recorded.lead)
     if note:
         if recorded.absence.reason == Reason.HEALTH.value:
             parts.append(texts.HEALTH_ACK)  # a fee never comes straight after "I'm ill"

@@ -16,6 +16,7 @@ from bot.attendance.summary import AttendanceCounts, RiskThresholds, holding_fla
 from bot.context import BotContext
 from bot.kinds import AuditAction, Role
 from bot.labels import format_clock, short_day
+from bot.usecases.fees import has_charges
 from bot.usecases.safety import lift_pause, paused_until
 from handlers.access import for_roles
 from handlers.common import button
@@ -35,7 +36,8 @@ def _rate(counts: AttendanceCounts) -> str:
 async def _summary(
     context: BotContext, patient: Person
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The summary, and a button to lift a pause after a crisis when one is on."""
+    """The summary, a button to lift a pause after a crisis when one is on, and one for the
+    patient's fees when they have some."""
     now = context.clock.now()
     policy = context.config.policy
     marks = await report_store.patient_marks(context.db, patient.id, now)
@@ -62,16 +64,19 @@ async def _summary(
         open=await risk_store.uncaught_misses(context.db, patient.id, now),
         flags=flag_line or texts.PATIENT_NO_FLAGS,
     )  # fmt: skip
+    rows = []
+    if await has_charges(context.services, patient):
+        rows.append([button(texts.FEES_BUTTON, f"{callbacks.FEES_SHOW}{patient.id}")])
     until = await paused_until(context.services, patient)
     if until is None:
-        return text, None
+        return text, InlineKeyboardMarkup(rows) if rows else None
     when = (
         short_day(until.astimezone(context.zone))
         + " "
         + format_clock(until.astimezone(context.zone))
     )
     lift = button(texts.PAUSE_LIFT_BUTTON, f"{callbacks.PAUSE_LIFT}{patient.id}")
-    return text + texts.PATIENT_PAUSED.format(until=when), InlineKeyboardMarkup([[lift]])
+    return text + texts.PATIENT_PAUSED.format(until=when), InlineKeyboardMarkup([[lift], *rows])
 
 
 @for_roles(Role.THERAPIST)
