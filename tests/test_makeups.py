@@ -57,10 +57,10 @@ class Clinic:
     jo: ChatUser
 
 
-async def clinic(bot: BotHarness) -> Clinic:
+async def clinic(bot: BotHarness, schedule: dict = SCHEDULE_WITH_MAKEUPS) -> Clinic:
     lee = await bot.invite(Role.THERAPIST, "lee", name="Dr. Lee")
     kim = await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
-    await bot.import_schedule(SCHEDULE_WITH_MAKEUPS)
+    await bot.import_schedule(schedule)
     chats = {}
     for handle, name, therapist, group, user_id in (
         ("alex", "Alex R.", "lee", "evening-a", 777),
@@ -337,3 +337,33 @@ async def test_a_schedule_file_keeps_booked_slots_and_replaces_free_ones(bot: Bo
 
     slots = (await c.lee.send("/slots"))[-1].text
     assert slots.splitlines()[1:] == ["• Wed 2 Dec, 4:00 pm (booked)", "• Thu 3 Dec, 3:00 pm"]
+
+
+async def test_the_window_is_wall_clock_days_across_the_dst_change(bot: BotHarness) -> None:
+    """Thu 29 Oct 6 pm EDT + 7 days is Thu 5 Nov 6 pm EST, 169 hours later: a make-up
+    then still counts (as it does for fees)."""
+    thursdays = {**SCHEDULE_WITH_MAKEUPS["series"][1], "weekdays": ["thu"]}
+    ends = {**SCHEDULE["series"][0], "until": date(2026, 10, 31)}  # Alex is free on 5 Nov
+    schedule = {**SCHEDULE_WITH_MAKEUPS, "series": [ends, thursdays]}
+    bot.clock.set(datetime(2026, 10, 29, 9, 0, tzinfo=NEW_YORK))
+    c = await clinic(bot, schedule)
+
+    thanks = await miss_tonight(c.alex)
+
+    assert "Thu 5 Nov, 6:00 pm · Group Therapy B" in thanks[-1].labels
+    booked = await c.alex.press("Thu 5 Nov, 6:00 pm · Group Therapy B")
+    assert booked[-1].text.startswith("You're booked for Group Therapy B, Thu 5 Nov, 6:00 pm.")
+
+
+async def test_a_seat_at_the_same_time_as_the_patients_own_session_is_not_offered(
+    bot: BotHarness,
+) -> None:
+    thursdays = {**SCHEDULE_WITH_MAKEUPS["series"][1], "weekdays": ["thu"]}
+    schedule = {**SCHEDULE_WITH_MAKEUPS, "series": [SCHEDULE["series"][0], thursdays]}
+    bot.clock.set(datetime(2026, 10, 29, 9, 0, tzinfo=NEW_YORK))
+    c = await clinic(bot, schedule)
+
+    thanks = await miss_tonight(c.alex)
+
+    # Thu 5 Nov at 6 pm, the window's very end, is also Alex's own group: not offered.
+    assert thanks[-1].labels == ["Ask my therapist"]

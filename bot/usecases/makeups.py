@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot import callbacks, texts
+from bot.attendance.fees import makeup_deadline
 from bot.labels import format_clock, short_day, staff_session_label
 from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services
@@ -69,7 +71,10 @@ async def missed_session(s: Services, patient: Person, occurrence_id: int) -> Oc
 
 
 def window_end(s: Services, missed: Occurrence) -> datetime:
-    return missed.starts_at + timedelta(days=s.config.policy.reschedule_window_days)
+    """The end of the reschedule window, the same as the fee rules' (wall-clock days in the
+    session's zone): a make-up that starts then still counts."""
+    days = s.config.policy.reschedule_window_days
+    return makeup_deadline(missed.starts_at, ZoneInfo(missed.timezone), days)
 
 
 async def offer(s: Services, patient: Person, missed: Occurrence) -> Offer:
@@ -82,7 +87,10 @@ async def offer(s: Services, patient: Person, missed: Occurrence) -> Offer:
         return Offer(missed, (), (), booked)
     if until <= now:
         return Offer(missed, (), (), None)
-    busy = await schedule_store.patient_occurrences(s.db, patient.id, now, until)
+    # A day past the window's end: a session starting right at the end can still clash.
+    busy = await schedule_store.patient_occurrences(
+        s.db, patient.id, now, until + timedelta(days=1)
+    )
     seats = []
     for seat in await store.makeup_seats(s.db, patient.id, missed.kind, now, until):
         if not _clashes(seat.starts_at, seat.ends_at, busy) and len(seats) < SEATS_OFFERED:
