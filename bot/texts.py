@@ -933,3 +933,4 @@ SUPPORT_NOTE_DISCREET = (
     "Hi {name}, thinking of you 💙\nYour care team is here to help you get back on track. If "
     "it's hard to come right now, tell {therapist}: together you can find what works."
 )
+FEE_WAIVED_CORRECTED = "attendance corrected: not absent after all"

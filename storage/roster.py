@@ -123,6 +123,15 @@ class UnsettledMark:
     occurrence_id: int
     patient_id: int
     settle_at: str  # as stored: settling compares it, so a newer tap is never lost
+    therapist_id: int  # who tapped last
+
+
+# With who changed the mark last (the attendance audit trail).
+_UNSETTLED = """
+SELECT u.occurrence_id, u.patient_id, u.settle_at,
+       (SELECT c.changed_by FROM attendance_audit c WHERE c.occurrence_id = u.occurrence_id
+        AND c.patient_id = u.patient_id ORDER BY c.id DESC LIMIT 1)
+FROM unsettled_marks u"""
 
 
 async def unsettled_marks(
@@ -131,14 +140,13 @@ async def unsettled_marks(
     """Marks left alone until now, or every unsettled mark of one sheet (Done was pressed)."""
     if occurrence_id is None:
         rows = await db.fetch_all(
-            "SELECT occurrence_id, patient_id, settle_at FROM unsettled_marks"
-            " WHERE settle_at <= ? ORDER BY settle_at, occurrence_id, patient_id",
+            f"{_UNSETTLED} WHERE u.settle_at <= ? ORDER BY u.settle_at, u.occurrence_id,"
+            " u.patient_id",
             (to_db(now),),
         )
     else:
         rows = await db.fetch_all(
-            "SELECT occurrence_id, patient_id, settle_at FROM unsettled_marks"
-            " WHERE occurrence_id = ? ORDER BY patient_id",
+            f"{_UNSETTLED} WHERE u.occurrence_id = ? ORDER BY u.patient_id",
             (occurrence_id,),
         )
     return [UnsettledMark(*tuple(row)) for row in rows]

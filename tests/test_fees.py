@@ -601,3 +601,25 @@ def test_invite_sets_the_payer_and_only_for_patients(
     assert code == 0 and refused == 1
     assert "--payer are only for patients" in wrong
     assert payers == [("lee", None), ("alex", "medicaid")]
+
+
+async def test_correcting_the_mark_after_a_charge_waives_it(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        therapist, _ = await no_show_on_the_29th(bot)
+        await at(bot, DEADLINE)
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", False)]
+
+        # Three days later the therapist sees it was a mistake: Alex was there.
+        bot.clock.set(DEADLINE + timedelta(days=3))
+        await therapist.send("/attendance")
+        await therapist.press(THURSDAY_29)
+        await therapist.press("❌ Alex R.")  # absent -> present
+        await therapist.press("Done")
+
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]
+        reason = await bot.db.fetch_one("SELECT waive_reason FROM charges")
+        assert reason[0] == "attendance corrected: not absent after all"
+        waived = [e for e in await audit.trail(bot.db) if e.action == "waived a fee"]
+        assert [e.actor for e in waived] == ["Dr. Lee"]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot.attendance.aftercare import after_absence
 from bot.attendance.risk import check_risk
 from bot.services import Services
+from bot.usecases.fees import waive_after_correction
 from storage import absences, people
 from storage import roster as roster_store
 from storage import schedule as schedule_store
@@ -72,5 +73,6 @@ async def settle_marks(s: Services, occurrence_id: int | None = None) -> int:
             await after_absence(s, patient, occurrence)
         else:
             await check_risk(s, patient)
+            await waive_after_correction(s, patient.id, entry.occurrence_id, entry.therapist_id)
         await roster_store.mark_settled(s.db, entry)
     return len(entries)

@@ -133,6 +133,30 @@ def reasonable_reason(text: str) -> str | None:
     return reason
 
 
+async def waive_after_correction(
+    s: Services, patient_id: int, occurrence_id: int, therapist_id: int
+) -> bool:
+    """A settled mark that is no longer "absent" takes back a charge made from the old one:
+    waived in the name of the therapist who corrected it, with the reason saying so."""
+    charge = next(
+        (c for c in await fee_store.patient_charges(s.db, patient_id)
+         if c.occurrence_id == occurrence_id and not c.waived),
+        None,
+    )  # fmt: skip
+    if charge is None:
+        return False
+    therapist = await people.get_person(s.db, therapist_id)
+    detail = f"charge {charge.id}: attendance corrected for session {charge.occurrence_id}"
+    if not await fee_store.waive(
+        s.db, charge, therapist.id, texts.FEE_WAIVED_CORRECTED, detail, s.clock.now()
+    ):
+        return False
+    row = await waived_row(s, charge, therapist)
+    if row is not None:
+        await s.notifier.enqueue([row])
+    return True
+
+
 async def waive_awaited(
     s: Services, therapist: Person, reason: str
 ) -> tuple[Charge, Person] | None:

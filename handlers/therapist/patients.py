@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks, texts
 from bot.attendance.reports import whole_percent
@@ -64,9 +64,7 @@ async def _summary(
         open=await risk_store.uncaught_misses(context.db, patient.id, now),
         flags=flag_line or texts.PATIENT_NO_FLAGS,
     )  # fmt: skip
-    rows = []
-    if await has_charges(context.services, patient):
-        rows.append([button(texts.FEES_BUTTON, f"{callbacks.FEES_SHOW}{patient.id}")])
+    rows = await _fee_rows(context, patient)
     until = await paused_until(context.services, patient)
     if until is None:
         return text, InlineKeyboardMarkup(rows) if rows else None
@@ -77,6 +75,12 @@ async def _summary(
     )
     lift = button(texts.PAUSE_LIFT_BUTTON, f"{callbacks.PAUSE_LIFT}{patient.id}")
     return text + texts.PATIENT_PAUSED.format(until=when), InlineKeyboardMarkup([[lift], *rows])
+
+
+async def _fee_rows(context: BotContext, patient: Person) -> list[list[InlineKeyboardButton]]:
+    if not await has_charges(context.services, patient):
+        return []
+    return [[button(texts.FEES_BUTTON, f"{callbacks.FEES_SHOW}{patient.id}")]]
 
 
 @for_roles(Role.THERAPIST)
@@ -131,4 +135,5 @@ async def lift_the_pause(update: Update, context: BotContext) -> None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer(texts.PAUSE_LIFTED.format(name=patient.name))
-    await query.edit_message_reply_markup(None)
+    rows = await _fee_rows(context, patient)  # the Fees button stays
+    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
