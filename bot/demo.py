@@ -152,6 +152,7 @@ async def _play(folder: Path) -> str:
         await at(2, 17, 0, "Wednesday's reminder: Alex can't come after all")
         await patient.press("Can't make it")
         await patient.press("Not feeling up to it")
+        await patient.press("Catch-up with Dr. Lee: Mon 7 Dec, 4:00 pm")
 
         await at(2, 23, 0, "two hours after the group: a caring follow-up")
         await patient.press("Send me the catch-up material")
