@@ -31,7 +31,10 @@ async def add_member(
 ) -> Person:
     """Make a patient a member of a group from now or ``since`` (corrects an open start)."""
     patient, zone = await _patient_and_zone(db, handle, group_id)
-    await memberships.add(db, group_id, patient.id, joined_at(since, zone, now))
+    try:
+        await memberships.add(db, group_id, patient.id, joined_at(since, zone, now))
+    except MembershipError as error:
+        raise MembershipError(f"{handle}: {error}") from None
     return patient
 
 
@@ -41,7 +44,10 @@ async def remove_member(
     """End a patient's membership now, or after ``last_day`` (their last day in the group)."""
     patient, zone = await _patient_and_zone(db, handle, group_id)
     left_at = now if last_day is None else day_start(last_day + timedelta(days=1), zone)
-    await memberships.leave(db, group_id, patient.id, left_at)
+    try:
+        await memberships.leave(db, group_id, patient.id, left_at)
+    except MembershipError as error:
+        raise MembershipError(f"{handle}: {error}") from None
     return patient
 
 

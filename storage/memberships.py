@@ -55,8 +55,8 @@ async def join(
         return
     if latest is not None and from_db(latest["left_at"]) > joined_at:
         raise MembershipError(
-            f"they left {group_id!r} on {latest['left_at'][:10]} (UTC); a new membership"
-            " can't start before that"
+            f"left {group_id!r} on {latest['left_at'][:10]} (UTC); a new membership can't start"
+            " before that"
         )
     await conn.execute(
         "INSERT INTO memberships (group_id, patient_id, joined_at) VALUES (?, ?, ?)",
@@ -95,10 +95,11 @@ async def leave(db: Database, group_id: str, patient_id: int, left_at: datetime)
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
-            raise MembershipError(f"they are not a member of {group_id!r}")
-        if from_db(row["joined_at"]) > left_at:
+            raise MembershipError(f"not a member of {group_id!r}")
+        if from_db(row["joined_at"]) >= left_at:
             raise MembershipError(
-                f"they joined {group_id!r} on {row['joined_at'][:10]} (UTC), after that date"
+                f"joined {group_id!r} on {row['joined_at'][:10]} (UTC), so they can't have left"
+                " by then"
             )
         await conn.execute(
             "UPDATE memberships SET left_at = ? WHERE id = ?", (to_db(left_at), row["id"])

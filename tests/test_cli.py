@@ -218,3 +218,46 @@ def test_a_full_disk_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
 
     full = sqlite3.OperationalError("disk I/O error")
     assert "disk is probably full" in cli._database_problem(full)
+
+
+@time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)
+def test_memberships_have_dates_from_the_command_line(
+    clinic_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "init")
+    shutil.copy(DEMO_SCHEDULE, clinic_dir / "schedule.toml")
+    run(capsys, "schedule", "import", "schedule.toml")
+    run(capsys, "invite", "--role", "therapist", "--handle", "lee", "--name", "Dr. Lee")
+    code, _, _ = run(
+        capsys, "invite", "--role", "patient", "--handle", "sam", "--name", "Sam",
+        "--therapist", "lee", "--group", "evening-a", "--since", "2026-11-02",
+    )  # fmt: skip
+    assert code == 0
+
+    def sam(action: str, *more: str) -> tuple[int, str, str]:
+        return run(capsys, "member", action, "--patient", "sam", "--group", "evening-a", *more)
+
+    code, out, _ = sam("remove", "--last-day", "2026-11-20")
+    assert code == 0
+    # New York midnights in UTC: 05:00 (EST); 2 Nov is after the clocks went back.
+    assert out.splitlines()[1].split() == [
+        "sam", "evening-a", "2026-11-02", "05:00", "2026-11-21", "05:00",
+    ]  # fmt: skip
+    code, out, _ = sam("add")  # back, from now
+    assert code == 0 and out.splitlines()[2].split()[2:] == ["2026-11-28", "17:00", "-"]
+    assert sam("remove", "--last-day", "2026-11-27")[2] == (
+        "iop-bot: sam: joined 'evening-a' on 2026-11-28 (UTC), so they can't have left by then\n"
+    )
+    assert sam("add", "--since", "2026-11-10")[2] == (
+        "iop-bot: sam: an earlier membership of 'evening-a' ended on 2026-11-21 (UTC); the new"
+        " start can't be before that\n"
+    )
+    assert run(capsys, "member", "add", "--patient", "lee", "--group", "evening-a")[2] == (
+        "iop-bot: no patient 'lee'\n"
+    )
+    assert run(capsys, "member", "list", "--group", "nope")[0] == 1
+    with pytest.raises(SystemExit) as usage:
+        main(
+            ["member", "add", "--patient", "sam", "--group", "evening-a", "--since", "0999-01-01"]
+        )
+    assert usage.value.code == 2 and "is not between 1970 and 2999" in capsys.readouterr().err
