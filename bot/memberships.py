@@ -29,10 +29,13 @@ def joined_at(since: date | None, zone: ZoneInfo, now: datetime) -> datetime:
 async def add_member(
     db: Database, handle: str, group_id: str, since: date | None, now: datetime
 ) -> Person:
-    """Make a patient a member of a group from now or ``since`` (corrects an open start)."""
+    """Make a patient a member of a group from now or ``since``; with ``since``, an open
+    membership's start is corrected, without it an existing member stays as they are."""
     patient, zone = await _patient_and_zone(db, handle, group_id)
     try:
-        await memberships.add(db, group_id, patient.id, joined_at(since, zone, now))
+        await memberships.add(
+            db, group_id, patient.id, joined_at(since, zone, now), correct_date=since is not None
+        )
     except MembershipError as error:
         raise MembershipError(f"{handle}: {error}") from None
     return patient

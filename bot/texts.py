@@ -788,6 +788,7 @@ MAKEUP_SLOT_BUTTON = "Catch-up with {therapist}: {when}"
 MAKEUP_ASK_BUTTON = "Ask my therapist"
 MAKEUP_BOOKED = "You're booked for {session}. 💙 I'll remind you before it, and {therapist} knows."
 MAKEUP_ALREADY = "You've already booked {session} to make this one up. 💙"
+MAKEUP_ALREADY_BOOKED = "You've already booked a session to make this one up. 💙"
 MAKEUP_FULL = "Sorry, someone just took that one."
 MAKEUP_GONE = "That time isn't open any more."
 MAKEUP_PAST = "That time has already passed."
@@ -837,15 +838,16 @@ REQUEST_CLASH = "{patient} has another session then. Please suggest another time
 REQUEST_NOT_MISSED = "{patient} is no longer marked absent there, so there's nothing to make up."
 REQUEST_ALREADY = "{patient} has already booked a make-up for this session."
 REQUEST_FULL = "That time was just taken. Please suggest another one."
+REQUEST_GONE = "That session isn't open any more. You can suggest a time instead."
 REQUEST_LATER = "Okay. The request stays open; its buttons still work."
 REQUEST_BOOKED_PATIENT = (
     "Good news, {name}! 💙 You're booked for {session}. I'll remind you before it."
 )
 REQUEST_PROPOSED_PATIENT = (
-    "{therapist} suggests {when} to make up your session. Does that work for you?"
+    "{therapist} suggests {when} to make up {session}. Does that work for you?"
 )
 REQUEST_DECLINED_PATIENT = (
-    "{therapist} couldn't find another time for this one. The recording and reading can "
+    "{therapist} couldn't find another time for {session}. The recording and reading can "
     "still help you catch up (/catchup). 💙"
 )
 REQUEST_NOTE = "{therapist} wrote: “{note}”"
@@ -934,3 +936,4 @@ SUPPORT_NOTE_DISCREET = (
     "it's hard to come right now, tell {therapist}: together you can find what works."
 )
 FEE_WAIVED_CORRECTED = "attendance corrected: not absent after all"
+FEE_WAIVED_MADE_UP = "made up: the make-up session was attended"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.kinds import AuditAction, ChargeReason, Payer
@@ -39,9 +39,15 @@ class FeeCandidate:
     makeups: tuple[datetime, ...]  # starts of booked make-ups the therapist marked attended
 
 
+# A booked make-up nobody has marked yet holds its missed session's charge back until this
+# long after it ended: a therapist who marks the evening's sheet the next day is in time.
+MARKING_GRACE = timedelta(days=1)
+
+
 async def fee_candidates(db: Database, first: datetime, last: datetime) -> list[FeeCandidate]:
-    """Absences at sessions that started in ``[first, last]``, not cancelled, not charged and
-    not of a Medicaid member."""
+    """Absences at sessions that started in ``[first, last]`` (``last`` is now), not
+    cancelled, not charged, not of a Medicaid member, and not waiting for the mark of a
+    booked make-up."""
     rows = await db.fetch_all(
         "SELECT t.patient_id, o.id AS occurrence_id, o.starts_at,"
         " coalesce(o.timezone, s.timezone) AS timezone, p.payer,"
@@ -60,8 +66,15 @@ async def fee_candidates(db: Database, first: datetime, last: datetime) -> list[
         " AND (p.payer IS NULL OR p.payer IS NOT 'medicaid')"
         " AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = t.patient_id"
         "  AND c.occurrence_id = o.id)"
+        # A booked make-up not marked yet (it may start right at the deadline): wait for it.
+        " AND NOT EXISTS (SELECT 1 FROM bookings b JOIN occurrences bo ON bo.id = b.occurrence_id"
+        "  WHERE b.patient_id = t.patient_id AND b.missed_occurrence_id = o.id"
+        "  AND b.status = 'booked' AND bo.status = 'scheduled' AND bo.ends_at > ?"
+        "  AND NOT EXISTS (SELECT 1"
+        "  FROM attendance m WHERE m.patient_id = b.patient_id"
+        "  AND m.occurrence_id = b.occurrence_id AND m.source = 'therapist'))"
         " ORDER BY o.starts_at, t.patient_id",
-        (to_db(first), to_db(last)),
+        (to_db(first), to_db(last), to_db(last - MARKING_GRACE)),
     )
     return [
         FeeCandidate(

@@ -105,11 +105,18 @@ async def book_seat(
             row = await cursor.fetchone()
         if row is None or row["status"] != "scheduled" or from_db(row["starts_at"]) <= now:
             return Booked.GONE, None
+        async with conn.execute(
+            "SELECT 1 FROM expected_patients WHERE occurrence_id = ? AND patient_id = ?",
+            (occurrence_id, patient_id),
+        ) as cursor:
+            if await cursor.fetchone() is not None:  # already theirs (the missed one, too)
+                return Booked.GONE, None
         if not override:
             if not row["makeup"] or row["capacity"] is None:
                 return Booked.GONE, None
             if row["taken"] >= row["capacity"]:
                 return Booked.FULL, None
+        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
         existing = await _live_booking(conn, patient_id, missed_occurrence_id)
         if existing is not None:
             return Booked.ALREADY, existing
@@ -117,6 +124,38 @@ async def book_seat(
             conn, patient_id, occurrence_id, missed_occurrence_id, "makeup", now
         )
         return Booked.BOOKED, booking
+
+
+async def _release_dead_bookings(
+    conn: aiosqlite.Connection, patient_id: int, missed_occurrence_id: int, now: datetime
+) -> None:
+    """A booking whose session was cancelled, or that the patient missed too, no longer makes
+    anything up: it is let go, so the missed session can be made up again (same window)."""
+    await conn.execute(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE patient_id = ?"
+        " AND missed_occurrence_id = ? AND status = 'booked' AND (occurrence_id IN"
+        " (SELECT id FROM occurrences WHERE status = 'cancelled') OR EXISTS (SELECT 1"
+        " FROM attendance a WHERE a.patient_id = bookings.patient_id"
+        " AND a.occurrence_id = bookings.occurrence_id AND a.status = 'absent'))",
+        (to_db(now), patient_id, missed_occurrence_id),
+    )
+
+
+async def release_dead_bookings(
+    db: Database, patient_id: int, missed_occurrence_id: int, now: datetime
+) -> None:
+    async with db.transaction() as conn:
+        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
+
+
+async def booking_for_session(db: Database, patient_id: int, occurrence_id: int) -> Booking | None:
+    """The booking (live or let go) that brought the patient to this session, if any."""
+    row = await db.fetch_one(
+        "SELECT id, patient_id, occurrence_id, missed_occurrence_id, kind FROM bookings"
+        " WHERE patient_id = ? AND occurrence_id = ? ORDER BY id DESC LIMIT 1",
+        (patient_id, occurrence_id),
+    )
+    return Booking(*tuple(row)) if row else None
 
 
 async def _live_booking(
@@ -260,6 +299,7 @@ async def book_slot(
             slot = await cursor.fetchone()
         if slot is None:
             return Booked.GONE, None
+        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
         existing = await _live_booking(conn, patient_id, missed_occurrence_id)
         if existing is not None:
             return Booked.ALREADY, existing
@@ -299,6 +339,7 @@ async def book_new_session(
 ) -> tuple[Booked, Booking | None]:
     """A session with the therapist at the time they agreed on, for a missed one."""
     async with db.transaction() as conn:
+        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
         existing = await _live_booking(conn, patient_id, missed_occurrence_id)
         if existing is not None:
             return Booked.ALREADY, existing
@@ -484,3 +525,16 @@ async def update_request(
              to_db(now), request_id, *(s.value for s in expect)),
         )  # fmt: skip
         return cursor.rowcount == 1
+
+
+async def close_requests(
+    db: Database, patient_id: int, missed_occurrence_id: int, booking_id: int, now: datetime
+) -> None:
+    """The session is made up: requests for it still waiting are answered by the booking."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE reschedule_requests SET status = 'booked', awaiting = NULL, booking_id = ?,"
+            " answered_at = ? WHERE patient_id = ? AND missed_occurrence_id = ?"
+            " AND status IN ('draft', 'open', 'proposed')",
+            (booking_id, to_db(now), patient_id, missed_occurrence_id),
+        )

@@ -79,10 +79,12 @@ async def _check_after_earlier_period(
         )
 
 
-async def add(db: Database, group_id: str, patient_id: int, joined_at: datetime) -> None:
-    """Make the patient a member from ``joined_at`` (a correction if they already are)."""
+async def add(
+    db: Database, group_id: str, patient_id: int, joined_at: datetime, *, correct_date: bool
+) -> None:
+    """Make the patient a member from ``joined_at`` (see ``join`` for one already open)."""
     async with db.transaction() as conn:
-        await join(conn, group_id, patient_id, joined_at, correct_date=True)
+        await join(conn, group_id, patient_id, joined_at, correct_date=correct_date)
 
 
 async def leave(db: Database, group_id: str, patient_id: int, left_at: datetime) -> None:

@@ -94,6 +94,21 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         " ORDER BY created_at",
     ),
     (
+        "make_ups_booked",
+        "SELECT mo.title AS session, mo.starts_at AS session_starts_at, o.starts_at AS makes_up,"
+        " b.kind, b.status, b.booked_at FROM bookings b"
+        " JOIN occurrences mo ON mo.id = b.occurrence_id"
+        " JOIN occurrences o ON o.id = b.missed_occurrence_id WHERE b.patient_id = ?"
+        " ORDER BY b.booked_at",
+    ),
+    (
+        "requests_for_another_time",
+        "SELECT o.starts_at AS session_starts_at, r.asked_text AS your_message, r.status,"
+        " r.proposed_starts_at, r.note AS your_therapists_note, r.created_at"
+        " FROM reschedule_requests r JOIN occurrences o ON o.id = r.missed_occurrence_id"
+        " WHERE r.patient_id = ? AND r.status <> 'draft' ORDER BY r.created_at",
+    ),
+    (
         "buddies",
         "SELECT name, status, created_at, accepted_at, ended_at, ended_by FROM buddies"
         " WHERE patient_id = ? ORDER BY created_at",
@@ -155,6 +170,36 @@ async def forget_patient(db: Database, patient_id: int, now: datetime) -> Forgot
             "UPDATE absences SET reason_text = NULL, original_text = NULL, parsed = NULL"
             " WHERE patient_id = :id AND (reason_text IS NOT NULL OR original_text IS NOT NULL"
             " OR parsed IS NOT NULL)",
+        )
+        await run(
+            "words in requests for another time",
+            "UPDATE reschedule_requests SET asked_text = NULL, note = NULL WHERE patient_id = :id"
+            " AND (asked_text IS NOT NULL OR note IS NOT NULL)",
+        )
+        await run(
+            "unsent requests",
+            "DELETE FROM reschedule_requests WHERE patient_id = :id AND status = 'draft'",
+        )
+        # Seats and catch-up slots to come go back to others (past bookings stay as history).
+        await run(
+            "catch-up slots to come",
+            "UPDATE slots SET occurrence_id = NULL WHERE occurrence_id IN (SELECT b.occurrence_id"
+            " FROM bookings b JOIN occurrences o ON o.id = b.occurrence_id"
+            " WHERE b.patient_id = :id AND b.status = 'booked' AND b.kind = 'catchup'"
+            " AND o.starts_at > :now)",
+        )
+        await run(
+            "sessions booked to come",
+            "UPDATE occurrences SET status = 'cancelled' WHERE id IN (SELECT b.occurrence_id"
+            " FROM bookings b JOIN occurrences o ON o.id = b.occurrence_id"
+            " WHERE b.patient_id = :id AND b.status = 'booked' AND b.kind = 'catchup'"
+            " AND o.starts_at > :now)",
+        )
+        await run(
+            "make-ups booked to come",
+            "UPDATE bookings SET status = 'cancelled', cancelled_at = :now WHERE patient_id = :id"
+            " AND status = 'booked' AND occurrence_id IN (SELECT id FROM occurrences"
+            " WHERE starts_at > :now)",
         )
         await run(
             "notes on letter requests",

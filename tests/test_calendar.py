@@ -347,7 +347,8 @@ async def test_the_eu_dst_change_for_a_berlin_patient(
 
 async def test_a_patient_with_no_sessions_is_told_kindly(bot: BotHarness) -> None:
     _, patient = await bot.joined_clinic()
-    # The clinic took them out of the group.
+    # The clinic took them out of the group, a minute after they joined.
+    bot.clock.advance(timedelta(minutes=1))
     await remove_member(bot.db, "alex", "evening-a", None, bot.clock.now())
 
     replies = await patient.send("/calendar")

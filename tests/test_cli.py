@@ -245,6 +245,9 @@ def test_memberships_have_dates_from_the_command_line(
     ]  # fmt: skip
     code, out, _ = sam("add")  # back, from now
     assert code == 0 and out.splitlines()[2].split()[2:] == ["2026-11-28", "17:00", "-"]
+    with time_machine.travel("2026-12-03 12:00:00-05:00", tick=False):
+        _, again, _ = sam("add")  # already a member: the start stays
+    assert again == out
     assert sam("remove", "--last-day", "2026-11-27")[2] == (
         "iop-bot: sam: joined 'evening-a' on 2026-11-28 (UTC), so they can't have left by then\n"
     )

@@ -623,3 +623,33 @@ async def test_correcting_the_mark_after_a_charge_waives_it(
         assert reason[0] == "attendance corrected: not absent after all"
         waived = [e for e in await audit.trail(bot.db) if e.action == "waived a fee"]
         assert [e.actor for e in waived] == ["Dr. Lee"]
+
+
+async def test_a_make_up_marked_after_the_charge_takes_the_charge_back(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        therapist, _ = await no_show_on_the_29th(bot)
+        alex = await people.find_by_handle(bot.db, "alex")
+        missed = await occurrence_id(bot, "2026-10-29")
+        makeup = await occurrence_id(bot, "2026-11-05")  # starts right at the deadline
+        async with bot.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bookings (patient_id, occurrence_id, missed_occurrence_id, kind,"
+                " booked_at) VALUES (?, ?, ?, 'makeup', ?)",
+                (alex.id, makeup, missed, to_db(MISSED)),
+            )
+        await at(bot, DEADLINE + timedelta(hours=4))  # the make-up is over, not marked yet
+        assert await ledger(bot) == []  # waiting for its mark
+        await at(bot, DEADLINE + timedelta(days=1, hours=4))  # nobody marked it in a day
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", False)]
+
+        bot.clock.set(DEADLINE + timedelta(days=2))
+        await therapist.send("/attendance")
+        await therapist.press("Group Therapy, Thu 5 Nov, 6:00 pm (Evening Group A)")
+        await therapist.press("▫️ Alex R.")  # present at the make-up
+        await therapist.press("Done")
+
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]
+        reason = await bot.db.fetch_one("SELECT waive_reason FROM charges")
+        assert reason[0] == "made up: the make-up session was attended"

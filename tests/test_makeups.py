@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ from bot.attendance.export import build_report
 from bot.fake_telegram import ChatUser
 from bot.kinds import Role
 from storage import people
+from storage.personal_data import forget_patient
 from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient
 
 SCHEDULE_WITH_MAKEUPS = {
@@ -107,7 +109,7 @@ async def test_the_thanks_offers_seats_and_slots_and_a_seat_books_at_once(
 
     thanks = await miss_tonight(c.alex)
 
-    assert "Here's what's open until Mon 7 Dec:" in thanks[-1].text
+    assert "Here's what's open until Mon 7 Dec, 6:00 pm:" in thanks[-1].text
     assert thanks[-1].labels == [TUESDAY_SEAT, FRIDAY_SEAT, SLOT, "Ask my therapist"]
     friday = thanks[-1].buttons[1][0]["callback_data"]
     booked = await c.alex.press(TUESDAY_SEAT)
@@ -237,7 +239,8 @@ async def test_a_time_in_words_is_checked_then_accepted(bot: BotHarness) -> None
         == "I've asked Alex R. if Wed 2 Dec, 4:00 pm works. I'll tell you what they say."
     )
     assert c.alex.last.text == (
-        "Dr. Lee suggests Wed 2 Dec, 4:00 pm to make up your session. Does that work for you?"
+        "Dr. Lee suggests Wed 2 Dec, 4:00 pm to make up Group Therapy, Mon 30 Nov, 6:00 pm. "
+        "Does that work for you?"
     )
     await c.alex.press("Yes, that works")
 
@@ -278,8 +281,9 @@ async def test_decline_with_a_note_and_a_withdrawn_request(bot: BotHarness) -> N
     stale = await c.lee.press_data(alex_request.buttons[-1][0]["callback_data"], alex_request)
 
     assert c.jo.last.text == (
-        "Dr. Lee couldn't find another time for this one. The recording and reading can still "
-        "help you catch up (/catchup). 💙\n\nDr. Lee wrote: “Let's talk about it at "
+        "Dr. Lee couldn't find another time for Group Therapy, Mon 30 Nov, 6:00 pm. The "
+        "recording and reading can still help you catch up (/catchup). 💙\n\nDr. Lee wrote: "
+        "“Let's talk about it at "
         "Wednesday's group”"
     )
     assert withdrawn[-1].text == "Okay, I've let Dr. Lee know you don't need another time."
@@ -303,7 +307,7 @@ async def test_forged_and_foreign_presses_book_nothing(bot: BotHarness) -> None:
     own_session = await c.alex.press_data(f"mk:s:{monday}:{own_group}")
 
     assert jo_tries[-1].text == texts.MAKEUP_NOT_MISSED
-    assert too_late[-1].text.startswith("That's after Mon 7 Dec")
+    assert too_late[-1].text.startswith("That's after Mon 7 Dec, 6:00 pm")
     assert own_session[-1].text.startswith("That's at the same time as another of your sessions.")
     assert await bookings(bot) == []
 
@@ -367,3 +371,128 @@ async def test_a_seat_at_the_same_time_as_the_patients_own_session_is_not_offere
 
     # Thu 5 Nov at 6 pm, the window's very end, is also Alex's own group: not offered.
     assert thanks[-1].labels == ["Ask my therapist"]
+
+
+# --- found in review
+
+
+async def test_approve_as_asked_never_books_another_patients_own_session(
+    bot: BotHarness,
+) -> None:
+    own = [
+        {"id": "alex-ind", "kind": "individual", "title": "Individual Session", "patient": "alex",
+         "therapist": "lee", "weekdays": ["mon"], "start": "12:00", "duration": "1h",
+         "from": date(2026, 11, 2)},
+        {"id": "casey-ind", "kind": "individual", "title": "Individual Session",
+         "patient": "casey", "therapist": "kim", "weekdays": ["tue"], "start": "16:00",
+         "duration": "1h", "from": date(2026, 11, 3)},
+    ]  # fmt: skip
+    schedule = {**SCHEDULE_WITH_MAKEUPS, "series": [*SCHEDULE_WITH_MAKEUPS["series"], *own]}
+    c = await clinic(bot, schedule)
+
+    await c.alex.send("can I move today's individual session to tuesday?")
+    await c.alex.press("Yes, I can't make it")
+    await c.alex.press("Skip")
+    await c.alex.press("Ask my therapist")
+
+    # Tuesday 4 pm is Casey's own session: never "what Alex asked for".
+    assert "They asked for" not in c.lee.last.text
+    assert c.lee.last.labels == ["Suggest a time", "Decline"]
+
+
+async def test_the_missed_session_itself_cannot_be_booked_as_its_make_up(
+    bot: BotHarness,
+) -> None:
+    c = await clinic(bot)
+    await miss_tonight(c.alex)
+    monday = await occurrence_id(bot, "evening-a-group", "2026-11-30")
+
+    forged = await c.alex.press_data(f"mk:s:{monday}:{monday}")
+
+    assert forged[-1].text.startswith(texts.MAKEUP_GONE)
+    assert await bookings(bot) == []
+
+
+async def test_a_booking_closes_the_request_and_a_late_suggestion_is_refused(
+    bot: BotHarness,
+) -> None:
+    c = await clinic(bot)
+    thanks = await miss_tonight(c.alex)
+    tuesday_seat = thanks[-1].buttons[0][0]["callback_data"]
+    await c.alex.press("Ask my therapist")
+    await c.alex.press_data(tuesday_seat, thanks[-1])  # books from the same offer after all
+
+    await c.lee.press("Suggest a time")
+
+    assert bot.api.callback_answers[-1] == texts.REQUEST_HANDLED
+    status = await bot.db.fetch_one("SELECT status FROM reschedule_requests")
+    assert status[0] == "booked"
+
+
+async def test_a_cancelled_or_missed_make_up_can_be_made_up_again_in_the_same_window(
+    bot: BotHarness,
+) -> None:
+    c = await clinic(bot)
+    await miss_tonight(c.alex)
+    await c.alex.press(TUESDAY_SEAT)
+    monday = await occurrence_id(bot, "evening-a-group", "2026-11-30")
+    cancelled = {**SCHEDULE_WITH_MAKEUPS, "cancel": [
+        {"series": "evening-b-group", "date": date(2026, 12, 1)}]}  # fmt: skip
+    await bot.import_schedule(cancelled)
+
+    offer = await c.alex.press_data(f"mk:o:{monday}")
+
+    assert "open until Mon 7 Dec, 6:00 pm" in offer[-1].text  # the first miss's window
+    assert offer[-1].labels == [FRIDAY_SEAT, SLOT, "Ask my therapist"]
+    await c.alex.press(FRIDAY_SEAT)
+    bot.clock.set(datetime(2026, 12, 4, 21, 30, tzinfo=NEW_YORK))
+    await bot.notifier.run_due()
+    await c.kim.send("/attendance")
+    sheet = await c.kim.press(c.kim.last.labels[0])
+    for _ in range(3):  # present, late, absent: Alex missed the make-up too
+        await c.kim.press(next(label for label in sheet[-1].labels if "Alex R." in label))
+    await c.kim.press("Done")
+    again = await c.alex.press_data(f"mk:o:{monday}")
+    # Nothing is left open before Monday's deadline; asking the therapist still is.
+    assert "until Mon 7 Dec, 6:00 pm" in again[-1].text
+    assert again[-1].labels == ["Ask my therapist"]
+
+
+async def test_words_about_a_session_already_made_up_reach_the_therapist(
+    bot: BotHarness,
+) -> None:
+    c = await clinic(bot)
+    await miss_tonight(c.alex)
+    await c.alex.press(TUESDAY_SEAT)
+
+    reply = await c.alex.send("can I move tonight's group to friday instead? tuesday is hard")
+
+    assert (
+        reply[-1].text
+        == "I've passed your message on to Dr. Lee. They'll get back to you about a new time. 🙂"
+    )
+    assert c.lee.last.text.startswith("📅 A request to reschedule")
+
+
+async def test_forgetting_a_patient_removes_their_request_words_and_frees_their_slot(
+    bot: BotHarness,
+) -> None:
+    c = await clinic(bot)
+    await miss_tonight(c.alex)
+    await c.alex.press(SLOT)
+    await miss_tonight(c.jo)
+    await c.jo.send("can I do tonight's group on tuesday instead? my parole meeting is at 6")
+    await c.jo.press("Ask my therapist")
+    jo = await people.find_by_handle(bot.db, "jo")
+    alex = await people.find_by_handle(bot.db, "alex")
+    mydata = json.loads((await c.jo.send("/mydata"))[-1].content)
+    assert "parole" in mydata["requests_for_another_time"][0]["your_message"]
+
+    await forget_patient(bot.db, jo.id, bot.clock.now())
+    await forget_patient(bot.db, alex.id, bot.clock.now())
+
+    words = await bot.db.fetch_all("SELECT asked_text, note FROM reschedule_requests")
+    assert all(row[0] is None and row[1] is None for row in words)
+    assert await bookings(bot) == []
+    slots = (await c.lee.send("/slots"))[-1].text
+    assert slots.splitlines()[1:] == ["• Wed 2 Dec, 4:00 pm"]  # free again

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import texts
 from bot.attendance.aftercare import after_absence
 from bot.attendance.risk import check_risk
 from bot.services import Services
 from bot.usecases.fees import waive_after_correction
 from storage import absences, people
+from storage import makeups as makeup_store
 from storage import roster as roster_store
 from storage import schedule as schedule_store
 from storage.records import AttendanceStatus, Occurrence, Person
@@ -29,6 +31,7 @@ NEXT_MARK = {
 }
 
 SHEET_IDLE = timedelta(minutes=10)
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ async def settle_marks(s: Services, occurrence_id: int | None = None) -> int:
             await after_absence(s, patient, occurrence)
         else:
             await check_risk(s, patient)
-            await waive_after_correction(s, patient.id, entry.occurrence_id, entry.therapist_id)
+            await waive_after_correction(
+                s, patient.id, entry.occurrence_id, entry.therapist_id, texts.FEE_WAIVED_CORRECTED
+            )
+        booking = await makeup_store.booking_for_session(s.db, patient.id, entry.occurrence_id)
+        if status in ATTENDED and booking is not None:  # a make-up, marked after the fee
+            await waive_after_correction(
+                s, patient.id, booking.missed_occurrence_id, entry.therapist_id,
+                texts.FEE_WAIVED_MADE_UP,
+            )  # fmt: skip
         await roster_store.mark_settled(s.db, entry)
     return len(entries)

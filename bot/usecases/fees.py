@@ -134,10 +134,11 @@ def reasonable_reason(text: str) -> str | None:
 
 
 async def waive_after_correction(
-    s: Services, patient_id: int, occurrence_id: int, therapist_id: int
+    s: Services, patient_id: int, occurrence_id: int, therapist_id: int, reason: str
 ) -> bool:
-    """A settled mark that is no longer "absent" takes back a charge made from the old one:
-    waived in the name of the therapist who corrected it, with the reason saying so."""
+    """A charge made before the facts changed is taken back: the mark was corrected (no
+    longer "absent"), or a make-up marked late turned out attended. Waived in the name of
+    the therapist who marked it, with ``reason``, audited."""
     charge = next(
         (c for c in await fee_store.patient_charges(s.db, patient_id)
          if c.occurrence_id == occurrence_id and not c.waived),
@@ -146,10 +147,8 @@ async def waive_after_correction(
     if charge is None:
         return False
     therapist = await people.get_person(s.db, therapist_id)
-    detail = f"charge {charge.id}: attendance corrected for session {charge.occurrence_id}"
-    if not await fee_store.waive(
-        s.db, charge, therapist.id, texts.FEE_WAIVED_CORRECTED, detail, s.clock.now()
-    ):
+    detail = f"charge {charge.id}: {reason} (session {charge.occurrence_id})"
+    if not await fee_store.waive(s.db, charge, therapist.id, reason, detail, s.clock.now()):
         return False
     row = await waived_row(s, charge, therapist)
     if row is not None:

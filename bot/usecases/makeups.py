@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks, texts
 from bot.attendance.fees import makeup_deadline
-from bot.labels import format_clock, short_day, staff_session_label
+from bot.labels import format_clock, session_label, short_day, staff_session_label
 from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services
 from bot.understanding.engine import NewTime
@@ -63,11 +63,23 @@ class Result:
 
 async def missed_session(s: Services, patient: Person, occurrence_id: int) -> Occurrence | None:
     """A session of this patient that they missed or said they will miss."""
+    booking = await store.booking_for_session(s.db, patient.id, occurrence_id)
+    if booking is not None:  # a make-up they miss too: it is still the first one to make up
+        occurrence_id = booking.missed_occurrence_id
     occurrence = await schedule_store.patient_occurrence(s.db, patient.id, occurrence_id)
     if occurrence is None or occurrence.cancelled:
         return None
     status = await absences.attendance_status(s.db, patient.id, occurrence.id)
     return occurrence if status is AttendanceStatus.ABSENT else None
+
+
+async def is_made_up(s: Services, patient: Person, occurrence: Occurrence) -> bool:
+    """Whether a make-up is already booked for this session (or it is itself one)."""
+    missed = await missed_session(s, patient, occurrence.id)
+    if missed is None:
+        return False
+    await store.release_dead_bookings(s.db, patient.id, missed.id, s.clock.now())
+    return await store.live_booking(s.db, patient.id, missed.id) is not None
 
 
 def window_end(s: Services, missed: Occurrence) -> datetime:
@@ -81,6 +93,7 @@ async def offer(s: Services, patient: Person, missed: Occurrence) -> Offer:
     """Make-up seats and the therapist's free catch-up slots inside the reschedule window,
     none clashing with the patient's own sessions."""
     now, until = s.clock.now(), window_end(s, missed)
+    await store.release_dead_bookings(s.db, patient.id, missed.id, now)
     booking = await store.live_booking(s.db, patient.id, missed.id)
     if booking is not None:
         booked = await schedule_store.occurrence(s.db, booking.occurrence_id)
@@ -113,7 +126,7 @@ async def offer_message(
     if found.booked is not None:
         label = moment_label(found.booked.starts_at, zone)
         return texts.MAKEUP_ALREADY.format(session=label), []
-    until = short_day(window_end(s, missed).astimezone(zone))
+    until = moment_label(window_end(s, missed), zone)
     template = texts.MAKEUP_OFFER if found.seats or found.slots else texts.MAKEUP_OFFER_NONE
     return template.format(until=until, therapist=therapist), offer_buttons(found, zone, therapist)
 
@@ -218,6 +231,8 @@ async def _after_booking(
             booked, Outcome.GONE
         )
         return Result(outcome)
+    booking = await store.live_booking(s.db, patient.id, missed.id)
+    await store.close_requests(s.db, patient.id, missed.id, booking.id, s.clock.now())
     await s.notifier.replan([patient.id])  # reminders and buddy nudges for the new session
     await alert_care_team(
         s,
@@ -241,6 +256,7 @@ class Asked(StrEnum):
     ALREADY = "already"  # a request for this session is waiting for an answer
     NO_THERAPIST = "no_therapist"
     NOT_MISSED = "not_missed"
+    BOOKED = "booked"  # already made up by a booked session
 
 
 async def remember_words(
@@ -271,8 +287,13 @@ async def _asked_start(
     sessions = await schedule_store.occurrences_between(
         s.db, start, start + timedelta(days=1), include_cancelled=False
     )
-    same_kind = [o for o in sessions if o.kind is missed.kind and o.id != missed.id]
-    return same_kind[0].starts_at if same_kind else None
+    return next((o.starts_at for o in sessions if _joinable(o, missed)), None)
+
+
+def _joinable(session: Occurrence, missed: Occurrence) -> bool:
+    """A session a patient may be approved into instead of ``missed``: a group's session of
+    the same kind (never another patient's own session)."""
+    return session.group_id is not None and session.kind is missed.kind and session.id != missed.id
 
 
 async def ask_therapist(
@@ -284,6 +305,8 @@ async def ask_therapist(
         return Asked.NOT_MISSED, None
     if patient.therapist_id is None:
         return Asked.NO_THERAPIST, None
+    if await store.live_booking(s.db, patient.id, missed.id) is not None:
+        return Asked.BOOKED, None
     waiting = await store.patient_request(
         s.db, patient.id, missed.id, RequestStatus.OPEN, RequestStatus.PROPOSED
     )
@@ -398,7 +421,9 @@ async def approve_as_asked(s: Services, therapist: Person, request_id: int) -> D
         s.db, at, at + timedelta(minutes=1), include_cancelled=False
     )
     missed = await schedule_store.occurrence(s.db, request.missed_occurrence_id)
-    seat = next((o for o in sessions if missed and o.kind is missed.kind), None)
+    if await store.live_booking(s.db, patient.id, request.missed_occurrence_id) is not None:
+        return Decision(Outcome.ALREADY, patient)
+    seat = next((o for o in sessions if missed and _joinable(o, missed)), None)
     if seat is not None:
         result = await book_seat(s, patient, request.missed_occurrence_id, seat.id, override=True)
     else:
@@ -485,6 +510,8 @@ async def propose(s: Services, therapist: Person, request_id: int, words: str) -
     missed = await missed_session(s, patient, request.missed_occurrence_id)
     if missed is None:
         return Decision(Outcome.NOT_MISSED, patient)
+    if await store.live_booking(s.db, patient.id, missed.id) is not None:
+        return Decision(Outcome.ALREADY, patient)
     zone = s.zone_of(therapist)
     asked = s.reader.read_new_time(words, s.clock.now(), zone)
     if asked.day is None or asked.time is None:
@@ -502,7 +529,9 @@ async def propose(s: Services, therapist: Person, request_id: int, words: str) -
     await _tell_patient(
         s, patient,
         texts.REQUEST_PROPOSED_PATIENT.format(
-            therapist=therapist.name, when=moment_label(at, s.zone_of(patient))
+            therapist=therapist.name,
+            when=moment_label(at, s.zone_of(patient)),
+            session=session_label(missed, s.zone_of(patient)),
         ),
         f"makeup-proposal:{request.id}:{at:%Y%m%dT%H%M}",
         [
@@ -521,7 +550,10 @@ async def decline(s: Services, therapist: Person, request_id: int, note: str | N
     ):  # fmt: skip
         return Decision(None)
     patient = await patient_of(s, request)
-    text = texts.REQUEST_DECLINED_PATIENT.format(therapist=therapist.name)
+    missed = await schedule_store.occurrence(s.db, request.missed_occurrence_id)
+    text = texts.REQUEST_DECLINED_PATIENT.format(
+        therapist=therapist.name, session=session_label(missed, s.zone_of(patient))
+    )
     if note:
         text += "\n\n" + texts.REQUEST_NOTE.format(therapist=therapist.name, note=quote(note))
     await _tell_patient(s, patient, text, f"makeup-declined:{request.id}")
@@ -545,6 +577,8 @@ async def answer_proposal(s: Services, patient: Person, request_id: int, accept:
         result = await _book_agreed(s, patient, request, request.proposed_starts_at)
         if result.outcome is Outcome.BOOKED:
             return await _settle(s, patient, request, result, RequestStatus.PROPOSED)
+        if result.outcome is Outcome.ALREADY:  # booked meanwhile: nothing to hand back
+            return Decision(Outcome.ALREADY, patient)
     # Declined, or no longer possible (passed, or it clashes now): back to the therapist.
     if not await store.update_request(
         s.db, request.id, expect=(RequestStatus.PROPOSED,), now=s.clock.now(),

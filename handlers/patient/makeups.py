@@ -13,7 +13,6 @@ from telegram import Update
 from bot import callbacks, texts
 from bot.context import BotContext
 from bot.kinds import Role
-from bot.labels import short_day
 from bot.usecases import makeups
 from bot.usecases.care_team import therapist_name
 from bot.usecases.makeups import Asked, Outcome
@@ -92,7 +91,7 @@ def _why_not(context: BotContext, outcome: Outcome, missed: Occurrence) -> str:
     if outcome is Outcome.OUT_OF_WINDOW:
         until = makeups.window_end(context.services, missed)
         zone = context.services.zone_of(context.actor.person)
-        return texts.MAKEUP_OUT_OF_WINDOW.format(until=short_day(until.astimezone(zone)))
+        return texts.MAKEUP_OUT_OF_WINDOW.format(until=makeups.moment_label(until, zone))
     return {
         Outcome.FULL: texts.MAKEUP_FULL,
         Outcome.PAST: texts.MAKEUP_PAST,
@@ -111,6 +110,9 @@ async def _ask(update: Update, context: BotContext, missed_id: int) -> None:
         return
     if asked is Asked.NO_THERAPIST:
         await query.message.reply_text(texts.MAKEUP_NO_THERAPIST)
+        return
+    if asked is Asked.BOOKED:
+        await query.message.reply_text(texts.MAKEUP_ALREADY_BOOKED)
         return
     await query.edit_message_reply_markup(None)
     template = texts.MAKEUP_ASKED if asked is Asked.SENT else texts.MAKEUP_ASKED_ALREADY
@@ -145,6 +147,8 @@ async def _answer_proposal(
     if not accept:
         await query.message.reply_text(texts.PROPOSAL_DECLINED.format(therapist=therapist))
         return
-    if decision.outcome is not Outcome.BOOKED:
+    if decision.outcome is Outcome.ALREADY:
+        await query.message.reply_text(texts.MAKEUP_ALREADY_BOOKED)
+    elif decision.outcome is not Outcome.BOOKED:
         await query.message.reply_text(texts.PROPOSAL_NO_LONGER.format(therapist=therapist))
     # Booked: the confirmation comes through the outbox, with the calendar button.

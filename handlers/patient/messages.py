@@ -183,7 +183,9 @@ async def _reschedule(
     zone = s.zone_of(patient)
     sessions = await patient_cases.patient_sessions(s, patient)
     occurrence = next_session(sessions, on=understanding.date, now=context.clock.now(), zone=zone)
-    if occurrence is None or patient.therapist_id is None:
+    booked = occurrence is not None and await makeups.is_made_up(s, patient, occurrence)
+    if occurrence is None or patient.therapist_id is None or booked:
+        # Nothing to offer: the words go to the therapist as they are.
         await patient_cases.request_reschedule(s, patient, occurrence, text)
         therapist = await therapist_name(s, patient)
         await update.effective_message.reply_text(

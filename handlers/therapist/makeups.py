@@ -118,6 +118,7 @@ def _why_not(context: BotContext, decision: makeups.Decision, patient: str) -> s
         Outcome.NOT_MISSED: texts.REQUEST_NOT_MISSED.format(patient=patient),
         Outcome.ALREADY: texts.REQUEST_ALREADY.format(patient=patient),
         Outcome.FULL: texts.REQUEST_FULL,
+        Outcome.GONE: texts.REQUEST_GONE,
     }.get(decision.outcome, texts.REQUEST_BAD_TIME)
 
 
@@ -130,10 +131,18 @@ async def receive_time(update: Update, context: BotContext) -> int:
     decision = await makeups.propose(s, therapist, request.id, update.effective_message.text)
     if decision.outcome is None:
         return await _refuse(update)
-    if decision.outcome is not Outcome.BOOKED:  # not a usable time: ask again
+    if decision.outcome in (Outcome.NOT_MISSED, Outcome.ALREADY):  # nothing left to answer
         await update.effective_message.reply_text(
             _why_not(context, decision, decision.patient.name)
         )
+        return ConversationHandler.END
+    if decision.outcome is not Outcome.BOOKED:  # not a usable time: ask again
+        text = (
+            texts.REQUEST_BAD_TIME
+            if decision.outcome is Outcome.GONE
+            else _why_not(context, decision, decision.patient.name)
+        )
+        await update.effective_message.reply_text(text)
         return Step.TIME
     when = makeups.moment_label(decision.when, context.zone)
     await update.effective_message.reply_text(
