@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
+from bot.i18n import LANGUAGES
 from bot.invites import issue_invite
 from bot.kinds import PERSON_ROLES, Role
 from bot.labels import local_day_bounds
@@ -73,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--group", action="append", default=[], help="a group id; repeatable")
     invite.add_argument(
         "--since", type=_iso_date, help="member of the groups since this day (default: now)"
+    )
+    invite.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language the bot writes to them in (default: their Telegram app's)",
     )
 
     member = commands.add_parser("member", help="add a patient to a group, or end it, with dates")
@@ -303,6 +309,7 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
             therapist=args.therapist,
             groups=tuple(args.group),
             since=args.since,
+            language=args.lang,
         )
     finally:
         await db.close()

@@ -76,6 +76,7 @@ async def issue_invite(
     therapist: str | None = None,
     groups: tuple[str, ...] = (),
     since: date | None = None,
+    language: str | None = None,
 ) -> IssuedInvite:
     """Create (or refresh) the person and a one-time code for them.
 
@@ -120,6 +121,7 @@ async def issue_invite(
         code_hash=hash_code(code),
         now=now,
         expires_at=expires_at,
+        language=language,
     )
     return IssuedInvite(person, code, expires_at)
 

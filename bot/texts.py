@@ -26,6 +26,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("letter", "A letter that confirms your attendance"),
         ("privacy", "What I keep and who sees it"),
         ("mydata", "A copy of everything I keep about you"),
+        ("language", "Switch between English and Spanish"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -36,6 +37,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("report", "Attendance report (CSV and chart)"),
         ("slots", "Catch-up slots patients can book"),
         ("schedule", "Sessions you lead in the next 7 days"),
+        ("language", "Switch between English and Spanish"),
         ("help", "What I can do"),
     ),
     Role.BUDDY: (
@@ -871,3 +873,14 @@ SLOT_EXISTS = "You already have a slot at {when}."
 SLOT_PAST = "That time has already passed. Please pick a later one."
 SLOT_REMOVED = "Removed the slot on {when}."
 SLOT_GONE = "That slot is booked or already removed."
+
+# --- language (bot.i18n): /language, the /settings toggle, and words inside other texts
+
+LANGUAGE_BUTTON = "🌐 Español"  # names the other language, in that language
+LANGUAGE_SET = "Okay, I'll write to you in English from now on. 🙂"
+UNITS = {
+    "day": ("{n} day", "{n} days"),
+    "hour": ("{n} hour", "{n} hours"),
+    "minute": ("{n} minute", "{n} minutes"),
+}
+ROLE_NAMES = {"therapist": "therapist", "patient": "patient", "buddy": "buddy", "unknown": "guest"}

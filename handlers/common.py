@@ -17,9 +17,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import texts
 from bot.availability import back_when
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import BUTTON_TEXT_LIMIT
 from bot.understanding.engine import Understanding

@@ -24,8 +24,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import first_name, session_label
 from bot.understanding.engine import CrisisLevel, Understanding

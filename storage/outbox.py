@@ -94,7 +94,7 @@ async def load_plan_inputs(
     scope = "" if patient_ids is None else " AND id IN (SELECT value FROM json_each(?))"
     scope_args = () if patient_ids is None else (_json_ids(patient_ids),)
     patient_rows = await db.fetch_all(
-        "SELECT id, name, chat_id, timezone, registered_at, discreet, quiet FROM people"
+        "SELECT id, name, chat_id, timezone, registered_at, discreet, quiet, language FROM people"
         " WHERE role = 'patient'"
         " AND telegram_id IS NOT NULL AND chat_id IS NOT NULL AND unreachable_at IS NULL"
         f"{scope}",
@@ -109,15 +109,19 @@ async def load_plan_inputs(
             from_db(row["registered_at"]) if row["registered_at"] else None,
             bool(row["discreet"]),
             bool(row["quiet"]),
+            row["language"],
         )
         for row in patient_rows
     }
     buddies: dict[int, list[PlanBuddy]] = {}
     for row in await db.fetch_all(
-        "SELECT id, patient_id, chat_id, timezone FROM buddies WHERE status = 'active' ORDER BY id"
+        "SELECT id, patient_id, chat_id, timezone, language FROM buddies"
+        " WHERE status = 'active' ORDER BY id"
     ):
         buddies.setdefault(row["patient_id"], []).append(
-            PlanBuddy(row["id"], row["patient_id"], row["chat_id"], row["timezone"])
+            PlanBuddy(
+                row["id"], row["patient_id"], row["chat_id"], row["timezone"], row["language"]
+            )
         )
     prefs = {
         row["patient_id"]: parse_lead_times(row["lead_times"])

@@ -31,6 +31,7 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
         "report",
         "slots",
         "schedule",
+        "language",
         "help",
     ]
 
@@ -69,6 +70,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "letter",
         "privacy",
         "mydata",
+        "language",
         "help",
     ]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bot import texts
 from bot.attendance.export import report_rows
 from bot.attendance.reports import Mark, whole_percent
 from bot.attendance.summary import RiskThresholds, holding_flags, patient_summary
 from bot.config import Config
+from bot.i18n import texts
 from bot.outbox.notifier import Notifier
 from bot.outbox.rows import NotificationKind, person_event
 from storage import people

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
 from bot.attendance.summary import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from bot.i18n import texts
 from bot.services import Services
 from storage import people
 from storage import reports as report_store

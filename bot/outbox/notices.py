@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.i18n import texts
 from bot.labels import format_clock, short_day, staff_session_label, utc_stamp
 from bot.outbox.rows import NotificationKind, Planned, QuietHours, person_event, quiet_field
 

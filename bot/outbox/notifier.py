@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
+from bot.i18n import writing_for
 from bot.outbox.dispatcher import Dispatcher, DispatchReport, OutboxWakeup
 from bot.outbox.notices import staff_alert
 from bot.outbox.replan import replan
@@ -63,7 +64,7 @@ class Notifier:
         safety_event_id: int | None = None,
         priority: int | None = None,
     ) -> int:
-        """Queue an alert for each therapist who has joined, in their own time zone.
+        """Queue an alert for each therapist who has joined, in their own zone and language.
 
         ``tag`` names the event (``absence:42``): one alert per event and therapist, even if
         what caused it is processed again after a crash. Returns how many were queued.
@@ -76,13 +77,15 @@ class Notifier:
                 log.warning("therapist %s has not joined; alert not delivered", therapist_id)
                 continue
             zone = zone_or(therapist.timezone, self._program_zone)
+            with writing_for(therapist.language):  # in their language, not the patient's
+                text = render(zone)
             rows.append(
                 staff_alert(
                     therapist_id=therapist_id,
                     chat_id=therapist.chat_id,
                     patient_id=patient_id,
                     tag=tag,
-                    text=render(zone),
+                    text=text,
                     due_at=due_at or now,
                     buttons=buttons,
                     safety_event_id=safety_event_id,

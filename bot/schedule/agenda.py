@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot import texts, timezones
+from bot import timezones
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.schedule.sync import format_session_line
 from storage import schedule as schedule_store

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot import texts
 from bot.attendance.aftercare import after_absence
 from bot.attendance.matching import LOOK_AHEAD, LOOK_BACK, MatchKind, lead_time, match_session
+from bot.i18n import texts
 from bot.labels import describe_lead, staff_session_label
 from bot.services import Services
 from bot.understanding.engine import Intent, Understanding

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.i18n import texts
 from bot.labels import staff_session_label
 from bot.services import Services
 from storage import people

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
+from bot.i18n import texts
 from bot.services import Services
 from bot.usecases.care_team import alert_about_session
 from storage import materials as material_store

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.letter import LetterFacts, letter_facts, render_pdf
 from bot.attendance.summary import count_marks
 from bot.config import Config
+from bot.i18n import texts
 from bot.kinds import AuditAction, Role
 from bot.labels import local_day_bounds
 from bot.outbox.rows import NotificationKind, person_event

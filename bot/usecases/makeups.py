@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.i18n import texts
 from bot.labels import format_clock, short_day, staff_session_label
 from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services

@@ -18,7 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.i18n import texts
 from bot.outbox.rows import Priority
 from bot.services import Services
 from bot.usecases.care_team import alert_care_team, care_team, quote, therapist_name

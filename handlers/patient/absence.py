@@ -42,10 +42,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.matching import MAX_CHOICES, MatchKind, candidates, match_session
 from bot.attendance.policy import absence_policy_note
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Reason, Role
 from bot.labels import button_label, long_day, session_label
 from bot.understanding.engine import Intent, Understanding

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.catchup import material_text
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import session_label, short_day
 from bot.usecases.care_team import therapist_name

@@ -15,9 +15,10 @@ from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.matching import next_session
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import session_label, short_day
 from bot.understanding.engine import Intent, Understanding
