@@ -17,7 +17,7 @@ therapist's alert, a buddy's nudge, a reminder planned ahead) is written inside
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -62,6 +62,12 @@ def writing_for(language: str | None) -> Iterator[Any]:
         yield texts_for(language)
     finally:
         _language.reset(token)
+
+
+def worded(name: str, **fields: object) -> Callable[[], str]:
+    """The text called ``name`` filled with ``fields``, worded when called: an alert built
+    once for several readers reads in each one's language (``Notifier.alert``)."""
+    return lambda: getattr(texts, name).format(**fields)
 
 
 # --- the catalogue: every English string with its context

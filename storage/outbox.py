@@ -470,19 +470,26 @@ class Contact:
     role: str
     therapist_id: int | None
     therapist_chat_id: int | None
+    therapist_language: str | None = None
 
 
 async def person_contact(db: Database, person_id: int) -> Contact | None:
     row = await db.fetch_one(
         "SELECT p.id, p.name, p.role, t.id AS therapist_id,"
-        " CASE WHEN t.unreachable_at IS NULL THEN t.chat_id END AS therapist_chat_id"
+        " CASE WHEN t.unreachable_at IS NULL THEN t.chat_id END AS therapist_chat_id,"
+        " t.language AS therapist_language"
         " FROM people p LEFT JOIN people t ON t.id = p.therapist_id WHERE p.id = ?",
         (person_id,),
     )
     if row is None:
         return None
     return Contact(
-        row["id"], row["name"], row["role"], row["therapist_id"], row["therapist_chat_id"]
+        row["id"],
+        row["name"],
+        row["role"],
+        row["therapist_id"],
+        row["therapist_chat_id"],
+        row["therapist_language"],
     )
 
 
@@ -562,6 +569,7 @@ class RemindedChange:
     timezone: str
     discreet: bool = True
     quiet: bool = True
+    language: str | None = None
 
 
 async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
@@ -569,7 +577,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     rows = await db.fetch_all(
         "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, o.title,"
         " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
-        " coalesce(p.timezone, o.timezone), p.discreet, p.quiet"
+        " coalesce(p.timezone, o.timezone), p.discreet, p.quiet, p.language"
         " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
         " JOIN people p ON p.id = x.person_id"
         " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
@@ -588,6 +596,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
             r[7],
             bool(r[8]),
             bool(r[9]),
+            r[10],
         )
         for r in rows
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.attendance.summary import RiskFlag, RiskThresholds, patient_summary, risk_crossings
-from bot.i18n import texts
+from bot.i18n import worded
 from bot.services import Services
 from storage import people
 from storage import reports as report_store
@@ -25,15 +25,18 @@ async def check_risk(s: Services, patient: Person) -> None:
     flags, crossings = risk_crossings(previous, summary.risk_inputs, thresholds)
     for crossing in crossings:
         if crossing.flag is RiskFlag.CONSECUTIVE_MISSES:
-            text = texts.RISK_CONSECUTIVE.format(patient=patient.name, value=crossing.value)
+            text = worded("RISK_CONSECUTIVE", patient=patient.name, value=crossing.value)
         else:
-            text = texts.RISK_INSURANCE.format(
-                patient=patient.name, value=crossing.value, days=policy.insurance_window_days
+            text = worded(
+                "RISK_INSURANCE",
+                patient=patient.name,
+                value=crossing.value,
+                days=policy.insurance_window_days,
             )
         stamp = f"{now:%Y%m%dT%H%M%S}"
         await notifier.alert(
             [patient.therapist_id] if patient.therapist_id else [],
-            lambda _, text=text: text,
+            lambda _, text=text: text(),  # in the therapist's language
             patient_id=patient.id,
             tag=f"risk:{crossing.flag.value}:{patient.id}:{stamp}",
         )

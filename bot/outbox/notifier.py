@@ -60,12 +60,15 @@ class Notifier:
         patient_id: int | None,
         tag: str,
         due_at: datetime | None = None,
-        buttons: list[list[dict[str, str]]] | None = None,
+        buttons: list[list[dict[str, str]]]
+        | Callable[[], list[list[dict[str, str]]]]
+        | None = None,
         safety_event_id: int | None = None,
         priority: int | None = None,
     ) -> int:
         """Queue an alert for each therapist who has joined, in their own zone and language.
 
+        ``render`` (and ``buttons``, when a callable) run in each therapist's language.
         ``tag`` names the event (``absence:42``): one alert per event and therapist, even if
         what caused it is processed again after a crash. Returns how many were queued.
         """
@@ -79,6 +82,7 @@ class Notifier:
             zone = zone_or(therapist.timezone, self._program_zone)
             with writing_for(therapist.language):  # in their language, not the patient's
                 text = render(zone)
+                labelled = buttons() if callable(buttons) else buttons
             rows.append(
                 staff_alert(
                     therapist_id=therapist_id,
@@ -87,7 +91,7 @@ class Notifier:
                     tag=tag,
                     text=text,
                     due_at=due_at or now,
-                    buttons=buttons,
+                    buttons=labelled,
                     safety_event_id=safety_event_id,
                     priority=priority,
                 )
