@@ -14,6 +14,12 @@ from pathlib import Path
 
 from bot.i18n import DOMAIN, ENGLISH, LANGUAGES, LOCALE_DIR, english_messages
 
+HEADER = """\
+# What iop-bot says, translated. Each msgctxt is the name of the constant in bot/texts.py
+# (REASON_LABELS[work]: an item of a dict). Regenerate with `python -m bot.i18n_extract`,
+# then translate what is new or fuzzy: warm, plain, never shaming; informal tú in Spanish;
+# keep every {placeholder} and emoji. tests/test_spanish.py checks both."""
+
 
 def update_catalogue(language: str, seed: dict[str, str] | None = None) -> Path:
     """Rewrite ``language``'s ``.po`` from ``texts.py``, keeping translations (or ``seed``)."""
@@ -22,12 +28,22 @@ def update_catalogue(language: str, seed: dict[str, str] | None = None) -> Path:
 
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     old: dict[str, tuple[str, str, bool]] = {}
+    created = None
     if path.exists():
         with path.open("rb") as file:
-            for message in read_po(file, locale=language):
-                if message.id and message.context:
-                    old[message.context] = (message.id, message.string, message.fuzzy)
-    catalogue = Catalog(locale=language, domain=DOMAIN, project="iop-bot", fuzzy=False)
+            previous = read_po(file, locale=language)
+        created = previous.creation_date  # a rerun with nothing new changes nothing
+        for message in previous:
+            if message.id and message.context:
+                old[message.context] = (message.id, message.string, message.fuzzy)
+    catalogue = Catalog(
+        locale=language,
+        domain=DOMAIN,
+        project="iop-bot",
+        fuzzy=False,
+        header_comment=HEADER,
+        **({"creation_date": created} if created else {}),
+    )
     for context, english in english_messages().items():
         was_id, string, fuzzy = old.get(context, (english, "", False))
         if seed and context in seed:

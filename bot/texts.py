@@ -884,3 +884,15 @@ UNITS = {
     "minute": ("{n} minute", "{n} minutes"),
 }
 ROLE_NAMES = {"therapist": "therapist", "patient": "patient", "buddy": "buddy", "unknown": "guest"}
+# The time zones patients pick from (bot.timezones), by the names people use for them.
+ZONE_NAMES = {
+    "America/New_York": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Arizona time",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "America/Puerto_Rico": "Atlantic time (Puerto Rico)",
+}
+AGENDA_JOIN = "   Join: {link}"  # under a session in /schedule and the welcome

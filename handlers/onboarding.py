@@ -31,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, timezones
 from bot.context import BotContext
-from bot.i18n import set_language, texts
+from bot.i18n import current_language, set_language, texts
 from bot.invites import CODE_PATTERN
 from bot.kinds import Role
 from bot.labels import format_clock
@@ -67,7 +67,9 @@ async def start(update: Update, context: BotContext) -> int:
     if not context.args:
         if actor.role is Role.BUDDY:
             await message.reply_text(
-                texts.BUDDY_ONLY_REMINDERS.format(help_line=context.config.safety.help_line)
+                texts.BUDDY_ONLY_REMINDERS.format(
+                    help_line=context.config.safety.help_line_in(current_language())
+                )
             )
         elif actor.person is None:
             await message.reply_text(texts.START_WITHOUT_CODE)
