@@ -52,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="create config.toml if missing and create/migrate the database"
     )
     commands.add_parser("run", help="run the bot (long polling) until Ctrl+C or SIGTERM")
-    commands.add_parser("demo", help="play a scripted week offline and print the transcript")
+    demo = commands.add_parser(
+        "demo", help="play a scripted week offline and print the transcript"
+    )
+    demo.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the language Alex and their buddy use"
+    )
     shell = commands.add_parser(
         "shell", help="chat with the bot in this terminal, offline (no token needed)"
     )
@@ -214,7 +219,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo  # imported late: it pulls in the whole application
 
-        run_demo(sys.stdout)
+        run_demo(sys.stdout, args.lang)
         return 0
     if args.command == "shell":
         from bot.shell import ShellChoice, run_shell  # late: it pulls in the whole application

@@ -17,6 +17,7 @@ therapist's alert, a buddy's nudge, a reminder planned ahead) is written inside
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -132,6 +133,24 @@ def catalogue(language: str) -> dict[str, str]:
 
 # --- Texts: the same names as bot.texts, in one language
 
+# A Spanish time ends in an abbreviation ("6:00 p. m."), whose period also ends a sentence:
+# "a las 6:00 p. m." never "a las 6:00 p. m..".
+_DOUBLE_STOP = re.compile(r"(\b[ap]\. m\.)\.")
+
+
+def tidy(text: str) -> str:
+    """``text`` with the punctuation the current language needs after filling it in."""
+    return text if _language.get() == ENGLISH else _DOUBLE_STOP.sub(r"\1", text)
+
+
+class Phrase(str):
+    """A translated text whose ``format`` tidies what the filled-in values leave behind."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return _DOUBLE_STOP.sub(r"\1", super().format(*args, **kwargs))
+
 
 class Texts:
     """``bot.texts`` in another language: same names, same structure, translated strings."""
@@ -150,7 +169,7 @@ class Texts:
 
 def _translate(value: Any, path: str, translated: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return translated.get(path, value)
+        return Phrase(translated.get(path, value))
     if isinstance(value, dict):
         if path == "COMMANDS":
             return {

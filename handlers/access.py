@@ -30,6 +30,8 @@ Callback = Callable[[Update, BotContext], Awaitable[Any]]
 
 async def guard_private_chat(update: Update, context: BotContext) -> None:
     """Groups, supergroups and channels get one pointer to a private chat and nothing else."""
+    user = update.effective_user
+    set_language(language_of(user.language_code if user else None))  # every update, first
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user:
         return

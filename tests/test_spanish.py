@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import string
 import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from babel.messages.pofile import read_po
 
 from bot import i18n
+from bot.cli import main
 from bot.fake_telegram import ChatUser
 from bot.i18n import (
     ENGLISH,
@@ -106,7 +109,7 @@ def test_spanish_texts_have_the_same_names_and_shapes_as_english() -> None:
         if not name.isupper():
             continue
         translated = getattr(spanish, name)
-        assert type(translated) is type(value), name
+        assert isinstance(translated, type(value)), name
         if isinstance(value, dict):
             assert list(translated) == list(value), name
         if isinstance(value, tuple):
@@ -321,3 +324,34 @@ async def test_a_stranger_is_greeted_in_their_language(bot: BotHarness, code: st
     replies = await stranger.send("hola")
 
     assert replies[-1].text.startswith("¡Hola! Creo que aún no nos conocemos. 👋")
+
+
+# --- the command line
+
+
+def test_the_demo_plays_in_spanish(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--lang", "es"]) == 0
+    out = capsys.readouterr().out
+
+    assert "bot → Alex: ¡Todo listo, Al! 🎉" in out
+    assert "Solo para confirmar: ¿no puedes ir a Group Therapy, jue 3 dic, 6:00 p. m.?" in out
+    assert "bot → Sam: 👋 Recordatorio: Alex tiene una cita hoy a las 6:00 p. m.\n" in out
+    assert "bot → Dr. Lee: 🔔 New absence report" in out  # the therapist reads English
+    assert "En español: llama al 988 y marca 2" in out
+    assert "p. m.." not in out
+
+
+@time_machine.travel("2026-11-28 12:00:00-05:00", tick=False)
+def test_an_admin_invites_in_spanish(clinic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["init"])
+    assert main(["invite", "--role", "therapist", "--handle", "ana", "--lang", "es"]) == 0
+    assert main(["invite", "--role", "therapist", "--handle", "lee"]) == 0
+    capsys.readouterr()
+
+    with sqlite3.connect(clinic_dir / "data" / "iop-bot.sqlite3") as db:
+        languages = db.execute("SELECT handle, language FROM people ORDER BY handle").fetchall()
+    db.close()
+
+    assert languages == [("ana", "es"), ("lee", None)]  # lee: their Telegram's, on joining
+    with pytest.raises(SystemExit):
+        main(["invite", "--role", "therapist", "--handle", "jo", "--lang", "fr"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from bot.i18n import writing_for
+from bot.i18n import tidy, writing_for
 from bot.labels import describe_until, describe_when
 from bot.outbox.rows import MAX_TEXT, OutboxRow, Priority
 from bot.timezones import cached_zone, in_quiet_hours
@@ -133,8 +133,10 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
     start = datetime.fromisoformat(when["at"])
     zone = cached_zone(when["tz"])
     with writing_for(when.get("lang")):
-        return text.replace("{when}", describe_when(start, now, zone)).replace(
-            "{until}", describe_until(start, now)
+        return tidy(
+            text.replace("{when}", describe_when(start, now, zone)).replace(
+                "{until}", describe_until(start, now)
+            )
         )
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
-from bot.i18n import writing_for
+from bot.i18n import ENGLISH, writing_for
 from bot.outbox.dispatcher import Dispatcher, DispatchReport, OutboxWakeup
 from bot.outbox.notices import staff_alert
 from bot.outbox.replan import replan
@@ -49,7 +49,10 @@ class Notifier:
 
     async def replan(self, patient_ids: Iterable[int] | None = None) -> None:
         """Re-plan (see ``bot.outbox.replan``) and move the wake-up to the next due row."""
-        await replan(self._db, self._reminders, self._program_zone, self._clock.now(), patient_ids)
+        with writing_for(ENGLISH):  # each row is worded for its recipient, never the caller
+            await replan(
+                self._db, self._reminders, self._program_zone, self._clock.now(), patient_ids
+            )
         await self._wakeup.refresh(self._db)
 
     async def alert(
@@ -109,4 +112,5 @@ class Notifier:
             await self._wakeup.refresh(self._db)
 
     async def run_due(self) -> DispatchReport:
-        return await self.dispatcher.run_due()
+        with writing_for(ENGLISH):  # as in a scheduler job, whoever calls it
+            return await self.dispatcher.run_due()
