@@ -25,13 +25,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.digest import weekly_digest
 from bot.attendance.ledger import charge_due_fees
 from bot.attendance.risk import recheck_flags
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES, BotContext
+from bot.i18n import ENGLISH, SPANISH, texts_for
 from bot.kinds import Role
 from bot.outbox.dispatcher import Dispatcher, OutboxWakeup
 from bot.outbox.notifier import Notifier
@@ -245,6 +246,7 @@ def register_handlers(application: Application) -> None:
             ),
             CommandHandler("settings", settings.show_settings, message),
             CommandHandler("name", settings.change_name, message),
+            CommandHandler("language", settings.change_language, message),
             CallbackQueryHandler(settings.change_setting, pattern=settings.PATTERN),
             CommandHandler("buddy", buddies.show_buddies, message),
             CallbackQueryHandler(buddies.patient_presses, pattern=callbacks.BUDDY_PATIENT_PATTERN),
@@ -310,8 +312,12 @@ async def _digest_job(context: BotContext) -> None:
 
 
 async def _on_startup(application: Application, services: Services, simulated_time: bool) -> None:
-    commands = [BotCommand(name, text) for name, text in texts.COMMANDS[Role.UNKNOWN]]
-    await application.bot.set_my_commands(commands)
+    for language in (SPANISH, ENGLISH):  # Telegram shows a newcomer the menu in their language
+        menu = texts_for(language).COMMANDS[Role.UNKNOWN]
+        commands = [BotCommand(name, text) for name, text in menu]
+        await application.bot.set_my_commands(
+            commands, language_code=None if language == ENGLISH else language
+        )
     now = services.clock.now()
     await extend_occurrences(services.db, now, now + HORIZON)
     await services.notifier.start()

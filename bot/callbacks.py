@@ -69,6 +69,7 @@ SETTINGS_DEFAULT = "st:default"
 SETTINGS_DONE = "st:done"
 SETTINGS_DISCREET = "st:discreet"
 SETTINGS_QUIET = "st:quiet"
+SETTINGS_LANGUAGE = "st:lang"
 
 # --- patient and buddy: reminder buddies
 BUDDY_INVITE = "bd:invite"

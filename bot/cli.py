@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.attendance.export import build_report
 from bot.config import EXAMPLE_CONFIG, Config, config_path, load_config
 from bot.errors import ConfigError, IopBotError, ScheduleError
+from bot.i18n import LANGUAGES
 from bot.invites import issue_invite
 from bot.kinds import PERSON_ROLES, Payer, Role
 from bot.labels import local_day_bounds
@@ -51,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="create config.toml if missing and create/migrate the database"
     )
     commands.add_parser("run", help="run the bot (long polling) until Ctrl+C or SIGTERM")
-    commands.add_parser("demo", help="play a scripted week offline and print the transcript")
+    demo = commands.add_parser(
+        "demo", help="play a scripted week offline and print the transcript"
+    )
+    demo.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the language Alex and their buddy use"
+    )
     shell = commands.add_parser(
         "shell", help="chat with the bot in this terminal, offline (no token needed)"
     )
@@ -78,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
         "--payer",
         choices=[p.value for p in Payer],
         help="who pays for a patient's care (medicaid is never charged a fee)",
+    )
+    invite.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language the bot writes to them in (default: their Telegram app's)",
     )
 
     member = commands.add_parser("member", help="add a patient to a group, or end it, with dates")
@@ -217,7 +228,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo  # imported late: it pulls in the whole application
 
-        run_demo(sys.stdout)
+        run_demo(sys.stdout, args.lang)
         return 0
     if args.command == "shell":
         from bot.shell import ShellChoice, run_shell  # late: it pulls in the whole application
@@ -313,6 +324,7 @@ async def _invite(config: Config, args: argparse.Namespace) -> int:
             groups=tuple(args.group),
             since=args.since,
             payer=Payer(args.payer) if args.payer else None,
+            language=args.lang,
         )
     finally:
         await db.close()

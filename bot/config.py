@@ -96,6 +96,19 @@ class SafetyConfig:
     # After crisis words, no routine reminders, check-ins or cheerful confirmations for this
     # long (the patient's therapist sees the pause in /patient and can lift it).
     pause_after_crisis: timedelta = timedelta(hours=24)
+    # The same two texts for people who read Spanish (988: press 2, or text AYUDA).
+    crisis_text_es: str = (
+        "Si estás en peligro o piensas en hacerte daño, llama o envía un mensaje de texto al "
+        "988 (Línea de Prevención del Suicidio y Crisis, 24/7; en español, marca 2 o envía "
+        "AYUDA al 988) o llama al 911."
+    )
+    help_line_es: str = "¿Necesitas ayuda ya? Llama al 988 y marca 2, o envía AYUDA al 988."
+
+    def crisis_text_in(self, language: str) -> str:
+        return self.crisis_text_es if language == "es" else self.crisis_text
+
+    def help_line_in(self, language: str) -> str:
+        return self.help_line_es if language == "es" else self.help_line
 
 
 @dataclass(frozen=True)
@@ -252,6 +265,8 @@ _SECTIONS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "escalate_after": tomlvalues.duration,
             "on_call": _handles,
             "pause_after_crisis": tomlvalues.duration,
+            "crisis_text_es": tomlvalues.text,
+            "help_line_es": tomlvalues.text,
         },
     ),
     "understanding": (UnderstandingConfig, {"clarify_below": tomlvalues.share}),

@@ -77,6 +77,7 @@ async def issue_invite(
     groups: tuple[str, ...] = (),
     since: date | None = None,
     payer: Payer | None = None,
+    language: str | None = None,
 ) -> IssuedInvite:
     """Create (or refresh) the person and a one-time code for them.
 
@@ -121,6 +122,7 @@ async def issue_invite(
         code_hash=hash_code(code),
         now=now,
         expires_at=expires_at,
+        language=language,
     )
     if payer is not None:
         await fees.set_payer(db, person.id, payer)

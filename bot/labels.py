@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
-from bot import texts
+from bot.i18n import ENGLISH, current_language, texts
 
 BUTTON_TEXT_LIMIT = 60  # keep button labels short enough to read on a phone
 
@@ -22,20 +22,45 @@ class Session(Protocol):
     def starts_at(self) -> datetime: ...
 
 
-def format_clock(moment: datetime) -> str:
-    """6:00 pm, the way people write times in a chat."""
+def format_clock(moment: datetime | time) -> str:
+    """6:00 pm, the way people write times in a chat ('6:00 p. m.' in Spanish)."""
+    if current_language() != ENGLISH:
+        return _babel_time(moment, "h:mm a")
     hour = moment.hour % 12 or 12
     return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def short_day(day: date | datetime) -> str:
-    """'Thu 3 Dec'."""
+    """'Thu 3 Dec' ('jue 3 dic' in Spanish)."""
+    if current_language() != ENGLISH:
+        return _babel_date(day, "EEE d MMM")
     return f"{day:%a %-d %b}"
 
 
 def long_day(day: date | datetime) -> str:
-    """'Thursday 3 December'."""
+    """'Thursday 3 December' ('jueves 3 de diciembre' in Spanish)."""
+    if current_language() != ENGLISH:
+        return _babel_date(day, "EEEE d 'de' MMMM")
     return f"{day:%A %-d %B}"
+
+
+def _babel_date(day: date | datetime, pattern: str) -> str:
+    from babel.dates import format_date  # only when someone reads in another language
+
+    return _plain_spaces(format_date(day, pattern, locale=current_language()))
+
+
+def _babel_time(moment: datetime | time, pattern: str) -> str:
+    from babel.dates import format_time
+
+    # The wall-clock time as given: no zone conversion (``moment`` is already local).
+    plain = time(moment.hour, moment.minute)
+    return _plain_spaces(format_time(plain, pattern, locale=current_language()))
+
+
+def _plain_spaces(text: str) -> str:
+    """CLDR puts narrow no-break spaces in '6:00 p. m.': plain spaces read the same in chat."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
 def session_label(session: Session, zone: tzinfo) -> str:
@@ -120,7 +145,9 @@ def lead_label(lead: timedelta) -> str:
 
 
 def plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+    """'1 hour', '2 hours' in the reader's language (``unit``: day, hour or minute)."""
+    one, many = texts.UNITS[unit]
+    return (one if count == 1 else many).format(n=count)
 
 
 def utc_stamp(moment: datetime) -> str:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.app import running
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig
@@ -34,6 +33,7 @@ from bot.demo import START, demo_config, let_time_pass, seed_demo_clinic
 from bot.durations import parse_duration
 from bot.errors import IopBotError
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest, Sent
+from bot.i18n import texts
 from bot.invites import issue_invite
 from bot.kinds import Role
 from bot.services import Services

@@ -27,6 +27,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("fees", "Your balance with the clinic, if any"),
         ("privacy", "What I keep and who sees it"),
         ("mydata", "A copy of everything I keep about you"),
+        ("language", "Switch between English and Spanish"),
         ("help", "What I can do"),
     ),
     Role.THERAPIST: (
@@ -37,6 +38,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("report", "Attendance report (CSV and chart)"),
         ("slots", "Catch-up slots patients can book"),
         ("schedule", "Sessions you lead in the next 7 days"),
+        ("language", "Switch between English and Spanish"),
         ("help", "What I can do"),
     ),
     Role.BUDDY: (
@@ -937,3 +939,26 @@ SUPPORT_NOTE_DISCREET = (
 )
 FEE_WAIVED_CORRECTED = "attendance corrected: not absent after all"
 FEE_WAIVED_MADE_UP = "made up: the make-up session was attended"
+
+# --- language (bot.i18n): /language, the /settings toggle, and words inside other texts
+
+LANGUAGE_BUTTON = "🌐 Español"  # names the other language, in that language
+LANGUAGE_SET = "Okay, I'll write to you in English from now on. 🙂"
+UNITS = {
+    "day": ("{n} day", "{n} days"),
+    "hour": ("{n} hour", "{n} hours"),
+    "minute": ("{n} minute", "{n} minutes"),
+}
+ROLE_NAMES = {"therapist": "therapist", "patient": "patient", "buddy": "buddy", "unknown": "guest"}
+# The time zones patients pick from (bot.timezones), by the names people use for them.
+ZONE_NAMES = {
+    "America/New_York": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Arizona time",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "America/Puerto_Rico": "Atlantic time (Puerto Rico)",
+}
+AGENDA_JOIN = "   Join: {link}"  # under a session in /schedule and the welcome

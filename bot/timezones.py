@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from bot.i18n import texts
+
 CHOICES: dict[str, str] = {
     "America/New_York": "Eastern time",
     "America/Chicago": "Central time",
@@ -18,7 +20,8 @@ CHOICES: dict[str, str] = {
 
 
 def label(zone: str) -> str:
-    return CHOICES.get(zone, zone.replace("_", " "))
+    """The zone's name in the reader's language ('Eastern time', 'hora del Este')."""
+    return texts.ZONE_NAMES.get(zone) or CHOICES.get(zone, zone.replace("_", " "))
 
 
 def choices_for(program_zone: ZoneInfo) -> list[str]:

@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import language_of, set_language, texts
 from bot.kinds import Role
 from bot.roles import Actor
 from storage import buddies as buddy_store
@@ -30,6 +30,8 @@ Callback = Callable[[Update, BotContext], Awaitable[Any]]
 
 async def guard_private_chat(update: Update, context: BotContext) -> None:
     """Groups, supergroups and channels get one pointer to a private chat and nothing else."""
+    user = update.effective_user
+    set_language(language_of(user.language_code if user else None))  # every update, first
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user:
         return
@@ -56,10 +58,25 @@ def _asks_for_an_answer(update: Update) -> bool:
 
 async def resolve_actor(update: Update, context: BotContext) -> None:
     user = update.effective_user
+    # Until someone chooses, the bot writes in the language of their Telegram app.
+    set_language(language_of(user.language_code if user else None))
     person = await people.find_by_telegram_id(context.db, user.id) if user else None
-    if person is None and user and await buddy_store.buddy_links_of(context.db, user.id):
+    links = (
+        await buddy_store.buddy_links_of(context.db, user.id) if person is None and user else []
+    )
+    if links:
+        chosen = [link.language for link in links if link.language]
+        if chosen:
+            set_language(chosen[0])
         context.actor = Actor(Role.BUDDY)
         return
+    if person is not None and person.language:
+        set_language(person.language)
+    elif person is None and user:
+        # Joining: the language the clinic chose at invite (--lang), if it chose one.
+        claim = await people.claimed_invite(context.db, user.id, context.clock.now())
+        if claim is not None and claim.person is not None and claim.person.language:
+            set_language(claim.person.language)
     wrote = update.message is not None or update.callback_query is not None
     if person is not None and person.unreachable_at is not None and wrote:
         # They wrote to us, so they unblocked the bot (a status update alone proves nothing).

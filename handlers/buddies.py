@@ -13,8 +13,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
+from bot.i18n import texts, texts_for
 from bot.kinds import Role
 from bot.labels import first_name
 from bot.usecases.buddies import (
@@ -89,7 +90,7 @@ async def patient_presses(update: Update, context: BotContext) -> None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
     await query.answer()
-    ended = texts.BUDDY_ENDED_BY_PATIENT.format(first=first_name(patient.name))
+    ended = texts_for(buddy.language).BUDDY_ENDED_BY_PATIENT.format(first=first_name(patient.name))
     if buddy.status in (BuddyStatus.INVITED, BuddyStatus.ACTIVE):  # live until this press
         await _tell(context, buddy.chat_id, ended)
     await query.message.reply_text(texts.PATIENT_BUDDY_ENDED.format(name=buddy.name))
@@ -142,13 +143,17 @@ async def answer(update: Update, context: BotContext) -> None:
     if choice == "n":
         await query.edit_message_text(texts.BUDDY_DECLINED)
         await _tell(
-            context, patient.chat_id, texts.PATIENT_BUDDY_DECLINED.format(name=user.first_name)
+            context,
+            patient.chat_id,
+            texts_for(patient.language).PATIENT_BUDDY_DECLINED.format(name=user.first_name),
         )
         return
     await set_commands_for(context, update.effective_chat.id, Role.BUDDY)
     await query.edit_message_text(texts.BUDDY_ACCEPTED.format(first=first_name(patient.name)))
     await _tell(
-        context, patient.chat_id, texts.PATIENT_BUDDY_ACCEPTED.format(name=user.first_name)
+        context,
+        patient.chat_id,
+        texts_for(patient.language).PATIENT_BUDDY_ACCEPTED.format(name=user.first_name),
     )
 
 
@@ -159,7 +164,8 @@ async def stop(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.STOP_IS_FOR_BUDDIES)
         return
     for link, patient in ended or []:
-        await _tell(context, patient.chat_id, texts.PATIENT_BUDDY_STOPPED.format(name=link.name))
+        stopped = texts_for(patient.language).PATIENT_BUDDY_STOPPED.format(name=link.name)
+        await _tell(context, patient.chat_id, stopped)
     await update.effective_message.reply_text(
         texts.BUDDY_STOPPED if ended is not None else texts.BUDDY_NOTHING_TO_STOP
     )

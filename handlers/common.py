@@ -17,9 +17,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import texts
 from bot.availability import back_when
 from bot.context import BotContext
+from bot.i18n import current_language, texts
 from bot.kinds import Role
 from bot.labels import BUTTON_TEXT_LIMIT
 from bot.understanding.engine import Understanding
@@ -113,7 +113,9 @@ async def free_text(update: Update, context: BotContext) -> None:
         return
     if role is Role.BUDDY:
         await update.effective_message.reply_text(
-            texts.BUDDY_ONLY_REMINDERS.format(help_line=context.config.safety.help_line)
+            texts.BUDDY_ONLY_REMINDERS.format(
+                help_line=context.config.safety.help_line_in(current_language())
+            )
         )
         return
     await update.effective_message.reply_text(

@@ -24,8 +24,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
+from bot.i18n import current_language, texts
 from bot.kinds import Role
 from bot.labels import first_name, session_label
 from bot.understanding.engine import CrisisLevel, Understanding
@@ -58,7 +59,7 @@ async def check_crisis(update: Update, context: BotContext) -> None:
     else:
         await update.effective_message.reply_text(
             texts.CRISIS_REPLY.format(
-                crisis_text=context.config.safety.crisis_text,
+                crisis_text=context.config.safety.crisis_text_in(current_language()),
                 therapist_line=texts.CRISIS_NO_THERAPIST,
             )
         )
@@ -69,7 +70,7 @@ async def _patient_in_crisis(
     update: Update, context: BotContext, understanding: Understanding, text: str
 ) -> None:
     s, patient = context.services, context.actor.person
-    crisis_text = context.config.safety.crisis_text
+    crisis_text = context.config.safety.crisis_text_in(current_language())
     # A report in progress ("why can't you make it?") is set aside: the next words are read
     # afresh, never taken as a reason.
     await set_aside_report_in_progress(s, patient)
@@ -122,7 +123,7 @@ async def receive_safety_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     _, choice, event_id = query.data.split(":")
     s, patient = context.services, context.actor.person
-    crisis_text = context.config.safety.crisis_text
+    crisis_text = context.config.safety.crisis_text_in(current_language())
     answer = Answer.SAFE if choice == "s" else Answer.HELP
     told = await answer_safety_check(s, patient, int(event_id), answer)
     await query.answer()
@@ -174,7 +175,9 @@ async def _worried_buddy(update: Update, context: BotContext, text: str) -> None
         for note_id, patient in kept
     ]
     await update.effective_message.reply_text(
-        texts.BUDDY_WORRY_REPLY.format(crisis_text=context.config.safety.crisis_text),
+        texts.BUDDY_WORRY_REPLY.format(
+            crisis_text=context.config.safety.crisis_text_in(current_language())
+        ),
         reply_markup=InlineKeyboardMarkup(rows) if rows else None,
     )
 

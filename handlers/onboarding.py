@@ -29,10 +29,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts, timezones
+from bot import callbacks, timezones
 from bot.context import BotContext
+from bot.i18n import current_language, set_language, texts
 from bot.invites import CODE_PATTERN
 from bot.kinds import Role
+from bot.labels import format_clock
 from bot.schedule.agenda import week_agenda
 from bot.usecases.enrolment import (
     check_invite,
@@ -65,7 +67,9 @@ async def start(update: Update, context: BotContext) -> int:
     if not context.args:
         if actor.role is Role.BUDDY:
             await message.reply_text(
-                texts.BUDDY_ONLY_REMINDERS.format(help_line=context.config.safety.help_line)
+                texts.BUDDY_ONLY_REMINDERS.format(
+                    help_line=context.config.safety.help_line_in(current_language())
+                )
             )
         elif actor.person is None:
             await message.reply_text(texts.START_WITHOUT_CODE)
@@ -88,6 +92,8 @@ async def start(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     user = update.effective_user
     check = await check_invite(context.services, code, user.id)
+    if actor.person is None and check.person is not None and check.person.language:
+        set_language(check.person.language)  # the clinic chose it at invite (--lang)
     if actor.person is not None:
         await message.reply_text(_already_registered_text(actor.person.name, actor.role, check))
         return ConversationHandler.END
@@ -125,7 +131,10 @@ async def start(update: Update, context: BotContext) -> int:
 
 def _already_registered_text(name: str, role: Role, check: InviteCheck) -> str:
     if check.person is not None and check.person.role.value != role.value:
-        return texts.INVITE_WRONG_ROLE.format(invite_role=check.person.role, your_role=role)
+        return texts.INVITE_WRONG_ROLE.format(
+            invite_role=texts.ROLE_NAMES[check.person.role.value],
+            your_role=texts.ROLE_NAMES[role.value],
+        )
     return texts.INVITE_ALREADY_SET_UP.format(name=name)
 
 
@@ -172,7 +181,7 @@ async def receive_consent(update: Update, context: BotContext) -> int:
     local_now = context.clock.now().astimezone(program_zone)
     await query.message.reply_text(
         texts.TIMEZONE_QUESTION.format(
-            local_time=f"{local_now:%-I:%M %p}".lower(),
+            local_time=format_clock(local_now),
             zone_label=timezones.label(program_zone.key),
         ),
         reply_markup=InlineKeyboardMarkup(buttons),

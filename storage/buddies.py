@@ -40,11 +40,12 @@ class Buddy:
     accepted_at: datetime | None
     ended_at: datetime | None
     ended_by: BuddyEndedBy | None
+    language: str | None = None  # 'en' or 'es', from their Telegram when they said yes
 
 
 _BUDDY_COLUMNS = (
     "id, patient_id, status, telegram_id, chat_id, name, timezone, created_at, expires_at,"
-    " accepted_at, ended_at, ended_by"
+    " accepted_at, ended_at, ended_by, language"
 )
 _BUDDY_COLUMNS_B = ", ".join(f"b.{column.strip()}" for column in _BUDDY_COLUMNS.split(","))
 
@@ -63,6 +64,7 @@ def _buddy(row: sqlite3.Row) -> Buddy:
         accepted_at=from_db_optional(row["accepted_at"]),
         ended_at=from_db_optional(row["ended_at"]),
         ended_by=BuddyEndedBy(row["ended_by"]) if row["ended_by"] else None,
+        language=row["language"],
     )
 
 
@@ -104,17 +106,28 @@ async def accept_buddy(
     name: str,
     timezone: str,
     now: datetime,
+    language: str | None = None,
 ) -> Buddy | None:
     """Activate an unexpired invited link; None if it was used, expired or ended meanwhile,
     or if this friend already has a live link with the same patient. Re-plan afterwards."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE buddies SET status = 'active', telegram_id = ?, chat_id = ?, name = ?,"
-            " timezone = ?, accepted_at = ? WHERE id = ? AND status = 'invited'"
+            " timezone = ?, accepted_at = ?, language = ? WHERE id = ? AND status = 'invited'"
             " AND expires_at > ? AND NOT EXISTS (SELECT 1 FROM buddies other"
             " WHERE other.patient_id = buddies.patient_id AND other.telegram_id = ?"
             " AND other.status = 'active')",
-            (telegram_id, chat_id, name, timezone, to_db(now), buddy_id, to_db(now), telegram_id),
+            (
+                telegram_id,
+                chat_id,
+                name,
+                timezone,
+                to_db(now),
+                language,
+                buddy_id,
+                to_db(now),
+                telegram_id,
+            ),
         )
         if cursor.rowcount != 1:
             return None

@@ -94,7 +94,7 @@ async def load_plan_inputs(
     scope = "" if patient_ids is None else " AND id IN (SELECT value FROM json_each(?))"
     scope_args = () if patient_ids is None else (_json_ids(patient_ids),)
     patient_rows = await db.fetch_all(
-        "SELECT id, name, chat_id, timezone, registered_at, discreet, quiet FROM people"
+        "SELECT id, name, chat_id, timezone, registered_at, discreet, quiet, language FROM people"
         " WHERE role = 'patient'"
         " AND telegram_id IS NOT NULL AND chat_id IS NOT NULL AND unreachable_at IS NULL"
         f"{scope}",
@@ -109,15 +109,19 @@ async def load_plan_inputs(
             from_db(row["registered_at"]) if row["registered_at"] else None,
             bool(row["discreet"]),
             bool(row["quiet"]),
+            row["language"],
         )
         for row in patient_rows
     }
     buddies: dict[int, list[PlanBuddy]] = {}
     for row in await db.fetch_all(
-        "SELECT id, patient_id, chat_id, timezone FROM buddies WHERE status = 'active' ORDER BY id"
+        "SELECT id, patient_id, chat_id, timezone, language FROM buddies"
+        " WHERE status = 'active' ORDER BY id"
     ):
         buddies.setdefault(row["patient_id"], []).append(
-            PlanBuddy(row["id"], row["patient_id"], row["chat_id"], row["timezone"])
+            PlanBuddy(
+                row["id"], row["patient_id"], row["chat_id"], row["timezone"], row["language"]
+            )
         )
     prefs = {
         row["patient_id"]: parse_lead_times(row["lead_times"])
@@ -466,19 +470,26 @@ class Contact:
     role: str
     therapist_id: int | None
     therapist_chat_id: int | None
+    therapist_language: str | None = None
 
 
 async def person_contact(db: Database, person_id: int) -> Contact | None:
     row = await db.fetch_one(
         "SELECT p.id, p.name, p.role, t.id AS therapist_id,"
-        " CASE WHEN t.unreachable_at IS NULL THEN t.chat_id END AS therapist_chat_id"
+        " CASE WHEN t.unreachable_at IS NULL THEN t.chat_id END AS therapist_chat_id,"
+        " t.language AS therapist_language"
         " FROM people p LEFT JOIN people t ON t.id = p.therapist_id WHERE p.id = ?",
         (person_id,),
     )
     if row is None:
         return None
     return Contact(
-        row["id"], row["name"], row["role"], row["therapist_id"], row["therapist_chat_id"]
+        row["id"],
+        row["name"],
+        row["role"],
+        row["therapist_id"],
+        row["therapist_chat_id"],
+        row["therapist_language"],
     )
 
 
@@ -558,6 +569,7 @@ class RemindedChange:
     timezone: str
     discreet: bool = True
     quiet: bool = True
+    language: str | None = None
 
 
 async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
@@ -565,7 +577,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
     rows = await db.fetch_all(
         "SELECT DISTINCT x.person_id, x.chat_id, x.occurrence_id, o.title,"
         " x.session_starts_at, o.starts_at, o.status = 'cancelled',"
-        " coalesce(p.timezone, o.timezone), p.discreet, p.quiet"
+        " coalesce(p.timezone, o.timezone), p.discreet, p.quiet, p.language"
         " FROM outbox x JOIN occurrences o ON o.id = x.occurrence_id"
         " JOIN people p ON p.id = x.person_id"
         " WHERE x.kind = 'reminder' AND x.status = 'sent' AND x.session_starts_at > ?"
@@ -584,6 +596,7 @@ async def reminded_changes(db: Database, now: datetime) -> list[RemindedChange]:
             r[7],
             bool(r[8]),
             bool(r[9]),
+            r[10],
         )
         for r in rows
     ]

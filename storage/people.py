@@ -14,7 +14,8 @@ from storage.timestamps import from_db_optional, to_db
 
 _PERSON_COLUMNS = (
     "p.id, p.handle, p.role, p.name, p.therapist_id, p.telegram_id, p.chat_id, p.timezone,"
-    " p.registered_at, p.unreachable_at, p.preferred_name, p.discreet, p.quiet"
+    " p.registered_at, p.unreachable_at, p.preferred_name, p.discreet, p.quiet,"
+    " p.language"
 )
 
 
@@ -33,6 +34,7 @@ def _person(row: sqlite3.Row) -> Person:
         preferred_name=row["preferred_name"],
         discreet=bool(row["discreet"]),
         quiet=bool(row["quiet"]),
+        language=row["language"],
     )
 
 
@@ -96,6 +98,7 @@ async def save_invite(
     code_hash: str,
     now: datetime,
     expires_at: datetime,
+    language: str | None = None,
 ) -> Person:
     """Create or update the person behind ``handle`` and give them a fresh invite.
 
@@ -105,11 +108,12 @@ async def save_invite(
     """
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO people (handle, role, name, therapist_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO people (handle, role, name, therapist_id, created_at, language)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (handle) DO UPDATE SET name = excluded.name,"
-            " therapist_id = coalesce(excluded.therapist_id, people.therapist_id)",
-            (handle, role.value, name, therapist_id, to_db(now)),
+            " therapist_id = coalesce(excluded.therapist_id, people.therapist_id),"
+            " language = coalesce(excluded.language, people.language)",
+            (handle, role.value, name, therapist_id, to_db(now), language),
         )
         async with conn.execute(
             f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.handle = ?", (handle,)
@@ -203,6 +207,7 @@ async def register(
     timezone: str,
     now: datetime,
     consented: bool,
+    language: str | None = None,
 ) -> Person | None:
     """Use the invite and bind its person to this Telegram user; None if it was used meanwhile."""
     async with db.transaction() as conn:
@@ -219,8 +224,18 @@ async def register(
             (person_id,) = await invite_cursor.fetchone()
         await conn.execute(
             "UPDATE people SET telegram_id = ?, chat_id = ?, timezone = ?, registered_at = ?,"
-            " consented_at = CASE WHEN ? THEN ? ELSE consented_at END WHERE id = ?",
-            (telegram_id, chat_id, timezone, to_db(now), consented, to_db(now), person_id),
+            " consented_at = CASE WHEN ? THEN ? ELSE consented_at END,"
+            " language = coalesce(language, ?) WHERE id = ?",
+            (
+                telegram_id,
+                chat_id,
+                timezone,
+                to_db(now),
+                consented,
+                to_db(now),
+                language,
+                person_id,
+            ),
         )
         async with conn.execute(
             f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
@@ -262,3 +277,8 @@ async def set_discreet(db: Database, person_id: int, discreet: bool) -> None:
 async def set_quiet(db: Database, person_id: int, quiet: bool) -> None:
     async with db.transaction() as conn:
         await conn.execute("UPDATE people SET quiet = ? WHERE id = ?", (int(quiet), person_id))
+
+
+async def set_language(db: Database, person_id: int, language: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))

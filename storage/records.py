@@ -25,6 +25,7 @@ class Person:
     preferred_name: str | None = None  # what the patient asked to be called
     discreet: bool = True  # first lines on a locked phone say only "your appointment"
     quiet: bool = True  # routine messages inside the quiet hours arrive silently
+    language: str | None = None  # 'en' or 'es'; None: not chosen, their Telegram's is used
 
     @property
     def call_name(self) -> str:

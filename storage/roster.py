@@ -181,12 +181,14 @@ class EndingSession:
     therapist_id: int
     therapist_chat_id: int
     therapist_timezone: str | None
+    therapist_language: str | None = None
 
 
 async def sessions_ending(db: Database, start: datetime, end: datetime) -> list[EndingSession]:
     """Scheduled sessions ending in ``[start, end)`` whose therapist has joined."""
     rows = await db.fetch_all(
-        "SELECT o.id, o.title, g.name, o.starts_at, o.ends_at, t.id, t.chat_id, t.timezone"
+        "SELECT o.id, o.title, g.name, o.starts_at, o.ends_at, t.id, t.chat_id, t.timezone,"
+        " t.language"
         " FROM occurrences o JOIN series s ON s.id = o.series_id"
         " JOIN people t ON t.id = s.therapist_id LEFT JOIN groups g ON g.id = s.group_id"
         " WHERE o.status = 'scheduled' AND o.ends_at >= ? AND o.ends_at < ?"
@@ -195,7 +197,15 @@ async def sessions_ending(db: Database, start: datetime, end: datetime) -> list[
     )
     return [
         EndingSession(
-            row[0], row[1], row[2], from_db(row[3]), from_db(row[4]), row[5], row[6], row[7]
+            row[0],
+            row[1],
+            row[2],
+            from_db(row[3]),
+            from_db(row[4]),
+            row[5],
+            row[6],
+            row[7],
+            row[8],
         )
         for row in rows
     ]

@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 
 from bot import texts
 from bot.fake_telegram import ChatUser
+from bot.i18n import LANGUAGES, texts_for
 from bot.kinds import Role
 from bot.usecases.privacy import forget
 from tests.helpers.clinic import BotHarness, onboard_patient
@@ -106,7 +107,9 @@ async def test_every_command_is_refused_exactly_where_the_matrix_says(bot: BotHa
     people = await people_of_every_kind(bot)
     entries = registered(bot)
     commands = {e: r for e, r in matrix().items() if e.startswith("/") and not entries[e][1]}
-    refusals = (texts.NOT_FOR_YOUR_ROLE, texts.UNKNOWN_USER)
+    # /language switches whoever may use it to Spanish: refusals count in either language.
+    not_for_role = {texts_for(language).NOT_FOR_YOUR_ROLE for language in LANGUAGES}
+    unknown_user = {texts_for(language).UNKNOWN_USER for language in LANGUAGES}
 
     wrong = []
     for command, allowed in sorted(commands.items()):
@@ -116,11 +119,11 @@ async def test_every_command_is_refused_exactly_where_the_matrix_says(bot: BotHa
             answer = replies[-1].text if replies else None
             if role in allowed:
                 # A stranger's greeting is also what /help and /start show them.
-                ok = answer != texts.NOT_FOR_YOUR_ROLE and (
-                    answer != texts.UNKNOWN_USER or role is Role.UNKNOWN
+                ok = answer not in not_for_role and (
+                    answer not in unknown_user or role is Role.UNKNOWN
                 )
             else:
-                ok = answer in refusals
+                ok = answer in not_for_role | unknown_user
             if not ok:
                 wrong.append((command, who, answer))
 

@@ -32,6 +32,7 @@ PURE = {
     "bot.kinds",
     "bot.labels",
     "bot.texts",
+    "bot.i18n",
     "bot.timezones",
     "bot.tomlfile",
     "bot.tomlvalues",
@@ -157,3 +158,41 @@ def test_handlers_share_only_common_helpers() -> None:
         if m.startswith("handlers") and m not in shared and not m.startswith(f"{name}.")
     }
     assert pairs - allowed == set()
+
+
+# Everything the bot says reaches a person in their own language (bot.i18n): only the
+# catalogue machinery reads the English module. Code merged later that imports bot.texts for
+# something it sends fails here; use ``from bot.i18n import texts`` (the reader's language)
+# or ``writing_for(recipient.language)`` for someone else.
+ENGLISH_TEXTS_ALLOWED = {"bot.i18n", "bot.texts"}
+
+
+def _reads_english_texts(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (
+            node.module == "bot.texts"
+            or (node.module == "bot" and any(alias.name == "texts" for alias in node.names))
+        ):
+            return True
+        if isinstance(node, ast.Import) and any(a.name == "bot.texts" for a in node.names):
+            return True
+    return False
+
+
+def test_texts_are_read_in_the_readers_language() -> None:
+    offenders = sorted(
+        name
+        for name, path in MODULES.items()
+        if name not in ENGLISH_TEXTS_ALLOWED and _reads_english_texts(path)
+    )
+    assert offenders == []
+
+
+def test_the_english_texts_check_catches_a_direct_import(tmp_path: Path) -> None:
+    lines = ("from bot import callbacks, texts", "import bot.texts", "from bot.texts import X")
+    for line in lines:
+        module = tmp_path / "m.py"
+        module.write_text(f"def f():\n    {line}\n")
+        assert _reads_english_texts(module), line
+    module.write_text("from bot.i18n import texts\n")
+    assert not _reads_english_texts(module)

@@ -31,6 +31,7 @@ async def test_therapist_registers_with_their_link(bot: BotHarness) -> None:
         "report",
         "slots",
         "schedule",
+        "language",
         "help",
     ]
 
@@ -70,6 +71,7 @@ async def test_patient_consents_picks_zone_and_is_enrolled(bot: BotHarness) -> N
         "fees",
         "privacy",
         "mydata",
+        "language",
         "help",
     ]
 

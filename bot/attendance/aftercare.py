@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.attendance.catchup import followup_row, material_row
 from bot.attendance.risk import check_risk
+from bot.i18n import writing_for
 from bot.labels import session_label
 from bot.outbox.rows import Planned, quiet_field
 from bot.services import Services
@@ -28,22 +29,23 @@ async def after_absence(s: Services, patient: Person, occurrence: Occurrence) ->
     if patient.chat_id is None:
         return
     now = s.clock.now()
-    session = session_label(occurrence, s.zone_of(patient))
-    rows = [
-        followup_row(
-            patient_id=patient.id,
-            chat_id=patient.chat_id,
-            occurrence_id=occurrence.id,
-            name=patient.call_name,
-            discreet=patient.discreet,
-            quiet=_quiet(s, patient),
-            session=session,
-            due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
-        )
-    ]
     materials = await material_store.materials_for(s.db, occurrence.id)
-    if materials:
-        rows.append(_material(s, patient, occurrence, session, materials, now))
+    with writing_for(patient.language):  # a therapist's mark may be what brought us here
+        session = session_label(occurrence, s.zone_of(patient))
+        rows = [
+            followup_row(
+                patient_id=patient.id,
+                chat_id=patient.chat_id,
+                occurrence_id=occurrence.id,
+                name=patient.call_name,
+                discreet=patient.discreet,
+                quiet=_quiet(s, patient),
+                session=session,
+                due_at=max(now, occurrence.ends_at + s.config.reminders.followup_after),
+            )
+        ]
+        if materials:
+            rows.append(_material(s, patient, occurrence, session, materials, now))
     await s.notifier.enqueue(rows)
     await s.notifier.replan([patient.id])
 
@@ -59,8 +61,9 @@ async def deliver_new_material(
         occurrence = await schedule_store.patient_occurrence(s.db, patient_id, occurrence_id)
         if patient.chat_id is None or occurrence is None:
             continue
-        session = session_label(occurrence, s.zone_of(patient))
-        rows.append(_material(s, patient, occurrence, session, materials, now))
+        with writing_for(patient.language):  # the therapist added it; the patient reads it
+            session = session_label(occurrence, s.zone_of(patient))
+            rows.append(_material(s, patient, occurrence, session, materials, now))
     await s.notifier.enqueue(rows)
     return len(rows)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.i18n import texts
 from bot.outbox.rows import NotificationKind, Planned, person_event
 from storage.materials import Material
 

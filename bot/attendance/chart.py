@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot import texts
 from bot.attendance.reports import WeekRate
+from bot.i18n import texts
 
 _LEGEND_COLUMNS = 4
 

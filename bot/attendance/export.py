@@ -10,9 +10,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from bot import texts
 from bot.attendance.chart import render_chart
 from bot.attendance.reports import ReportRow, build_report_rows, render_csv, weekly_rates
+from bot.i18n import texts
 from bot.kinds import AuditAction
 from bot.labels import local_day_bounds
 from storage import audit

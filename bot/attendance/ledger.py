@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.attendance.fees import due_charge, makeup_deadline, may_charge
 from bot.attendance.policy import format_money
 from bot.attendance.reports import _text_cell
+from bot.i18n import texts, writing_for
 from bot.kinds import AuditAction, ChargeReason
 from bot.labels import format_clock, local_day_bounds, session_label, short_day
 from bot.outbox.rows import NotificationKind, Planned, person_event, quiet_field
@@ -138,14 +138,15 @@ async def _charged_row(s: Services, charge: NewCharge, now: datetime) -> Planned
     deadline = makeup_deadline(
         occurrence.starts_at, ZoneInfo(occurrence.timezone), policy.reschedule_window_days
     )
-    template = texts.FEE_CHARGED_DISCREET if patient.discreet else texts.FEE_CHARGED
-    text = template.format(
-        session=session_label(occurrence, zone),
-        what=reason_label(charge.reason, policy.late_cancel_hours),
-        fee=format_money(charge.amount, charge.currency),
-        deadline=deadline_label(deadline, zone),
-        therapist=await _therapist(s, patient),
-    )
+    with writing_for(patient.language):
+        template = texts.FEE_CHARGED_DISCREET if patient.discreet else texts.FEE_CHARGED
+        text = template.format(
+            session=session_label(occurrence, zone),
+            what=reason_label(charge.reason, policy.late_cancel_hours),
+            fee=format_money(charge.amount, charge.currency),
+            deadline=deadline_label(deadline, zone),
+            therapist=await _therapist(s, patient),
+        )
     return await _patient_row(s, patient, occurrence.id, "fee:charged", text, now)
 
 
@@ -158,13 +159,14 @@ async def _heads_up_row(
         return None
     zone = s.zone_of(patient)
     policy = s.config.policy
-    template = texts.FEE_HEADS_UP_DISCREET if patient.discreet else texts.FEE_HEADS_UP
-    text = template.format(
-        session=session_label(occurrence, zone),
-        fee=format_money(policy.no_show_fee, policy.currency),
-        deadline=deadline_label(deadline, zone),
-        therapist=await _therapist(s, patient),
-    )
+    with writing_for(patient.language):
+        template = texts.FEE_HEADS_UP_DISCREET if patient.discreet else texts.FEE_HEADS_UP
+        text = template.format(
+            session=session_label(occurrence, zone),
+            fee=format_money(policy.no_show_fee, policy.currency),
+            deadline=deadline_label(deadline, zone),
+            therapist=await _therapist(s, patient),
+        )
     return await _patient_row(
         s, patient, occurrence.id, "fee:heads-up", text, now, expires_at=deadline
     )
@@ -176,12 +178,14 @@ async def waived_row(s: Services, charge: Charge, therapist: Person) -> Planned 
     occurrence = await schedule_store.occurrence(s.db, charge.occurrence_id)
     if occurrence is None:
         return None
-    template = texts.FEE_WAIVED_PATIENT_DISCREET if patient.discreet else texts.FEE_WAIVED_PATIENT
-    text = template.format(
-        therapist=therapist.name,
-        fee=format_money(charge.amount, charge.currency),
-        session=session_label(occurrence, s.zone_of(patient)),
-    )
+    with writing_for(patient.language):
+        discreet = texts.FEE_WAIVED_PATIENT_DISCREET
+        template = discreet if patient.discreet else texts.FEE_WAIVED_PATIENT
+        text = template.format(
+            therapist=therapist.name,
+            fee=format_money(charge.amount, charge.currency),
+            session=session_label(occurrence, s.zone_of(patient)),
+        )
     now = s.clock.now()
     return await _patient_row(s, patient, occurrence.id, f"fee:waived:{charge.id}", text, now)
 

@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.attendance.reports import mark_of, whole_percent
 from bot.attendance.summary import count_marks
+from bot.i18n import texts
 from bot.labels import format_clock, local_day_bounds
 from storage.letters import SessionTimes
 from storage.reports import PatientMark

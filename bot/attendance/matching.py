@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.kinds import SessionKind
-from bot.labels import format_clock
+from bot.labels import format_clock, short_day
 from storage.records import AbsenceKind, Occurrence
 
 # How far back a missed session can be reported, and how far ahead we list choices.
@@ -90,12 +90,12 @@ def next_session(
 def session_label(occurrence: Occurrence, zone: ZoneInfo) -> str:
     """'Group Therapy, Thu 3 Dec, 6:00 pm' in the reader's zone."""
     start = occurrence.starts_at.astimezone(zone)
-    return f"{occurrence.title}, {start:%a %-d %b}, {format_clock(start)}"
+    return f"{occurrence.title}, {short_day(start)}, {format_clock(start)}"
 
 
 def button_label(occurrence: Occurrence, zone: ZoneInfo) -> str:
     start = occurrence.starts_at.astimezone(zone)
-    return f"{start:%a %-d %b} {format_clock(start)} · {occurrence.title}"[:60]
+    return f"{short_day(start)} {format_clock(start)} · {occurrence.title}"[:60]
 
 
 def lead_time(occurrence: Occurrence, now: datetime) -> timedelta:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.i18n import texts
 from bot.kinds import SessionKind
 from storage.records import AttendanceStatus
 from storage.reports import AttendanceRecord

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import texts
 from bot.attendance.summary import RiskFlag, RiskThresholds, patient_summary, risk_crossings
+from bot.i18n import texts, worded, writing_for
 from bot.outbox.rows import NotificationKind, person_event, quiet_field
 from bot.services import Services
 from storage import people
@@ -27,15 +27,18 @@ async def check_risk(s: Services, patient: Person) -> None:
     flags, crossings = risk_crossings(previous, summary.risk_inputs, thresholds)
     for crossing in crossings:
         if crossing.flag is RiskFlag.CONSECUTIVE_MISSES:
-            text = texts.RISK_CONSECUTIVE.format(patient=patient.name, value=crossing.value)
+            text = worded("RISK_CONSECUTIVE", patient=patient.name, value=crossing.value)
         else:
-            text = texts.RISK_INSURANCE.format(
-                patient=patient.name, value=crossing.value, days=policy.insurance_window_days
+            text = worded(
+                "RISK_INSURANCE",
+                patient=patient.name,
+                value=crossing.value,
+                days=policy.insurance_window_days,
             )
         stamp = f"{now:%Y%m%dT%H%M%S}"
         await notifier.alert(
             [patient.therapist_id] if patient.therapist_id else [],
-            lambda _, text=text: text,
+            lambda _, text=text: text(),  # in the therapist's language
             patient_id=patient.id,
             tag=f"risk:{crossing.flag.value}:{patient.id}:{stamp}",
         )
@@ -65,9 +68,11 @@ async def _support_patient(s: Services, patient: Person, stamp: str) -> None:
     therapist = (
         (await people.get_person(s.db, patient.therapist_id)).name
         if patient.therapist_id
-        else texts.YOUR_CARE_TEAM
+        else None
     )
-    template = texts.SUPPORT_NOTE_DISCREET if patient.discreet else texts.SUPPORT_NOTE
+    with writing_for(patient.language):
+        template = texts.SUPPORT_NOTE_DISCREET if patient.discreet else texts.SUPPORT_NOTE
+        text = template.format(name=patient.call_name, therapist=therapist or texts.YOUR_CARE_TEAM)
     hours = s.config.reminders.patient_quiet_hours if patient.quiet else None
     row = person_event(
         NotificationKind.NOTICE,
@@ -75,7 +80,7 @@ async def _support_patient(s: Services, patient: Person, stamp: str) -> None:
         chat_id=patient.chat_id,
         variant=f"support:{stamp}",
         payload={
-            "text": template.format(name=patient.call_name, therapist=therapist),
+            "text": text,
             **quiet_field(s.zone_of(patient).key, hours),
         },
         due_at=max(now, paused or now),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from bot.i18n import tidy, writing_for
 from bot.labels import describe_until, describe_when
 from bot.outbox.rows import MAX_TEXT, OutboxRow, Priority
 from bot.timezones import cached_zone, in_quiet_hours
@@ -131,9 +132,12 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
         return text
     start = datetime.fromisoformat(when["at"])
     zone = cached_zone(when["tz"])
-    return text.replace("{when}", describe_when(start, now, zone)).replace(
-        "{until}", describe_until(start, now)
-    )
+    with writing_for(when.get("lang")):
+        return tidy(
+            text.replace("{when}", describe_when(start, now, zone)).replace(
+                "{until}", describe_until(start, now)
+            )
+        )
 
 
 def is_silent(payload: dict[str, Any], now: datetime) -> bool:

@@ -41,6 +41,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from bot.clock import Clock
+from bot.i18n import writing_for
 from bot.outbox.delivery import Buttons, OutgoingMessage, merge_messages
 from bot.outbox.notices import staff_alert_unreachable
 from bot.outbox.rows import OutboxRow
@@ -404,13 +405,14 @@ class Dispatcher:
                 and contact.therapist_id is not None
                 and contact.therapist_chat_id is not None
             ):
-                alert = staff_alert_unreachable(
-                    contact.therapist_id,
-                    contact.therapist_chat_id,
-                    person_id,
-                    contact.name,
-                    now,
-                )
+                with writing_for(contact.therapist_language):
+                    alert = staff_alert_unreachable(
+                        contact.therapist_id,
+                        contact.therapist_chat_id,
+                        person_id,
+                        contact.name,
+                        now,
+                    )
             await store.record_blocked_person(self._db, ids, person_id, error, now, alert)
         for buddy_id in buddies:
             ids = [row.id for row in rows if row.buddy_id == buddy_id]

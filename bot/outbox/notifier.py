@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
+from bot.i18n import ENGLISH, writing_for
 from bot.outbox.dispatcher import Dispatcher, DispatchReport, OutboxWakeup
 from bot.outbox.notices import staff_alert
 from bot.outbox.replan import replan
@@ -48,7 +49,10 @@ class Notifier:
 
     async def replan(self, patient_ids: Iterable[int] | None = None) -> None:
         """Re-plan (see ``bot.outbox.replan``) and move the wake-up to the next due row."""
-        await replan(self._db, self._reminders, self._program_zone, self._clock.now(), patient_ids)
+        with writing_for(ENGLISH):  # each row is worded for its recipient, never the caller
+            await replan(
+                self._db, self._reminders, self._program_zone, self._clock.now(), patient_ids
+            )
         await self._wakeup.refresh(self._db)
 
     async def alert(
@@ -59,12 +63,15 @@ class Notifier:
         patient_id: int | None,
         tag: str,
         due_at: datetime | None = None,
-        buttons: list[list[dict[str, str]]] | None = None,
+        buttons: list[list[dict[str, str]]]
+        | Callable[[], list[list[dict[str, str]]]]
+        | None = None,
         safety_event_id: int | None = None,
         priority: int | None = None,
     ) -> int:
-        """Queue an alert for each therapist who has joined, in their own time zone.
+        """Queue an alert for each therapist who has joined, in their own zone and language.
 
+        ``render`` (and ``buttons``, when a callable) run in each therapist's language.
         ``tag`` names the event (``absence:42``): one alert per event and therapist, even if
         what caused it is processed again after a crash. Returns how many were queued.
         """
@@ -76,15 +83,18 @@ class Notifier:
                 log.warning("therapist %s has not joined; alert not delivered", therapist_id)
                 continue
             zone = zone_or(therapist.timezone, self._program_zone)
+            with writing_for(therapist.language):  # in their language, not the patient's
+                text = render(zone)
+                labelled = buttons() if callable(buttons) else buttons
             rows.append(
                 staff_alert(
                     therapist_id=therapist_id,
                     chat_id=therapist.chat_id,
                     patient_id=patient_id,
                     tag=tag,
-                    text=render(zone),
+                    text=text,
                     due_at=due_at or now,
-                    buttons=buttons,
+                    buttons=labelled,
                     safety_event_id=safety_event_id,
                     priority=priority,
                 )
@@ -102,4 +112,5 @@ class Notifier:
             await self._wakeup.refresh(self._db)
 
     async def run_due(self) -> DispatchReport:
-        return await self.dispatcher.run_due()
+        with writing_for(ENGLISH):  # as in a scheduler job, whoever calls it
+            return await self.dispatcher.run_due()

@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.config import RemindersConfig
 from bot.durations import parse_duration
+from bot.i18n import ENGLISH, current_language, texts, writing_for
 from bot.labels import first_name, format_clock, lead_label
 from bot.outbox.rows import (
     COMPACT,
@@ -93,6 +94,7 @@ class PlanPatient:
     registered_at: datetime | None = None
     discreet: bool = True  # first lines say "your appointment" (a locked phone shows them)
     quiet: bool = True  # routine messages inside the quiet hours arrive silently
+    language: str | None = None  # what they read ('es'); None: English
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class PlanBuddy:
     patient_id: int
     chat_id: int
     timezone: str | None
+    language: str | None = None  # the buddy's own language, not the patient's
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,9 @@ def plan_notifications(
                         start,
                         due,
                         expires,
-                        payloads.reminder(session, zone, patient.discreet, quiet),
+                        payloads.reminder(
+                            session, zone, patient.discreet, quiet, patient.language
+                        ),
                     )
                 )
             if checkin_expires > now:
@@ -193,7 +198,7 @@ def plan_notifications(
                         start,
                         start,
                         checkin_expires,
-                        payloads.checkin(session, zone, patient.discreet, quiet),
+                        payloads.checkin(session, zone, patient.discreet, quiet, patient.language),
                     )
                 )
             for buddy in buddies.get(patient_id, ()):
@@ -216,7 +221,7 @@ def plan_notifications(
                         start,
                         window[0],
                         window[1],
-                        payloads.buddy_nudge(patient.name, start, zone_name),
+                        payloads.buddy_nudge(patient.name, start, zone_name, buddy.language),
                     )
                 )
     return planned
@@ -269,27 +274,42 @@ class _PayloadCache:
         self._cache: dict[tuple[Any, ...], str] = {}
 
     def reminder(
-        self, session: PlanSession, zone: str, discreet: bool, quiet: QuietHours | None
+        self,
+        session: PlanSession,
+        zone: str,
+        discreet: bool,
+        quiet: QuietHours | None,
+        language: str | None = None,
     ) -> str:
         key = ("r", session.occurrence_id, session.title, session.starts_at, zone, discreet,
-               quiet)  # fmt: skip
+               quiet, language)  # fmt: skip
         if key not in self._cache:
-            self._cache[key] = reminder_payload(session, zone, discreet, quiet)
+            with writing_for(language):
+                self._cache[key] = reminder_payload(session, zone, discreet, quiet)
         return self._cache[key]
 
     def checkin(
-        self, session: PlanSession, zone: str, discreet: bool, quiet: QuietHours | None
+        self,
+        session: PlanSession,
+        zone: str,
+        discreet: bool,
+        quiet: QuietHours | None,
+        language: str | None = None,
     ) -> str:
         key = ("c", session.occurrence_id, session.title, session.link, session.starts_at, zone,
-               discreet, quiet)  # fmt: skip
+               discreet, quiet, language)  # fmt: skip
         if key not in self._cache:
-            self._cache[key] = checkin_payload(session, zone, discreet, quiet)
+            with writing_for(language):
+                self._cache[key] = checkin_payload(session, zone, discreet, quiet)
         return self._cache[key]
 
-    def buddy_nudge(self, patient_name: str, start: datetime, zone: str) -> str:
-        key = ("b", patient_name, start, zone)
+    def buddy_nudge(
+        self, patient_name: str, start: datetime, zone: str, language: str | None = None
+    ) -> str:
+        key = ("b", patient_name, start, zone, language)
         if key not in self._cache:
-            self._cache[key] = buddy_payload(patient_name, start, zone)
+            with writing_for(language):
+                self._cache[key] = buddy_payload(patient_name, start, zone)
         return self._cache[key]
 
 
@@ -298,7 +318,11 @@ class _PayloadCache:
 
 
 def _when(start: datetime, zone: str) -> dict[str, str]:
-    return {"at": start.astimezone(UTC).isoformat(), "tz": zone}
+    """When to say it is, filled in at send time (``render_text``) in the reader's language."""
+    when = {"at": start.astimezone(UTC).isoformat(), "tz": zone}
+    if current_language() != ENGLISH:
+        when["lang"] = current_language()
+    return when
 
 
 def _button(text: str, prefix: str, occurrence_id: int) -> dict[str, str]:

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot import texts, timezones
+from bot import timezones
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.schedule.sync import format_session_line
 from storage import schedule as schedule_store
@@ -39,6 +40,6 @@ async def week_agenda(db: Database, person: Person, now: datetime, fallback: Zon
         with_whom = person.role is Role.THERAPIST
         lines.append("• " + format_session_line(occurrence, zone, with_whom=with_whom))
         if occurrence.link:
-            lines.append(f"   Join: {occurrence.link}")
+            lines.append(texts.AGENDA_JOIN.format(link=occurrence.link))
     lines.append(texts.TIMES_SHOWN_IN.format(zone_label=timezones.label(zone.key)))
     return "\n".join(lines)

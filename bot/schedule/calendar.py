@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.i18n import texts
 
 # Says nothing about care: a calendar app may show it, or sync it elsewhere.
 PRODUCT_ID = "-//Reminders//Calendar//EN"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import labels
 from bot.schedule.file import ScheduleSpec, SeriesSpec, Slot, occurrence_slots
 from storage import schedule as schedule_store
 from storage.records import ImportSummary, Occurrence
@@ -76,7 +77,8 @@ def format_session_line(occurrence: Occurrence, zone: ZoneInfo, *, with_whom: bo
     """
     start = occurrence.starts_at.astimezone(zone)
     end = occurrence.ends_at.astimezone(zone)
-    line = f"{start:%a %-d %b}, {format_clock(start)} – {format_clock(end)} · {occurrence.title}"
+    line = f"{labels.short_day(start)}, {labels.format_clock(start)} – {labels.format_clock(end)}"
+    line += f" · {occurrence.title}"  # in the reader's language (bot.labels)
     if with_whom:
         line += f" ({occurrence.group_name or occurrence.patient_name})"
     return line

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot import texts
 from bot.attendance.aftercare import after_absence
 from bot.attendance.matching import LOOK_AHEAD, LOOK_BACK, MatchKind, lead_time, match_session
+from bot.i18n import texts
 from bot.labels import describe_lead, staff_session_label
 from bot.services import Services
 from bot.understanding.engine import Intent, Understanding
@@ -80,17 +80,19 @@ async def report_absence(
     )
     await after_absence(s, patient, occurrence)
     misses = await absences.count_misses(s.db, patient.id, now - MISSES_WINDOW, now)
-    reason_label = texts.REASON_LABELS.get(absence.reason or "", texts.REASON_NOT_GIVEN).lower()
-    if absence.reason_text:
-        reason_label += f" (“{quote(absence.reason_text)[:REASON_TEXT_LIMIT]}”)"
+
+    def reason_label() -> str:  # in the therapist's language
+        label = texts.REASON_LABELS.get(absence.reason or "", texts.REASON_NOT_GIVEN).lower()
+        if absence.reason_text:
+            label += f" (“{quote(absence.reason_text)[:REASON_TEXT_LIMIT]}”)"
+        return label
+
     alert = (
-        texts.ALERT_ABSENCE_MISSED
-        if absence.kind is AbsenceKind.MISSED
-        else texts.ALERT_ABSENCE_UPCOMING
+        "ALERT_ABSENCE_MISSED" if absence.kind is AbsenceKind.MISSED else "ALERT_ABSENCE_UPCOMING"
     )
     await alert_about_session(
         s, patient, occurrence, alert, tag=f"absence:{absence.id}", reason=reason_label,
-        lead=describe_lead(timedelta(minutes=absence.lead_minutes)), misses=misses,
+        lead=lambda: describe_lead(timedelta(minutes=absence.lead_minutes)), misses=misses,
     )  # fmt: skip
     return AbsenceRecorded(absence, is_new, lead, await therapist_name(s, patient))
 
@@ -127,7 +129,7 @@ async def confirm_attendance(s: Services, patient: Person, occurrence: Occurrenc
     await absences.withdraw_absence(s.db, patient.id, occurrence.id, now)
     await s.notifier.replan([patient.id])
     await alert_about_session(
-        s, patient, occurrence, texts.ALERT_WITHDRAWN, tag=f"withdrawn:{live.id}"
+        s, patient, occurrence, "ALERT_WITHDRAWN", tag=f"withdrawn:{live.id}"
     )
     return Coming.WITHDRAWN
 
@@ -149,9 +151,9 @@ async def send_late_notice(
         s,
         patient,
         occurrence,
-        texts.ALERT_LATE,
+        "ALERT_LATE",
         tag=f"late:{patient.id}:{occurrence.id}:{minutes or 0}",
-        late=late_words(minutes),
+        late=lambda: late_words(minutes),
     )
 
 

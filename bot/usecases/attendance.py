@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import texts
 from bot.attendance.aftercare import after_absence
 from bot.attendance.risk import check_risk
+from bot.i18n import ENGLISH, texts_for
 from bot.services import Services
 from bot.usecases.fees import waive_after_correction
 from storage import absences, people
@@ -32,6 +32,8 @@ NEXT_MARK = {
 
 SHEET_IDLE = timedelta(minutes=10)
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+# A waiver's reason is stored with the charge and read by staff and billing: in English.
+_STORED = texts_for(ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,17 @@ async def settle_marks(s: Services, occurrence_id: int | None = None) -> int:
         else:
             await check_risk(s, patient)
             await waive_after_correction(
-                s, patient.id, entry.occurrence_id, entry.therapist_id, texts.FEE_WAIVED_CORRECTED
+                s,
+                patient.id,
+                entry.occurrence_id,
+                entry.therapist_id,
+                _STORED.FEE_WAIVED_CORRECTED,
             )
         booking = await makeup_store.booking_for_session(s.db, patient.id, entry.occurrence_id)
         if status in ATTENDED and booking is not None:  # a make-up, marked after the fee
             await waive_after_correction(
                 s, patient.id, booking.missed_occurrence_id, entry.therapist_id,
-                texts.FEE_WAIVED_MADE_UP,
+                _STORED.FEE_WAIVED_MADE_UP,
             )  # fmt: skip
         await roster_store.mark_settled(s.db, entry)
     return len(entries)

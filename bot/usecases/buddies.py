@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.i18n import current_language
 from bot.invites import hash_code, new_code
 from bot.kinds import Role
 from bot.services import Services
@@ -98,6 +99,7 @@ async def answer_invitation(
     accepted = await buddy_store.accept_buddy(
         s.db, buddy.id, telegram_id=telegram_id, chat_id=chat_id, name=name,
         timezone=patient.timezone or s.config.program.timezone.key, now=now,
+        language=current_language(),  # the buddy's own, not the patient's
     )  # fmt: skip
     if accepted is None:
         return None

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.i18n import texts
 from bot.labels import staff_session_label
 from bot.services import Services
 from storage import people
@@ -53,14 +53,20 @@ async def alert_about_session(
     tag: str,
     **fields: object,
 ) -> int:
-    """Alert the care team (and whoever leads the session) with ``template``, whose
-    ``{patient}`` and ``{session}`` are filled in each therapist's own zone."""
+    """Alert the care team (and whoever leads the session) with the text named ``template``
+    (``"ALERT_LATE"``), whose ``{patient}`` and ``{session}`` are filled in each therapist's
+    own zone and language; a callable field is called then, to be worded in it too."""
+
+    def render(zone: ZoneInfo) -> str:
+        values = {name: value() if callable(value) else value for name, value in fields.items()}
+        return getattr(texts, template).format(
+            patient=patient.name, session=staff_session_label(occurrence, zone), **values
+        )
+
     return await alert_care_team(
         s,
         patient,
-        lambda zone: template.format(
-            patient=patient.name, session=staff_session_label(occurrence, zone), **fields
-        ),
+        render,
         tag=tag,
         session_therapist_id=occurrence.therapist_id,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot import texts
 from bot.services import Services
 from bot.usecases.care_team import alert_about_session
 from storage import materials as material_store
@@ -12,7 +11,7 @@ from storage.records import Occurrence, Person
 async def ask_to_talk(s: Services, patient: Person, occurrence: Occurrence) -> None:
     """The follow-up's "I'd like to talk to my therapist": tell the care team (once)."""
     tag = f"talk:{patient.id}:{occurrence.id}"
-    await alert_about_session(s, patient, occurrence, texts.ALERT_TALK, tag=tag)
+    await alert_about_session(s, patient, occurrence, "ALERT_TALK", tag=tag)
 
 
 async def mark_caught_up(s: Services, patient: Person, occurrence: Occurrence) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import current_language
 from bot.invites import CODE_PATTERN, hash_code, reasonable_name
 from bot.services import Services
 from storage import people
@@ -24,6 +25,7 @@ async def enrol_therapist(
     person = await people.register(
         s.db, invite_id=check.invite_id, telegram_id=telegram_id, chat_id=chat_id,
         timezone=s.config.program.timezone.key, now=s.clock.now(), consented=False,
+        language=current_language(),
     )  # fmt: skip
     if person is not None:
         await s.notifier.replan()  # their end-of-session attendance prompts
@@ -56,7 +58,7 @@ async def enrol_patient(s: Services, telegram_id: int, chat_id: int, zone: str) 
         return None
     person = await people.register(
         s.db, invite_id=claim.invite_id, telegram_id=telegram_id, chat_id=chat_id,
-        timezone=zone, now=now, consented=True,
+        timezone=zone, now=now, consented=True, language=current_language(),
     )  # fmt: skip
     if person is not None:
         if not s.config.reminders.discreet:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.attendance.fees import balance, makeup_deadline, may_charge
 from bot.attendance.ledger import deadline_label, reason_label, waived_row
 from bot.attendance.policy import absence_policy_note, format_money
+from bot.i18n import texts
 from bot.labels import short_day
 from bot.services import Services
 from bot.usecases.care_team import therapist_name

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.letter import LetterFacts, letter_facts, render_pdf
 from bot.attendance.summary import count_marks
 from bot.config import Config
+from bot.i18n import ENGLISH, texts, writing_for
 from bot.kinds import AuditAction, Role
 from bot.labels import local_day_bounds
 from bot.outbox.rows import NotificationKind, person_event
@@ -162,21 +163,26 @@ async def submit_request(
     counts = count_marks(
         await report_store.patient_marks(s.db, patient.id, now), start, min(end, now)
     )
-    text = texts.ALERT_LETTER_REQUEST.format(
-        patient=patient.name,
-        recipient=texts.LETTER_RECIPIENTS[draft.recipient or "other"].lower(),
-        first=first.isoformat(),
-        last=last.isoformat(),
-        attended=counts.attended,
-        missed=counts.missed,
-        unmarked=counts.unmarked,
-    )
-    buttons = [
-        [{"text": label, "callback_data": f"{prefix}{letter_id}"}]
-        for label, prefix in review_buttons()
-    ]
+
+    def text(_: object) -> str:  # in the therapist's language
+        return texts.ALERT_LETTER_REQUEST.format(
+            patient=patient.name,
+            recipient=texts.LETTER_RECIPIENTS[draft.recipient or "other"].lower(),
+            first=first.isoformat(),
+            last=last.isoformat(),
+            attended=counts.attended,
+            missed=counts.missed,
+            unmarked=counts.unmarked,
+        )
+
+    def buttons() -> list[list[dict[str, str]]]:
+        return [
+            [{"text": label, "callback_data": f"{prefix}{letter_id}"}]
+            for label, prefix in review_buttons()
+        ]
+
     await s.notifier.alert(
-        [therapist.id], lambda _: text, patient_id=patient.id, tag=f"letter:{letter_id}",
+        [therapist.id], text, patient_id=patient.id, tag=f"letter:{letter_id}",
         buttons=buttons,
     )  # fmt: skip
     return therapist
@@ -218,10 +224,11 @@ async def approve(
     patient = await people.get_person(s.db, letter.patient_id)
     now = s.clock.now()
     recipient = letter.recipient or "other"
-    made = await make_letter(
-        s.db, s.config, patient, therapist_name=therapist.name, recipient=recipient,
-        first=first, last=last, now=now,
-    )  # fmt: skip
+    with writing_for(ENGLISH):  # a letter for US employers, courts and schools: in English
+        made = await make_letter(
+            s.db, s.config, patient, therapist_name=therapist.name, recipient=recipient,
+            first=first, last=last, now=now,
+        )  # fmt: skip
     detail = audit_detail(letter.id, patient.name, recipient, first, last, made.sha256)
     if not await letter_store.issue(
         s.db, letter.id, therapist.id, first, last, made.sha256, now,
@@ -255,7 +262,8 @@ async def decline(
         return None
     patient = await people.get_person(s.db, letter.patient_id)
     if patient.chat_id is not None:
-        template = texts.LETTER_DECLINED_NOTE if note else texts.LETTER_DECLINED
+        with writing_for(patient.language):
+            template = texts.LETTER_DECLINED_NOTE if note else texts.LETTER_DECLINED
         row = person_event(
             NotificationKind.NOTICE,
             person_id=patient.id,

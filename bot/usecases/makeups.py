@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.fees import makeup_deadline
+from bot.i18n import ENGLISH, texts, texts_for, writing_for
 from bot.labels import format_clock, session_label, short_day, staff_session_label
 from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services
@@ -32,6 +33,9 @@ SLOTS_OFFERED = 2
 # in an hour with the therapist, not three).
 AGREED_SESSION_LENGTH = timedelta(hours=1)
 NOTE_LIMIT = 300  # a therapist's note on a declined request: a line or two
+
+# A session's title is stored once for everyone (like the schedule file's titles): English.
+STORED_TITLES = texts_for(ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,8 @@ async def book_slot(s: Services, patient: Person, missed_id: int, slot_id: int) 
         return Result(problem)
     booked, booking = await store.book_slot(
         s.db, slot_id=slot.id, therapist_id=patient.therapist_id, patient_id=patient.id,
-        missed_occurrence_id=missed.id, title=texts.CATCHUP_SESSION_TITLE, now=s.clock.now(),
+        missed_occurrence_id=missed.id, title=STORED_TITLES.CATCHUP_SESSION_TITLE,
+        now=s.clock.now(),
     )  # fmt: skip
     if booked is Booked.GONE:  # taken between the list and the booking
         return Result(Outcome.FULL)
@@ -325,7 +330,7 @@ async def ask_therapist(
     ):
         return Asked.ALREADY, None
     await _alert_request(
-        s, patient, missed, request, texts.ALERT_MAKEUP_REQUEST, f"makeup-request:{request.id}"
+        s, patient, missed, request, "ALERT_MAKEUP_REQUEST", f"makeup-request:{request.id}"
     )
     return Asked.SENT, request
 
@@ -347,16 +352,20 @@ async def _alert_request(
     template: str,
     tag: str,
 ) -> None:
-    """The request (or the patient's answer to a proposal) with the therapist's buttons."""
-    buttons = []
-    if request.asked_starts_at is not None:
-        buttons.append(_button(texts.REQUEST_APPROVE, f"{callbacks.REQUEST_APPROVE}{request.id}"))
-    buttons.append(_button(texts.REQUEST_PROPOSE, f"{callbacks.REQUEST_PROPOSE}{request.id}"))
-    buttons.append(_button(texts.REQUEST_DECLINE, f"{callbacks.REQUEST_DECLINE}{request.id}"))
+    """The request (or the patient's answer to a proposal) with the therapist's buttons;
+    ``template`` names the text, worded in the therapist's language."""
+
+    def buttons() -> list[list[dict[str, str]]]:
+        rows = []
+        if request.asked_starts_at is not None:
+            rows.append(_button(texts.REQUEST_APPROVE, f"{callbacks.REQUEST_APPROVE}{request.id}"))
+        rows.append(_button(texts.REQUEST_PROPOSE, f"{callbacks.REQUEST_PROPOSE}{request.id}"))
+        rows.append(_button(texts.REQUEST_DECLINE, f"{callbacks.REQUEST_DECLINE}{request.id}"))
+        return rows
 
     def render(zone: tzinfo) -> str:
         asked = request.asked_starts_at
-        return template.format(
+        return getattr(texts, template).format(
             patient=patient.name,
             session=staff_session_label(missed, zone),
             asked=texts.REQUEST_ASKED_FOR.format(when=moment_label(asked, zone)) if asked else "",
@@ -443,7 +452,8 @@ async def _book_agreed(
         return Result(problem)
     booked, booking = await store.book_new_session(
         s.db, request_id=request.id, therapist_id=request.therapist_id, patient_id=patient.id,
-        missed_occurrence_id=missed.id, title=texts.MAKEUP_SESSION_TITLE, starts_at=at,
+        missed_occurrence_id=missed.id, title=STORED_TITLES.MAKEUP_SESSION_TITLE,
+        starts_at=at,
         ends_at=end, zone=s.zone_of(patient).key, now=s.clock.now(),
     )  # fmt: skip
     session = await schedule_store.occurrence(s.db, booking.occurrence_id) if booking else None
@@ -466,14 +476,15 @@ async def _settle(
         booking_id=booking.id if booking else None,
     )  # fmt: skip
     zone = s.zone_of(patient)
-    await _tell_patient(
-        s, patient,
-        texts.REQUEST_BOOKED_PATIENT.format(
-            name=patient.call_name, session=moment_label(result.occurrence.starts_at, zone)
-        ),
-        f"makeup-booked:{request.id}",
-        [_button(texts.CALENDAR_UPDATE_BUTTON, callbacks.CALENDAR_SEND)],
-    )  # fmt: skip
+    with writing_for(patient.language):  # the therapist approved: the patient reads it
+        await _tell_patient(
+            s, patient,
+            texts.REQUEST_BOOKED_PATIENT.format(
+                name=patient.call_name, session=moment_label(result.occurrence.starts_at, zone)
+            ),
+            f"makeup-booked:{request.id}",
+            [_button(texts.CALENDAR_UPDATE_BUTTON, callbacks.CALENDAR_SEND)],
+        )  # fmt: skip
     return Decision(Outcome.BOOKED, patient, result.occurrence)
 
 
@@ -526,19 +537,20 @@ async def propose(s: Services, therapist: Person, request_id: int, words: str) -
         status=RequestStatus.PROPOSED, proposed_starts_at=at,
     ):  # fmt: skip
         return Decision(None)
-    await _tell_patient(
-        s, patient,
-        texts.REQUEST_PROPOSED_PATIENT.format(
-            therapist=therapist.name,
-            when=moment_label(at, s.zone_of(patient)),
-            session=session_label(missed, s.zone_of(patient)),
-        ),
-        f"makeup-proposal:{request.id}:{at:%Y%m%dT%H%M}",
-        [
-            _button(texts.PROPOSAL_ACCEPT, f"{callbacks.PROPOSAL_ACCEPT}{request.id}"),
-            _button(texts.PROPOSAL_DECLINE, f"{callbacks.PROPOSAL_DECLINE}{request.id}"),
-        ],
-    )  # fmt: skip
+    with writing_for(patient.language):
+        await _tell_patient(
+            s, patient,
+            texts.REQUEST_PROPOSED_PATIENT.format(
+                therapist=therapist.name,
+                when=moment_label(at, s.zone_of(patient)),
+                session=session_label(missed, s.zone_of(patient)),
+            ),
+            f"makeup-proposal:{request.id}:{at:%Y%m%dT%H%M}",
+            [
+                _button(texts.PROPOSAL_ACCEPT, f"{callbacks.PROPOSAL_ACCEPT}{request.id}"),
+                _button(texts.PROPOSAL_DECLINE, f"{callbacks.PROPOSAL_DECLINE}{request.id}"),
+            ],
+        )  # fmt: skip
     return Decision(Outcome.BOOKED, patient, when=at)
 
 
@@ -551,11 +563,12 @@ async def decline(s: Services, therapist: Person, request_id: int, note: str | N
         return Decision(None)
     patient = await patient_of(s, request)
     missed = await schedule_store.occurrence(s.db, request.missed_occurrence_id)
-    text = texts.REQUEST_DECLINED_PATIENT.format(
-        therapist=therapist.name, session=session_label(missed, s.zone_of(patient))
-    )
-    if note:
-        text += "\n\n" + texts.REQUEST_NOTE.format(therapist=therapist.name, note=quote(note))
+    with writing_for(patient.language):
+        text = texts.REQUEST_DECLINED_PATIENT.format(
+            therapist=therapist.name, session=session_label(missed, s.zone_of(patient))
+        )
+        if note:
+            text += "\n\n" + texts.REQUEST_NOTE.format(therapist=therapist.name, note=quote(note))
     await _tell_patient(s, patient, text, f"makeup-declined:{request.id}")
     return Decision(Outcome.GONE, patient)
 
@@ -588,7 +601,7 @@ async def answer_proposal(s: Services, patient: Person, request_id: int, accept:
     # One alert per proposal turned down (the therapist may suggest several times).
     proposed = f"{request.proposed_starts_at:%Y%m%dT%H%M}"
     await _alert_request(
-        s, patient, missed, request, texts.ALERT_PROPOSAL_DECLINED,
+        s, patient, missed, request, "ALERT_PROPOSAL_DECLINED",
         f"makeup-proposal-declined:{request.id}:{proposed}",
     )  # fmt: skip
     return Decision(Outcome.GONE, patient)

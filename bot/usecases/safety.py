@@ -11,14 +11,17 @@ restart or a crash never loses an escalation and never sends a settled one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot import callbacks, texts
+from bot import callbacks
+from bot.i18n import texts, worded
 from bot.outbox.rows import Priority
 from bot.services import Services
 from bot.usecases.care_team import alert_care_team, care_team, quote, therapist_name
@@ -64,17 +67,24 @@ class Told(StrEnum):
 
 
 async def _alert_team_or_on_call(
-    s: Services, event: SafetyEvent, patient: Person, render: str, *, tag: str, **options: Any
+    s: Services,
+    event: SafetyEvent,
+    patient: Person,
+    render: Callable[[], str],
+    *,
+    tag: str,
+    **options: Any,
 ) -> Told:
     """Alert the care team, or the on-call therapists when nobody on it can be reached.
-    Nobody at all is an error someone must see in the log."""
-    options.setdefault("buttons", _take_button(event.id))
+    Nobody at all is an error someone must see in the log. ``render`` runs in each
+    therapist's language."""
+    options.setdefault("buttons", functools.partial(_take_button, event.id))
     if await alert_care_team(
-        s, patient, lambda _: render, tag=tag, priority=Priority.SAFETY, **options
+        s, patient, lambda _: render(), tag=tag, priority=Priority.SAFETY, **options
     ):
         return Told.CARE_TEAM
     if await s.notifier.alert(
-        await on_call_ids(s), lambda _: render, patient_id=patient.id, tag=tag,
+        await on_call_ids(s), lambda _: render(), patient_id=patient.id, tag=tag,
         priority=Priority.SAFETY, **options,
     ):  # fmt: skip
         return Told.ON_CALL
@@ -88,11 +98,9 @@ async def _plan_alerts(
     """The urgent alert at ``alert_at``, then the escalation rounds; returns who the first
     alert is for."""
     words = quote(text)
-    template = (
-        texts.ALERT_CRISIS if event.level is SafetyLevel.URGENT else texts.ALERT_SAFETY_URGENT
-    )
+    template = "ALERT_CRISIS" if event.level is SafetyLevel.URGENT else "ALERT_SAFETY_URGENT"
     told = await _alert_team_or_on_call(
-        s, event, patient, template.format(patient=patient.name, text=words),
+        s, event, patient, worded(template, patient=patient.name, text=words),
         tag=f"safety:{event.id}:alert", due_at=alert_at, safety_event_id=event.id,
     )  # fmt: skip
     every = s.config.safety.escalate_after
@@ -109,7 +117,7 @@ async def _plan_alerts(
             patient_id=patient.id,
             tag=f"safety:{event.id}:round:{round_}",
             due_at=alert_at + every * round_,
-            buttons=_take_button(event.id),
+            buttons=functools.partial(_take_button, event.id),
             safety_event_id=event.id,
             priority=Priority.SAFETY,
         )
@@ -140,7 +148,7 @@ async def respond_to_crisis(s: Services, patient: Person, text: str, *, urgent: 
         )
         told = await _alert_team_or_on_call(
             s, live, patient,
-            texts.ALERT_CRISIS.format(patient=patient.name, text=quote(text)),
+            lambda: texts.ALERT_CRISIS.format(patient=patient.name, text=quote(text)),
             tag=f"safety:{live.id}:more:{_digest(text)}",
         )  # fmt: skip
         await s.notifier.wake()
@@ -173,13 +181,19 @@ async def answer_safety_check(
     if answer == Answer.SAFE:
         if not await safety_store.answer_safe(s.db, event_id, patient.id, now):
             return None
-        note = texts.ALERT_SAFETY_SAFE.format(patient=patient.name, text=quote(event.message))
-        told = await alert_care_team(s, patient, lambda _: note, tag=f"safety:{event_id}:safe")
+        told = await alert_care_team(
+            s,
+            patient,
+            lambda _: texts.ALERT_SAFETY_SAFE.format(
+                patient=patient.name, text=quote(event.message)
+            ),
+            tag=f"safety:{event_id}:safe",
+        )
         return Told.CARE_TEAM if told else Told.NOBODY
     await safety_store.make_urgent(
         s.db, event_id, now, s.config.safety.escalate_after, "patient answered: help", patient.id
     )
-    help_now = texts.ALERT_SAFETY_HELP.format(patient=patient.name, text=quote(event.message))
+    help_now = worded("ALERT_SAFETY_HELP", patient=patient.name, text=quote(event.message))
     told = await _alert_team_or_on_call(s, event, patient, help_now, tag=f"safety:{event_id}:help")
     await s.notifier.wake()
     return told
@@ -234,11 +248,10 @@ async def pass_on_worry(s: Services, buddy_telegram_id: int, worry_id: int) -> b
         return False
     text, link = taken
     patient = await people.get_person(s.db, link.patient_id)
-    alert = texts.ALERT_BUDDY_WORRY.format(
-        patient=patient.name, buddy=link.name or "?", text=quote(text)
-    )
+    alert = worded("ALERT_BUDDY_WORRY", patient=patient.name, buddy=link.name or "?",
+                           text=quote(text))  # fmt: skip
     await alert_care_team(
-        s, patient, lambda _: alert, tag=f"worry:{worry_id}", priority=Priority.SAFETY
+        s, patient, lambda _: alert(), tag=f"worry:{worry_id}", priority=Priority.SAFETY
     )
     return True
 

@@ -1,10 +1,11 @@
-"""A patient's settings: reminder lead times, discreet first lines, quiet nights."""
+"""A patient's settings: reminder lead times, discreet first lines, quiet nights, language."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.i18n import ENGLISH, SPANISH, current_language
 from bot.services import Services
 from storage import people
 from storage import preferences as preference_store
@@ -43,3 +44,12 @@ async def toggle_quiet(s: Services, patient: Person) -> Person:
     await people.set_quiet(s.db, patient.id, not patient.quiet)
     await s.notifier.replan([patient.id])
     return replace(patient, quiet=not patient.quiet)
+
+
+async def switch_language(s: Services, person: Person) -> Person:
+    """English <-> Spanish for a patient or therapist (reminders re-planned in it)."""
+    language = SPANISH if (person.language or current_language()) == ENGLISH else ENGLISH
+    await people.set_language(s.db, person.id, language)
+    if person.role.value == "patient":
+        await s.notifier.replan([person.id])
+    return replace(person, language=language)

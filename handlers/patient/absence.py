@@ -42,9 +42,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.matching import MAX_CHOICES, MatchKind, candidates, match_session
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Reason, Role
 from bot.labels import button_label, long_day, session_label
 from bot.understanding.engine import Intent, Understanding

@@ -6,8 +6,8 @@ from io import BytesIO
 
 from telegram import InputFile, Update
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.usecases.calendar import CALENDAR_FILENAME, calendar_file
 from handlers.access import for_roles

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.catchup import material_text
 from bot.context import BotContext
+from bot.i18n import current_language, texts
 from bot.kinds import Role
 from bot.labels import session_label, short_day
 from bot.usecases.care_team import therapist_name
@@ -81,7 +82,7 @@ async def followup_choice(update: Update, context: BotContext) -> None:
             texts.FOLLOWUP_TALK_REPLY.format(
                 therapist=therapist,
                 read=when_read(context),
-                help_line=context.config.safety.help_line,
+                help_line=context.config.safety.help_line_in(current_language()),
             )
         )
     else:

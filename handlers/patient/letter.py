@@ -28,9 +28,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.letter import PeriodProblem, preset_period, typed_period
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.usecases import letters
 from handlers.access import for_roles

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.usecases import makeups
 from bot.usecases.care_team import therapist_name

@@ -15,9 +15,10 @@ from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.matching import next_session
 from bot.context import BotContext
+from bot.i18n import current_language, texts
 from bot.kinds import Role
 from bot.labels import session_label, short_day
 from bot.understanding.engine import Intent, Understanding
@@ -55,7 +56,9 @@ async def offer_to_forward(
         texts.SEND_TO_THERAPIST, callback_data=f"{callbacks.FORWARD_NOTE}{note_id}"
     )
     therapist = await therapist_name(context.services, patient)
-    reply = template.format(therapist=therapist, help_line=context.config.safety.help_line)
+    reply = template.format(
+        therapist=therapist, help_line=context.config.safety.help_line_in(current_language())
+    )
     await send(reply, reply_markup=InlineKeyboardMarkup([[button]]))
 
 
@@ -227,7 +230,9 @@ async def forward_note(update: Update, context: BotContext) -> None:
     therapist = await therapist_name(context.services, patient)
     await query.edit_message_text(
         texts.FORWARDED.format(
-            therapist=therapist, read=when_read(context), help_line=context.config.safety.help_line
+            therapist=therapist,
+            read=when_read(context),
+            help_line=context.config.safety.help_line_in(current_language()),
         )
     )
 

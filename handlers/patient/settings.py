@@ -6,27 +6,30 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
 from bot.durations import parse_duration
+from bot.i18n import set_language, texts
 from bot.kinds import Role
 from bot.labels import format_clock, lead_label
 from bot.usecases.enrolment import choose_name
 from bot.usecases.settings import (
     lead_times,
+    switch_language,
     toggle_discreet,
     toggle_lead_time,
     toggle_quiet,
     use_default_lead_times,
 )
 from handlers.access import for_roles
+from handlers.common import set_commands_for
 from storage.records import Person
 
 _CHOICES = "|".join(texts.LEAD_LABELS)
 PATTERN = (
     rf"^({callbacks.SETTINGS_TOGGLE}({_CHOICES})"
     rf"|{callbacks.SETTINGS_DEFAULT}|{callbacks.SETTINGS_DONE}|{callbacks.SETTINGS_DISCREET}"
-    rf"|{callbacks.SETTINGS_QUIET})\Z"
+    rf"|{callbacks.SETTINGS_QUIET}|{callbacks.SETTINGS_LANGUAGE})\Z"
 )
 
 
@@ -66,6 +69,7 @@ def _screen(
                 texts.SETTINGS_QUIET[person.quiet], callback_data=callbacks.SETTINGS_QUIET
             )
         ],
+        [InlineKeyboardButton(texts.LANGUAGE_BUTTON, callback_data=callbacks.SETTINGS_LANGUAGE)],
         [InlineKeyboardButton(texts.SETTINGS_DONE, callback_data=callbacks.SETTINGS_DONE)],
     ]
     start, end = context.services.config.reminders.patient_quiet_hours
@@ -99,6 +103,11 @@ async def change_setting(update: Update, context: BotContext) -> None:
         text, markup = _screen(context, await _current(context), person)
         await query.edit_message_text(text, reply_markup=markup)
         return
+    if query.data == callbacks.SETTINGS_LANGUAGE:
+        person = await _switch_language(update, context)
+        text, markup = _screen(context, await _current(context), person)
+        await query.edit_message_text(text, reply_markup=markup)
+        return
     before = await _current(context)
     if query.data == callbacks.SETTINGS_DEFAULT:
         after = await use_default_lead_times(context.services, person)
@@ -122,3 +131,18 @@ async def change_name(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.NAME_NOT_USABLE)
         return
     await update.effective_message.reply_text(texts.NAME_SET.format(name=person.call_name))
+
+
+async def _switch_language(update: Update, context: BotContext) -> Person:
+    """English <-> Spanish: from this reply on, and the chat's command menu too."""
+    person = await switch_language(context.services, context.actor.person)
+    set_language(person.language)
+    await set_commands_for(context, update.effective_chat.id, person.role)
+    return person
+
+
+@for_roles(Role.PATIENT, Role.THERAPIST)
+async def change_language(update: Update, context: BotContext) -> None:
+    """/language: switch between English and Spanish."""
+    await _switch_language(update, context)
+    await update.effective_message.reply_text(texts.LANGUAGE_SET)

@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts, timezones
+from bot import callbacks, timezones
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import local_day_bounds, staff_session_label
 from bot.usecases.attendance import settle_marks, toggle_attendance

@@ -32,9 +32,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.letter import PeriodProblem, preset_period, typed_period
 from bot.context import BotContext
+from bot.i18n import ENGLISH, texts, texts_for
 from bot.kinds import Role
 from bot.usecases import letters
 from handlers.access import for_roles
@@ -132,13 +133,14 @@ async def _approve(
     letter, patient, made = issued.letter, issued.patient, issued.made
     first, last = made.facts.first.isoformat(), made.facts.last.isoformat()
     therapist = context.actor.person.name
+    to_patient = texts_for(patient.language)  # the patient reads the caption
     if letter.period_changed:
-        caption = texts.LETTER_READY_CHANGED.format(
+        caption = to_patient.LETTER_READY_CHANGED.format(
             therapist=therapist, first=first, last=last,
             asked_first=letter.requested_first_day, asked_last=letter.requested_last_day,
         )  # fmt: skip
     else:
-        caption = texts.LETTER_READY.format(therapist=therapist, first=first, last=last)
+        caption = to_patient.LETTER_READY.format(therapist=therapist, first=first, last=last)
     message = update.effective_message
     try:
         if patient.chat_id is None:
@@ -146,7 +148,8 @@ async def _approve(
         await context.bot.send_document(
             patient.chat_id,
             InputFile(
-                BytesIO(made.pdf), filename=texts.LETTER_FILENAME.format(first=first, last=last)
+                BytesIO(made.pdf),
+                filename=texts_for(ENGLISH).LETTER_FILENAME.format(first=first, last=last),
             ),
             caption=caption,
         )

@@ -33,8 +33,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts, timezones
+from bot import callbacks, timezones
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.usecases import makeups
 from bot.usecases.makeups import Outcome

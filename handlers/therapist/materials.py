@@ -28,8 +28,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from bot.labels import staff_session_label
 from bot.usecases.materials import add_material, choose_session, finish_adding, widen_to_series

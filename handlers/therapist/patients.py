@@ -10,10 +10,11 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.reports import whole_percent
 from bot.attendance.summary import AttendanceCounts, RiskThresholds, holding_flags, patient_summary
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import AuditAction, Role
 from bot.labels import format_clock, short_day
 from bot.usecases.fees import has_charges

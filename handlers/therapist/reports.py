@@ -7,9 +7,10 @@ from io import BytesIO
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import callbacks, texts
+from bot import callbacks
 from bot.attendance.export import build_report
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.kinds import Role
 from handlers.access import for_roles
 
