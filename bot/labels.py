@@ -44,6 +44,20 @@ def long_day(day: date | datetime) -> str:
     return f"{day:%A %-d %B}"
 
 
+def full_date(day: date | datetime) -> str:
+    """'30 November 2026' ('30 de noviembre de 2026'): unambiguous for any reader."""
+    if current_language() != ENGLISH:
+        return _babel_date(day, "d 'de' MMMM 'de' y")
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekday_short(day: date | datetime) -> str:
+    """'Mon' ('lun')."""
+    if current_language() != ENGLISH:
+        return _babel_date(day, "EEE").rstrip(".")
+    return f"{day:%a}"
+
+
 def _babel_date(day: date | datetime, pattern: str) -> str:
     from babel.dates import format_date  # only when someone reads in another language
 

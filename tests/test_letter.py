@@ -50,10 +50,10 @@ def _day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%B %Y}"
 
 
-def pdf_text(content: bytes) -> str:
+def pdf_text(content: bytes, title: str = texts.LETTER_PDF_TITLE, lang: str = "en") -> str:
     reader = PdfReader(io.BytesIO(content))
-    assert reader.metadata.title == texts.LETTER_PDF_TITLE
-    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.metadata.title == title
+    assert reader.trailer["/Root"]["/Lang"] == lang  # for screen readers
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
@@ -369,3 +369,22 @@ async def test_a_request_and_a_half_made_decision_survive_a_restart(
     flat = " ".join(pdf_text(letter.content).split())
     assert "from 9 November 2026 to 12 November 2026" in flat
     assert _day(date(2026, 11, 12)) in flat and _day(date(2026, 11, 2)) not in flat
+
+
+async def test_a_spanish_speaking_patient_gets_the_letter_in_spanish(bot: BotHarness) -> None:
+    therapist, patient = await november(bot)
+    alex = await people.find_by_handle(bot.db, "alex")
+    await people.set_language(bot.db, alex.id, "es")
+
+    await patient.send("/letter")
+    await patient.press(patient.last.labels[1])  # a court or probation officer
+    await patient.press(patient.last.labels[0])  # the last 30 days
+    await therapist.press(texts.LETTER_APPROVE)
+
+    [letter] = documents(patient)
+    flat = " ".join(pdf_text(letter.content, "Carta de asistencia", "es").split())
+    assert "Carta de asistencia" in flat
+    assert "1 de noviembre de 2026" in flat and "30 de noviembre de 2026" in flat
+    assert "16 horas 30 minutos" in flat
+    assert "lun 2 de noviembre de 2026" in flat  # the first attended session
+    assert CLINICAL_TITLE not in flat and ABSENCE_WORDS not in flat

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from bot.attendance.reports import mark_of, whole_percent
 from bot.attendance.summary import count_marks
-from bot.i18n import texts
-from bot.labels import format_clock, local_day_bounds
+from bot.i18n import current_language, texts
+from bot.labels import format_clock, full_date, local_day_bounds, weekday_short
 from storage.letters import SessionTimes
 from storage.reports import PatientMark
 
@@ -71,14 +71,19 @@ def typed_period(text: str, today: date) -> tuple[date, date]:
 
 
 def describe_length(minutes: int) -> str:
-    """'3 hours', '1 hour 30 minutes', '45 minutes'."""
+    """'3 hours', '1 hour 30 minutes', '45 minutes' (in the reader's language)."""
     hours, rest = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour" + ("" if hours == 1 else "s"))
+        parts.append(_count("hour", hours))
     if rest or not hours:
-        parts.append(f"{rest} minute" + ("" if rest == 1 else "s"))
+        parts.append(_count("minute", rest))
     return " ".join(parts)
+
+
+def _count(unit: str, n: int) -> str:
+    one, many = texts.UNITS[unit]
+    return (one if n == 1 else many).format(n=n)
 
 
 @dataclass(frozen=True)
@@ -163,8 +168,8 @@ def letter_facts(
 
 
 def letter_day(day: date) -> str:
-    """'30 November 2026': unambiguous for any reader."""
-    return f"{day.day} {day:%B %Y}"
+    """'30 November 2026' ('30 de noviembre de 2026'): unambiguous for any reader."""
+    return full_date(day)
 
 
 def _unicode_fonts() -> tuple[Path, Path] | None:
@@ -180,11 +185,12 @@ def _unicode_fonts() -> tuple[Path, Path] | None:
 
 
 def render_pdf(facts: LetterFacts, created: datetime) -> bytes:
-    """The letter as a one- or few-page A4 PDF with a real text layer, English, titled."""
+    """The letter as a one- or few-page A4 PDF with a real text layer, titled, in the
+    language being written in (the patient's)."""
     from fpdf import FPDF  # heavy: only when a letter is made
 
     pdf = FPDF(format="A4")
-    pdf.set_lang("en")
+    pdf.set_lang(current_language())
     pdf.set_title(texts.LETTER_PDF_TITLE)
     pdf.set_author(facts.clinic_name)
     pdf.set_creator("iop-bot")
@@ -233,7 +239,7 @@ def render_pdf(facts: LetterFacts, created: datetime) -> bytes:
             for session in facts.sessions:
                 table.row(
                     (
-                        f"{session.day:%a} {letter_day(session.day)}",
+                        f"{weekday_short(session.day)} {letter_day(session.day)}",
                         session.label,
                         session.start,
                         describe_length(session.minutes),

@@ -16,7 +16,7 @@ from bot import callbacks
 from bot.attendance.letter import LetterFacts, letter_facts, render_pdf
 from bot.attendance.summary import count_marks
 from bot.config import Config
-from bot.i18n import ENGLISH, texts, writing_for
+from bot.i18n import texts, writing_for
 from bot.kinds import AuditAction, Role
 from bot.labels import local_day_bounds
 from bot.outbox.rows import NotificationKind, person_event
@@ -61,7 +61,26 @@ async def make_letter(
     last: date,
     now: datetime,
 ) -> MadeLetter:
-    """Read one patient's attendance for the local days ``first``..``last`` and draw the PDF."""
+    """Read one patient's attendance for the local days ``first``..``last`` and draw the PDF
+    in the patient's language."""
+    with writing_for(patient.language):
+        return await _make_letter(
+            db, config, patient, therapist_name=therapist_name, recipient=recipient,
+            first=first, last=last, now=now,
+        )  # fmt: skip
+
+
+async def _make_letter(
+    db: Database,
+    config: Config,
+    patient: Person,
+    *,
+    therapist_name: str,
+    recipient: str,
+    first: date,
+    last: date,
+    now: datetime,
+) -> MadeLetter:
     zone = zone_or(patient.timezone, config.program.timezone)
     start, end = local_day_bounds(first, last, zone)
     marks = [
@@ -224,11 +243,10 @@ async def approve(
     patient = await people.get_person(s.db, letter.patient_id)
     now = s.clock.now()
     recipient = letter.recipient or "other"
-    with writing_for(ENGLISH):  # a letter for US employers, courts and schools: in English
-        made = await make_letter(
-            s.db, s.config, patient, therapist_name=therapist.name, recipient=recipient,
-            first=first, last=last, now=now,
-        )  # fmt: skip
+    made = await make_letter(
+        s.db, s.config, patient, therapist_name=therapist.name, recipient=recipient,
+        first=first, last=last, now=now,
+    )  # fmt: skip
     detail = audit_detail(letter.id, patient.name, recipient, first, last, made.sha256)
     if not await letter_store.issue(
         s.db, letter.id, therapist.id, first, last, made.sha256, now,
