@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument(
         "--db", type=Path, help="play in this database (default: a throw-away demo clinic)"
     )
+    shell.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the language of your Telegram app"
+    )
 
     invite = commands.add_parser("invite", help="print a one-time invite link")
     invite.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
@@ -233,7 +236,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "shell":
         from bot.shell import ShellChoice, run_shell  # late: it pulls in the whole application
 
-        choice = ShellChoice(args.handle, args.new_patient, args.therapist, args.db)
+        choice = ShellChoice(args.handle, args.new_patient, args.therapist, args.db, args.lang)
         # With --db, the config (if there is one) says the program's name, zone and policy.
         config = load_config(path) if args.db and path.exists() else None
         return run_shell(choice, config, sys.stdout)

@@ -22,12 +22,13 @@ from bot.clock import FakeClock
 from bot.config import Config, ProgramConfig, StorageConfig, TelegramConfig
 from bot.context import SERVICES
 from bot.fake_telegram import ChatUser, FakeBotApi, FakeRequest
-from bot.i18n import ENGLISH, SPANISH, supported, texts_for
+from bot.i18n import ENGLISH, SPANISH, supported, texts_for, writing_for
 from bot.invites import IssuedInvite, issue_invite
 from bot.kinds import Role
 from bot.outbox.notifier import Notifier
 from bot.schedule.file import load_schedule_file
 from bot.schedule.sync import import_schedule
+from bot.timezones import button_label
 from storage.db import Database
 
 DEMO_SCHEDULE = Path(__file__).with_name("demo_schedule.toml")
@@ -146,7 +147,8 @@ async def _play(folder: Path, language: str = ENGLISH) -> str:
         group_chat = person(
             777, "Alex", chat_id=-100123, chat_type="group", language_code=language
         )
-        eastern = t.TIMEZONE_PROGRAM_MARK.format(label=t.ZONE_NAMES["America/New_York"])
+        with writing_for(language):
+            eastern = t.TIMEZONE_PROGRAM_MARK.format(label=button_label("America/New_York"))
 
         await at(0, 9, 0, "Dr. Lee opens their invite link")
         await therapist.send(f"/start {lee.code}")

@@ -70,6 +70,8 @@ class ShellChoice:
     new_patient: bool = False
     therapist: bool = False
     database: Path | None = None
+    # Their Telegram app's language: who has not chosen one reads the bot in it.
+    language: str = "en"
 
 
 def run_shell(
@@ -222,9 +224,15 @@ class Shell:
     """One terminal session: the speaker, the screen and the clock."""
 
     def __init__(
-        self, application: Application, api: FakeBotApi, clock: FakeClock, out: TextIO
+        self,
+        application: Application,
+        api: FakeBotApi,
+        clock: FakeClock,
+        out: TextIO,
+        language: str = "en",
     ) -> None:
         self.application, self.api, self.clock = application, api, clock
+        self.language = language
         self.services: Services = application.bot_data[SERVICES]
         self.zone: ZoneInfo = self.services.config.program.timezone
         self.screen = Screen(api, out)
@@ -243,6 +251,7 @@ class Shell:
             first,
             chat_id=person.chat_id,
             after_update=self.services.notifier.run_due,
+            language_code=self.language,
         )
 
     async def joined(self, person: Person) -> Person:
@@ -426,7 +435,7 @@ async def _play(
     api = FakeBotApi(username=config.telegram.bot_username or "iop_shell_bot", now=clock.now)
     demo = choice.database is None
     async with running(config, clock, FakeRequest(api), simulated_time=True) as application:
-        shell = Shell(application, api, clock, out)
+        shell = Shell(application, api, clock, out, choice.language)
         if demo:
             await seed_demo_clinic(shell.services.db, config, clock.now())
             for handle in ("lee", "alex"):  # both have joined: alerts reach Dr. Lee

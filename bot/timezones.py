@@ -24,6 +24,12 @@ def label(zone: str) -> str:
     return texts.ZONE_NAMES.get(zone) or CHOICES.get(zone, zone.replace("_", " "))
 
 
+def button_label(zone: str) -> str:
+    """The zone's name as a button starts it: 'Hora del Este'."""
+    name = label(zone)
+    return name[:1].upper() + name[1:]
+
+
 def choices_for(program_zone: ZoneInfo) -> list[str]:
     """The program's zone first, then the others."""
     return [program_zone.key, *(zone for zone in CHOICES if zone != program_zone.key)]

@@ -187,6 +187,18 @@ def test_a_new_patient_goes_through_consent_and_time_zone(
     assert jamie.process.wait(timeout=WAIT) == 0
 
 
+def test_a_spanish_telegram_app_gets_the_bot_in_spanish(
+    tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    jamie = open_shell(terminals, tmp_path, "--new-patient", "--lang", "es")
+    jamie.expect("¿Te parece bien?")
+    jamie.expect("[1] Sí, me parece bien  [2] No, gracias")
+    jamie.type("1")
+    jamie.expect("[1] ✅ Hora del Este")
+    jamie.type("/quit")
+    assert jamie.process.wait(timeout=WAIT) == 0
+
+
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("America/New_York"))  # a Monday
 
 

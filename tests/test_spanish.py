@@ -156,7 +156,7 @@ async def spanish_patient(bot: BotHarness) -> tuple[ChatUser, ChatUser]:
     patient = spanish_user(bot, 777, "Alex")
     await patient.send(f"/start {alex.code}")
     await patient.press("Sí, me parece bien")
-    asked = await patient.press("✅ hora del Este")
+    asked = await patient.press("✅ Hora del Este")
     await patient.press(asked[-1].labels[0])
     return therapist, patient
 
@@ -168,10 +168,10 @@ async def test_a_patient_whose_telegram_is_in_spanish_joins_in_spanish(bot: BotH
     consent = await patient.send(f"/start {alex.code}")
     assert consent[-1].labels == ["Sí, me parece bien", "No, gracias"]
     zone = await patient.press("Sí, me parece bien")
-    assert "hora del Pacífico" in zone[-1].labels
+    assert "Hora del Pacífico" in zone[-1].labels
     assert "¿en qué zona horaria estás?" in zone[-1].text
     assert "(Ahora son las 9:00 a. m. en hora del Este.)" in zone[-1].text
-    name = await patient.press("✅ hora del Este")
+    name = await patient.press("✅ Hora del Este")
     welcome = await patient.press(name[-1].labels[0])
 
     assert consent[-1].text.startswith("¡Hola! Te han invitado a un servicio de recordatorios.")
@@ -282,7 +282,7 @@ async def test_the_clinic_can_choose_spanish_at_invite(bot: BotHarness) -> None:
 
     assert consent[-1].text.startswith("¡Hola! Te han invitado")
     assert "¿en qué zona horaria estás?" in zone[-1].text
-    await patient.press("✅ hora del Este")
+    await patient.press("✅ Hora del Este")
     assert (await people.find_by_telegram_id(bot.db, 777)).language == SPANISH
 
 
