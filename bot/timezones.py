@@ -5,23 +5,15 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from bot.i18n import texts
+from bot.i18n import ENGLISH, texts, texts_for
 
-CHOICES: dict[str, str] = {
-    "America/New_York": "Eastern time",
-    "America/Chicago": "Central time",
-    "America/Denver": "Mountain time",
-    "America/Phoenix": "Arizona time",
-    "America/Los_Angeles": "Pacific time",
-    "America/Anchorage": "Alaska time",
-    "Pacific/Honolulu": "Hawaii time",
-    "America/Puerto_Rico": "Atlantic time (Puerto Rico)",
-}
+# The zones patients pick from, in this order; their names are texts (ZONE_NAMES).
+CHOICES: tuple[str, ...] = tuple(texts_for(ENGLISH).ZONE_NAMES)
 
 
 def label(zone: str) -> str:
     """The zone's name in the reader's language ('Eastern time', 'hora del Este')."""
-    return texts.ZONE_NAMES.get(zone) or CHOICES.get(zone, zone.replace("_", " "))
+    return texts.ZONE_NAMES.get(zone) or zone.replace("_", " ")
 
 
 def button_label(zone: str) -> str:

@@ -299,29 +299,17 @@ async def book_slot(
             slot = await cursor.fetchone()
         if slot is None:
             return Booked.GONE, None
-        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
-        existing = await _live_booking(conn, patient_id, missed_occurrence_id)
-        if existing is not None:
-            return Booked.ALREADY, existing
-        occurrence_id = await _one_off_session(
-            conn,
-            series_id=f"catchup-{slot_id}",
-            kind=SessionKind.INDIVIDUAL,
-            title=title,
-            patient_id=patient_id,
-            therapist_id=therapist_id,
-            starts_at=from_db(slot["starts_at"]),
-            ends_at=from_db(slot["ends_at"]),
-            zone=slot["timezone"],
-            now=now,
-        )
-        await conn.execute(
-            "UPDATE slots SET occurrence_id = ? WHERE id = ?", (occurrence_id, slot_id)
-        )
-        booking = await _insert_booking(
-            conn, patient_id, occurrence_id, missed_occurrence_id, "catchup", now
-        )
-        return Booked.BOOKED, booking
+        booked, booking = await _book_with_therapist(
+            conn, series_id=f"catchup-{slot_id}", therapist_id=therapist_id,
+            patient_id=patient_id, missed_occurrence_id=missed_occurrence_id, title=title,
+            starts_at=from_db(slot["starts_at"]), ends_at=from_db(slot["ends_at"]),
+            zone=slot["timezone"], now=now,
+        )  # fmt: skip
+        if booked is Booked.BOOKED:
+            await conn.execute(
+                "UPDATE slots SET occurrence_id = ? WHERE id = ?", (booking.occurrence_id, slot_id)
+            )
+        return booked, booking
 
 
 async def book_new_session(
@@ -339,26 +327,41 @@ async def book_new_session(
 ) -> tuple[Booked, Booking | None]:
     """A session with the therapist at the time they agreed on, for a missed one."""
     async with db.transaction() as conn:
-        await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
-        existing = await _live_booking(conn, patient_id, missed_occurrence_id)
-        if existing is not None:
-            return Booked.ALREADY, existing
-        occurrence_id = await _one_off_session(
-            conn,
-            series_id=f"makeup-{request_id}",
-            kind=SessionKind.INDIVIDUAL,
-            title=title,
-            patient_id=patient_id,
-            therapist_id=therapist_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            zone=zone,
-            now=now,
-        )
-        booking = await _insert_booking(
-            conn, patient_id, occurrence_id, missed_occurrence_id, "catchup", now
-        )
-        return Booked.BOOKED, booking
+        return await _book_with_therapist(
+            conn, series_id=f"makeup-{request_id}", therapist_id=therapist_id,
+            patient_id=patient_id, missed_occurrence_id=missed_occurrence_id, title=title,
+            starts_at=starts_at, ends_at=ends_at, zone=zone, now=now,
+        )  # fmt: skip
+
+
+async def _book_with_therapist(
+    conn: aiosqlite.Connection,
+    *,
+    series_id: str,
+    therapist_id: int,
+    patient_id: int,
+    missed_occurrence_id: int,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    zone: str,
+    now: datetime,
+) -> tuple[Booked, Booking | None]:
+    """A new one-patient session with the therapist, booked for the missed one (inside the
+    caller's transaction); ALREADY if that one is made up already."""
+    await _release_dead_bookings(conn, patient_id, missed_occurrence_id, now)
+    existing = await _live_booking(conn, patient_id, missed_occurrence_id)
+    if existing is not None:
+        return Booked.ALREADY, existing
+    occurrence_id = await _one_off_session(
+        conn, series_id=series_id, kind=SessionKind.INDIVIDUAL, title=title,
+        patient_id=patient_id, therapist_id=therapist_id, starts_at=starts_at,
+        ends_at=ends_at, zone=zone, now=now,
+    )  # fmt: skip
+    booking = await _insert_booking(
+        conn, patient_id, occurrence_id, missed_occurrence_id, "catchup", now
+    )
+    return Booked.BOOKED, booking
 
 
 async def _one_off_session(

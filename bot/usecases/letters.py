@@ -64,47 +64,30 @@ async def make_letter(
     """Read one patient's attendance for the local days ``first``..``last`` and draw the PDF
     in the patient's language."""
     with writing_for(patient.language):
-        return await _make_letter(
-            db, config, patient, therapist_name=therapist_name, recipient=recipient,
-            first=first, last=last, now=now,
-        )  # fmt: skip
-
-
-async def _make_letter(
-    db: Database,
-    config: Config,
-    patient: Person,
-    *,
-    therapist_name: str,
-    recipient: str,
-    first: date,
-    last: date,
-    now: datetime,
-) -> MadeLetter:
-    zone = zone_or(patient.timezone, config.program.timezone)
-    start, end = local_day_bounds(first, last, zone)
-    marks = [
-        m
-        for m in await report_store.patient_marks(db, patient.id, now)
-        if start <= m.starts_at < end
-    ]
-    times = await letter_store.session_times(db, [m.occurrence_id for m in marks])
-    program = config.program
-    facts = letter_facts(
-        marks,
-        times,
-        first=first,
-        last=last,
-        zone=zone,
-        now=now,
-        clinic_name=program.clinic_name or program.name,
-        clinic_contact=program.clinic_contact,
-        patient_name=patient.name,
-        therapist_name=therapist_name,
-        recipient=recipient,
-    )
-    # Drawing takes about 0.2 s (1 s with fpdf2's first import): off the event loop.
-    return MadeLetter(facts, await asyncio.to_thread(render_pdf, facts, now))
+        zone = zone_or(patient.timezone, config.program.timezone)
+        start, end = local_day_bounds(first, last, zone)
+        marks = [
+            m
+            for m in await report_store.patient_marks(db, patient.id, now)
+            if start <= m.starts_at < end
+        ]
+        times = await letter_store.session_times(db, [m.occurrence_id for m in marks])
+        program = config.program
+        facts = letter_facts(
+            marks,
+            times,
+            first=first,
+            last=last,
+            zone=zone,
+            now=now,
+            clinic_name=program.clinic_name or program.name,
+            clinic_contact=program.clinic_contact,
+            patient_name=patient.name,
+            therapist_name=therapist_name,
+            recipient=recipient,
+        )
+        # Drawing takes about 0.2 s (1 s with fpdf2's first import): off the event loop.
+        return MadeLetter(facts, await asyncio.to_thread(render_pdf, facts, now))
 
 
 def audit_detail(
