@@ -174,7 +174,7 @@ async def receive_consent(update: Update, context: BotContext) -> int:
     program_zone = context.config.program.timezone
     buttons = []
     for zone in timezones.choices_for(program_zone):
-        label = timezones.label(zone)
+        label = timezones.button_label(zone)
         if zone == program_zone.key:
             label = texts.TIMEZONE_PROGRAM_MARK.format(label=label)
         buttons.append([InlineKeyboardButton(label, callback_data=callbacks.TIMEZONE + zone)])
