@@ -125,7 +125,7 @@ async def issue_invite(
         language=language,
     )
     if payer is not None:
-        await fees.set_payer(db, person.id, payer)
+        await fees.set_payer(db, person.id, payer, now)
     return IssuedInvite(person, code, expires_at)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
-from bot.i18n import ENGLISH, current_language, texts
+from bot.i18n import ENGLISH, current_language, texts, texts_for
 
 BUTTON_TEXT_LIMIT = 60  # keep button labels short enough to read on a phone
 
@@ -42,6 +42,17 @@ def long_day(day: date | datetime) -> str:
     if current_language() != ENGLISH:
         return _babel_date(day, "EEEE d 'de' MMMM")
     return f"{day:%A %-d %B}"
+
+
+def display_title(title: str) -> str:
+    """A session's title as the reader reads it: the titles the bot gives the sessions it
+    books (stored in English, like the schedule file's) in the reader's language."""
+    stored = texts_for(ENGLISH)
+    own = {
+        stored.CATCHUP_SESSION_TITLE: texts.CATCHUP_SESSION_TITLE,
+        stored.MAKEUP_SESSION_TITLE: texts.MAKEUP_SESSION_TITLE,
+    }
+    return own.get(title, title)
 
 
 def full_date(day: date | datetime) -> str:
@@ -80,7 +91,7 @@ def _plain_spaces(text: str) -> str:
 def session_label(session: Session, zone: tzinfo) -> str:
     """'Group Therapy, Thu 3 Dec, 6:00 pm' in the reader's zone."""
     start = session.starts_at.astimezone(zone)
-    return f"{session.title}, {short_day(start)}, {format_clock(start)}"
+    return f"{display_title(session.title)}, {short_day(start)}, {format_clock(start)}"
 
 
 class GroupSession(Session, Protocol):
@@ -97,7 +108,9 @@ def staff_session_label(session: GroupSession, zone: tzinfo) -> str:
 def button_label(session: Session, zone: tzinfo) -> str:
     """'Thu 3 Dec 6:00 pm · Group Therapy', cut to fit a button."""
     start = session.starts_at.astimezone(zone)
-    return f"{short_day(start)} {format_clock(start)} · {session.title}"[:BUTTON_TEXT_LIMIT]
+    return f"{short_day(start)} {format_clock(start)} · {display_title(session.title)}"[
+        :BUTTON_TEXT_LIMIT
+    ]
 
 
 def session_line(

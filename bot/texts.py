@@ -24,7 +24,7 @@ COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("name", "What I call you: /name Alex"),
         ("buddy", "Invite a friend to get reminder nudges"),
         ("letter", "A letter that confirms your attendance"),
-        ("fees", "Your balance with the clinic, if any"),
+        ("fees", "Your account with the clinic"),
         ("privacy", "What I keep and who sees it"),
         ("mydata", "A copy of everything I keep about you"),
         ("language", "Switch between English and Spanish"),
@@ -962,3 +962,7 @@ ZONE_NAMES = {
     "America/Puerto_Rico": "Atlantic time (Puerto Rico)",
 }
 AGENDA_JOIN = "   Join: {link}"  # under a session in /schedule and the welcome
+TYPED_ANSWER_CLOSED = (
+    "That question was closed when you started another one, so I didn't use that message. "
+    "If it was for the newer one, please send it again."
+)

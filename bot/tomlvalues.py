@@ -84,6 +84,8 @@ def money(value: Any) -> Decimal:
         raise ValueError(f'{value!r} is not an amount like 50 or "49.99"') from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"{value!r} must be zero or more")
+    if amount.as_tuple().exponent < -2:  # a bill is in cents: 25.005 would be shown as 25.00
+        raise ValueError(f"{value!r} has more than 2 decimal places")
     return amount
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from telegram import Update
@@ -72,6 +73,14 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         return
     if person is not None and person.language:
         set_language(person.language)
+    elif person is not None and user:
+        # Joined before languages were kept: their Telegram app's from now on, for what is
+        # planned ahead (reminders) as well as for replies.
+        language = language_of(user.language_code)
+        await people.set_language(context.db, person.id, language)
+        person = replace(person, language=language)
+        if person.role is Role.PATIENT:
+            await context.notifier.replan([person.id])
     elif person is None and user:
         # Joining: the language the clinic chose at invite (--lang), if it chose one.
         claim = await people.claimed_invite(context.db, user.id, context.clock.now())

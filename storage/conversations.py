@@ -28,3 +28,23 @@ async def save_state(
                 " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
                 (name, encoded_key, json.dumps(state)),
             )
+
+
+async def forget_typed_answers(db: Database, therapist_id: int) -> None:
+    """The therapist starts a new question that their next message answers (a letter's period
+    or note, a time or note for a make-up request, a waiver's reason): every earlier one is
+    closed, so a message typed for one can never be taken as the answer to another (another
+    patient's note)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE letters SET awaiting = NULL WHERE therapist_id = ? AND awaiting IS NOT NULL",
+            (therapist_id,),
+        )
+        await conn.execute(
+            "UPDATE reschedule_requests SET awaiting = NULL WHERE therapist_id = ?"
+            " AND awaiting IS NOT NULL",
+            (therapist_id,),
+        )
+        await conn.execute(
+            "UPDATE charges SET waiving_by = NULL WHERE waiving_by = ?", (therapist_id,)
+        )

@@ -8,17 +8,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import aiosqlite
+
 from bot.kinds import AuditAction, ChargeReason, Payer
 from storage.db import Database
 from storage.timestamps import from_db, from_db_optional, to_db
 
+# Medicaid members may not be charged for missed appointments (42 CFR 447.15): a payer set
+# to Medicaid later also waives what was charged before, in the same transaction, audited.
+MEDICAID_WAIVER = "payer is Medicaid: no charge for missed appointments"
 
-async def set_payer(db: Database, patient_id: int, payer: Payer | None) -> None:
+
+async def set_payer(db: Database, patient_id: int, payer: Payer | None, now: datetime) -> None:
     async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE people SET payer = ? WHERE id = ?",
-            (payer.value if payer else None, patient_id),
-        )
+        await store_payer(conn, patient_id, payer, now)
+
+
+async def store_payer(
+    conn: aiosqlite.Connection, patient_id: int, payer: Payer | None, now: datetime
+) -> None:
+    """Set the payer (inside the caller's transaction); Medicaid waives open charges."""
+    await conn.execute(
+        "UPDATE people SET payer = ? WHERE id = ?", (payer.value if payer else None, patient_id)
+    )
+    if payer is not Payer.MEDICAID:
+        return
+    async with conn.execute(
+        "UPDATE charges SET waived_at = ?, waive_reason = ?, waiving_by = NULL"
+        " WHERE patient_id = ? AND waived_at IS NULL RETURNING id",
+        (to_db(now), MEDICAID_WAIVER, patient_id),
+    ) as cursor:
+        waived = [row[0] for row in await cursor.fetchall()]
+    await conn.executemany(
+        "INSERT INTO audit_log (at, actor_id, action, patient_id, detail)"
+        " VALUES (?, NULL, ?, ?, ?)",
+        [(to_db(now), AuditAction.WAIVED_FEE.value, patient_id,
+          f"charge {charge_id}: {MEDICAID_WAIVER}") for charge_id in waived],
+    )  # fmt: skip
 
 
 async def payer_of(db: Database, patient_id: int) -> Payer | None:
@@ -66,6 +92,12 @@ async def fee_candidates(db: Database, first: datetime, last: datetime) -> list[
         " AND (p.payer IS NULL OR p.payer IS NOT 'medicaid')"
         " AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = t.patient_id"
         "  AND c.occurrence_id = o.id)"
+        # Still theirs (not a group they left), not forgotten, and the mark is settled.
+        " AND EXISTS (SELECT 1 FROM expected_patients e WHERE e.occurrence_id = o.id"
+        "  AND e.patient_id = t.patient_id)"
+        " AND p.handle NOT LIKE 'forgotten-%'"
+        " AND NOT EXISTS (SELECT 1 FROM unsettled_marks u WHERE u.occurrence_id = o.id"
+        "  AND u.patient_id = t.patient_id)"
         # A booked make-up not marked yet (it may start right at the deadline): wait for it.
         " AND NOT EXISTS (SELECT 1 FROM bookings b JOIN occurrences bo ON bo.id = b.occurrence_id"
         "  WHERE b.patient_id = t.patient_id AND b.missed_occurrence_id = o.id"

@@ -314,6 +314,17 @@ CASE
   WHEN x.kind IN ({_PLANNED_KINDS_SQL}) AND NOT EXISTS (SELECT 1 FROM expected_patients e
       WHERE e.occurrence_id = x.occurrence_id AND e.patient_id = x.patient_id)
     THEN 'not enrolled'
+  WHEN x.kind = 'notice' AND x.variant LIKE 'fee:%'
+      AND (SELECT p.payer FROM people p WHERE p.id = x.patient_id) IS 'medicaid'
+    THEN 'never charged (Medicaid)'
+  WHEN x.kind = 'notice' AND x.variant = 'fee:heads-up' AND NOT EXISTS (SELECT 1
+      FROM attendance t WHERE t.patient_id = x.patient_id AND t.occurrence_id = x.occurrence_id
+      AND t.status = 'absent')
+    THEN 'no longer absent'
+  WHEN x.kind = 'notice' AND x.variant = 'fee:charged' AND NOT EXISTS (SELECT 1 FROM charges c
+      WHERE c.patient_id = x.patient_id AND c.occurrence_id = x.occurrence_id
+      AND c.waived_at IS NULL)
+    THEN 'fee waived'
 END"""
 
 
@@ -350,6 +361,18 @@ class Claim:
     skipped: int
     # Staff alerts withdrawn because their therapist cannot be reached: someone must know.
     undeliverable_alerts: int = 0
+
+
+async def drop_pending_attendance_prompts(db: Database, person_id: int) -> int:
+    """A therapist switched language: their end-of-session prompts not sent yet are planned
+    again (in the new language) by the next re-plan."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "DELETE FROM outbox WHERE person_id = ? AND kind = 'notice'"
+            " AND variant LIKE 'attendance:%' AND status = 'pending'",
+            (person_id,),
+        )
+        return cursor.rowcount
 
 
 async def claim_due(db: Database, now: datetime, limit: int) -> Claim:

@@ -250,14 +250,18 @@ async def mark_reachable(db: Database, person_id: int) -> None:
 
 
 async def caseload(db: Database, therapist_id: int) -> list[Person]:
-    """Patients whose therapist this is, or who attend sessions this therapist leads."""
+    """Patients whose therapist this is, or who attend sessions this therapist leads (as
+    members, or as guests who booked a make-up there)."""
     rows = await db.fetch_all(
         f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.role = 'patient' AND"
-        " (p.therapist_id = ? OR p.id IN (SELECT patient_id FROM series WHERE therapist_id = ?)"
+        " (p.therapist_id = ?1 OR p.id IN (SELECT patient_id FROM series WHERE therapist_id = ?1)"
         " OR p.id IN (SELECT m.patient_id FROM memberships m JOIN series s"
-        " ON s.group_id = m.group_id WHERE s.therapist_id = ? AND m.left_at IS NULL))"
+        " ON s.group_id = m.group_id WHERE s.therapist_id = ?1 AND m.left_at IS NULL)"
+        " OR p.id IN (SELECT b.patient_id FROM bookings b JOIN occurrences o"
+        " ON o.id = b.occurrence_id JOIN series s ON s.id = o.series_id"
+        " WHERE s.therapist_id = ?1 AND b.status = 'booked'))"
         " ORDER BY p.name, p.id",
-        (therapist_id, therapist_id, therapist_id),
+        (therapist_id,),
     )
     return [_person(row) for row in rows]
 

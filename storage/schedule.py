@@ -12,7 +12,7 @@ import aiosqlite
 from bot.errors import ScheduleError
 from bot.kinds import Role, SessionKind
 from bot.schedule.file import WEEKDAYS, ScheduleSpec, SeriesSpec, Slot
-from storage import makeups
+from storage import fees, makeups
 from storage.db import Database
 from storage.records import ImportSummary, Occurrence
 from storage.timestamps import from_db, from_db_optional, to_db
@@ -236,9 +236,7 @@ async def _set_payers(conn: aiosqlite.Connection, spec: ScheduleSpec, now: datet
             )
         else:
             person_id = row["id"]
-        await conn.execute(
-            "UPDATE people SET payer = ? WHERE id = ?", (entry.payer.value, person_id)
-        )
+        await fees.store_payer(conn, person_id, entry.payer, now)
     return added
 
 

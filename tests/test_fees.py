@@ -31,14 +31,16 @@ from bot.config import Config, PolicyConfig
 from bot.errors import ScheduleError
 from bot.fake_telegram import ChatUser
 from bot.kinds import ChargeReason, Payer, Role
+from bot.memberships import remove_member
 from bot.schedule.file import parse_schedule
+from bot.schedule.sync import import_schedule
 from bot.services import Services
 from bot.understanding.engine import MessageReader
 from storage import audit, people
 from storage import fees as fee_store
 from storage.personal_data import forget_patient, patient_record
 from storage.timestamps import to_db
-from tests.helpers.clinic import NEW_YORK, BotHarness, start_bot
+from tests.helpers.clinic import NEW_YORK, BotHarness, onboard_patient, start_bot
 
 FEE = PolicyConfig(no_show_fee=Decimal("25"), currency="USD")
 DST_MONDAY = datetime(2026, 10, 26, 9, 0, tzinfo=NEW_YORK)
@@ -77,6 +79,15 @@ async def mark_absent(bot: BotHarness, therapist: ChatUser, label: str, when: da
     await therapist.press("⏰ Alex R.")  # absent
     await therapist.press("Done")
     await bot.notifier.run_due()
+
+
+async def mark_absent_as(bot: BotHarness, therapist: ChatUser, name: str, when: datetime) -> None:
+    bot.clock.set(when)
+    await therapist.send("/attendance")
+    sheet = await therapist.press(THURSDAY_29)
+    for _ in range(3):  # present, late, absent
+        await therapist.press(next(label for label in sheet[-1].labels if name in label))
+    await therapist.press("Done")
 
 
 async def ledger(bot: BotHarness) -> list[tuple[str, str, str, bool]]:
@@ -653,3 +664,110 @@ async def test_a_make_up_marked_after_the_charge_takes_the_charge_back(
         assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]
         reason = await bot.db.fetch_one("SELECT waive_reason FROM charges")
         assert reason[0] == "made up: the make-up session was attended"
+
+
+# --- found in review
+
+
+async def test_a_patient_found_to_be_on_medicaid_after_a_charge_owes_nothing(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        _, patient = await no_show_on_the_29th(bot)
+        await at(bot, DEADLINE)
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", False)]
+        raw = {"patient": "alex", "payer": "medicaid"}
+        spec = parse_schedule(
+            {"timezone": "America/New_York", "payer": [raw]}, Path("s.toml"), NEW_YORK
+        )
+        await import_schedule(bot.db, spec, bot.clock.now())
+
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]
+        assert (await patient.send("/fees"))[-1].text == "There are no fees for you. 😊"
+        waived = [e for e in await audit.trail(bot.db) if e.action == "waived a fee"]
+        assert len(waived) == 1 and "Medicaid" in waived[0].detail
+
+
+async def test_no_charge_for_a_group_left_nor_for_a_forgotten_patient(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        therapist, _ = await bot.joined_clinic()
+        await bot.invite(Role.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",))
+        bot.clock.set(MISSED - timedelta(hours=9))  # Thu 9 am
+        await bot.user(777, "Alex").send("can't make it tonight")
+        await bot.user(777, "Alex").press("Yes, that's the one")
+        await bot.user(777, "Alex").press("Skip")
+        bot.clock.advance(timedelta(hours=1))
+        await remove_member(bot.db, "alex", "evening-a", None, bot.clock.now())
+        await mark_absent_as(bot, therapist, "Jo P.", MISSED + timedelta(hours=3, minutes=30))
+        jo = await people.find_by_handle(bot.db, "jo")
+        await forget_patient(bot.db, jo.id, MISSED + timedelta(days=1))
+
+        await at(bot, DEADLINE + timedelta(hours=1))
+
+        assert await ledger(bot) == []
+
+
+async def test_a_make_up_attended_earlier_the_same_day_counts(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        await no_show_on_the_29th(bot)
+        alex = await people.find_by_handle(bot.db, "alex")
+        missed = await occurrence_id(bot, "2026-10-29")
+        earlier = await occurrence_id(bot, "2026-10-28")  # the day before, attended
+        async with bot.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bookings (patient_id, occurrence_id, missed_occurrence_id, kind,"
+                " booked_at) VALUES (?, ?, ?, 'makeup', ?)",
+                (alex.id, earlier, missed, to_db(MISSED)),
+            )
+            await conn.execute(
+                "INSERT INTO attendance (patient_id, occurrence_id, status, source, updated_at)"
+                " VALUES (?, ?, 'present', 'therapist', ?)",
+                (alex.id, earlier, to_db(MISSED)),
+            )
+
+        await at(bot, DEADLINE + timedelta(hours=1))
+
+        assert await ledger(bot) == []
+
+
+def test_an_amount_in_fractions_of_a_cent_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[policy]\nno_show_fee = "25.005"\n')
+
+    assert main(["--config", str(config), "audit"]) == 2
+    assert "more than 2 decimal places" in capsys.readouterr().err
+
+
+async def test_a_waiver_reason_never_becomes_a_note_to_another_patient(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        therapist, _ = await no_show_on_the_29th(bot)
+        invite = await bot.invite(
+            Role.PATIENT, "jo", name="Jo P.", therapist="lee", groups=("evening-a",)
+        )
+        jo = bot.user(778, "Jo")
+        await onboard_patient(bot, jo, invite.code, "✅ Eastern time")
+        await at(bot, DEADLINE)  # Alex's no-show is charged
+        await jo.send("sorry I missed tonight's group")
+        await jo.press("Yes, that's the one")
+        await jo.press("Skip")
+        await jo.press("Ask my therapist")
+        await therapist.press("Decline")  # the bot now waits for a note to Jo...
+        await therapist.send("/patient alex")
+        await therapist.press("Fees")
+        await therapist.press("Waive Thu 29 Oct ($25.00)")  # ...until this new question
+
+        first = await therapist.send("Alex was in hospital that week")
+        second = await therapist.send("Alex was in hospital that week")
+
+        assert first[-1].text == texts.TYPED_ANSWER_CLOSED
+        assert second[-1].text.startswith("Done: the $25.00 fee for Alex R.")
+        assert not any("hospital" in (m.text or "") for m in jo.inbox)
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]

@@ -26,7 +26,14 @@ from bot.i18n import (
     writing_for,
 )
 from bot.kinds import Role
-from bot.labels import describe_when, format_clock, long_day, plural, short_day
+from bot.labels import (
+    describe_when,
+    display_title,
+    format_clock,
+    long_day,
+    plural,
+    short_day,
+)
 from storage import people
 from tests.helpers.clinic import NEW_YORK, BotHarness
 
@@ -262,7 +269,7 @@ async def test_settings_switch_the_language_and_the_plans_follow(bot: BotHarness
     assert helped[-1].text.startswith("Esto es lo que puedo hacer:")
     assert reminded.startswith("⏰ Recordatorio: tu cita hoy a las 6:00 p. m.")
     assert "language" in bot.api.commands["chat:777"]
-    assert staff[-1].text == "Vale, a partir de ahora te escribo en español. 🙂"
+    assert staff[-1].text == "De acuerdo, a partir de ahora te escribo en español. 🙂"
     assert (await people.find_by_telegram_id(bot.db, 501)).language == SPANISH
     again = await patient.send("/language")
     assert again[-1].text == "Okay, I'll write to you in English from now on. 🙂"
@@ -355,3 +362,46 @@ def test_an_admin_invites_in_spanish(clinic_dir: Path, capsys: pytest.CaptureFix
     assert languages == [("ana", "es"), ("lee", None)]  # lee: their Telegram's, on joining
     with pytest.raises(SystemExit):
         main(["invite", "--role", "therapist", "--handle", "jo", "--lang", "fr"])
+
+
+# --- found in review
+
+
+async def test_a_therapist_who_switches_gets_the_end_of_session_prompt_in_spanish(
+    bot: BotHarness,
+) -> None:
+    therapist, _ = await spanish_patient(bot)
+
+    await therapist.send("/language")
+    bot.clock.set(datetime(2026, 11, 30, 21, 0, tzinfo=NEW_YORK))
+    await bot.notifier.run_due()
+
+    assert therapist.last.text.startswith("📝 ")
+    assert "Time to mark attendance" not in therapist.last.text
+    assert therapist.last.labels == [texts_for(SPANISH).ATTENDANCE_PROMPT_BUTTON]
+
+
+async def test_someone_who_joined_before_languages_were_kept_gets_their_app_language(
+    bot: BotHarness,
+) -> None:
+    _, patient = await spanish_patient(bot)
+    alex = await people.find_by_handle(bot.db, "alex")
+    async with bot.db.transaction() as conn:  # as migration 0015 left everyone
+        await conn.execute("UPDATE people SET language = NULL WHERE id = ?", (alex.id,))
+
+    await patient.send("/help")
+
+    assert (await people.find_by_handle(bot.db, "alex")).language == SPANISH
+    bot.clock.set(MONDAY_5PM)
+    await bot.notifier.run_due()
+    assert patient.last.text.startswith("⏰ Recordatorio")
+
+
+def test_titles_the_bot_gives_sessions_read_in_the_readers_language() -> None:
+    english = texts_for(ENGLISH)
+    with writing_for(SPANISH):
+        assert (
+            display_title(english.CATCHUP_SESSION_TITLE)
+            == texts_for(SPANISH).CATCHUP_SESSION_TITLE
+        )
+        assert display_title("Group Therapy") == "Group Therapy"  # the clinic's own titles

@@ -60,7 +60,9 @@ def due_charge(
     deadline = makeup_deadline(starts_at, zone, policy.reschedule_window_days)
     if now < deadline:
         return None
-    if any(starts_at <= makeup <= deadline for makeup in attended_makeups):
+    # Any attended make-up booked for this miss counts, even one earlier the same day (a
+    # late cancellation made up before the session it replaces).
+    if any(makeup <= deadline for makeup in attended_makeups):
         return None
     return charge_reason(starts_at, reported_at, policy.late_cancel_hours)
 

@@ -37,7 +37,7 @@ from bot import callbacks
 from bot.config import RemindersConfig
 from bot.durations import parse_duration
 from bot.i18n import ENGLISH, current_language, texts, writing_for
-from bot.labels import first_name, format_clock, lead_label
+from bot.labels import display_title, first_name, format_clock, lead_label
 from bot.outbox.rows import (
     COMPACT,
     NotificationKind,
@@ -331,7 +331,8 @@ def _button(text: str, prefix: str, occurrence_id: int) -> dict[str, str]:
 
 def _tag(session: PlanSession, zone: str) -> str:
     """Names the session on a merged message's buttons: 'Group Therapy, 6:00 pm'."""
-    return f"{session.title}, {format_clock(session.starts_at.astimezone(cached_zone(zone)))}"
+    start = session.starts_at.astimezone(cached_zone(zone))
+    return f"{display_title(session.title)}, {format_clock(start)}"
 
 
 def reminder_payload(
@@ -342,7 +343,7 @@ def reminder_payload(
         {
             **quiet_field(zone, quiet),
             "text": (texts.REMINDER_DISCREET if discreet else texts.REMINDER).format(
-                title=session.title
+                title=display_title(session.title)
             ),
             "when": _when(session.starts_at, zone),
             "tag": _tag(session, zone),
@@ -369,7 +370,7 @@ def checkin_payload(
     return json.dumps(
         {
             **quiet_field(zone, quiet),
-            "text": template.format(title=session.title, link=session.link),
+            "text": template.format(title=display_title(session.title), link=session.link),
             "tag": _tag(session, zone),
             "buttons": [
                 [

@@ -23,6 +23,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.i18n import texts
+from bot.labels import display_title
 
 # Says nothing about care: a calendar app may show it, or sync it elsewhere.
 PRODUCT_ID = "-//Reminders//Calendar//EN"
@@ -80,7 +81,7 @@ def build_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     for session in sessions:
-        summary = texts.CALENDAR_TITLE_DISCREET if discreet else session.title
+        summary = texts.CALENDAR_TITLE_DISCREET if discreet else display_title(session.title)
         event = Event()
         event.add("uid", event_uid(session.id, uid_domain))
         event.add("dtstamp", now)

@@ -294,9 +294,9 @@ class NewTime:
     time: dt.time | None
 
 
-# "4pm", "4:30 pm", "16:00", "16h30", "noon"; a bare "4" is not a time.
+# "4pm", "4:30 pm", "4:00 p. m.", "16:00", "16h30", "noon"; a bare "4" is not a time.
 _CLOCK = re.compile(
-    r"\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)"
+    r"\b(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>[ap]\.?\s?m\b\.?)"
     r"|\b(?P<h24>[01]?\d|2[0-3])(?::|h)(?P<m24>[0-5]\d)\b"
     r"|\b(?P<noon>noon|midday|mediod[ií]a)\b"
 )

@@ -11,11 +11,12 @@ from bot.attendance.fees import balance, makeup_deadline, may_charge
 from bot.attendance.ledger import deadline_label, reason_label, waived_row
 from bot.attendance.policy import absence_policy_note, format_money
 from bot.i18n import texts
+from bot.kinds import Payer
 from bot.labels import short_day
 from bot.services import Services
 from bot.usecases.care_team import therapist_name
+from storage import conversations, people
 from storage import fees as fee_store
-from storage import people
 from storage.fees import Charge
 from storage.records import Occurrence, Person
 
@@ -41,15 +42,20 @@ async def fee_policy_note(
 
 
 def _money(s: Services, charges: list[Charge]) -> str:
-    total = balance([(c.amount, c.waived) for c in charges])
-    currency = charges[0].currency if charges else s.config.policy.currency
-    return format_money(total, currency)
+    """The open balance, one amount per currency ("$25.00 + €10.00")."""
+    currencies = list(dict.fromkeys(c.currency for c in charges)) or [s.config.policy.currency]
+    return " + ".join(
+        format_money(balance([(c.amount, c.waived) for c in charges if c.currency == cur]), cur)
+        for cur in currencies
+    )
 
 
 async def patient_fees_text(s: Services, patient: Person) -> str:
     """/fees: the balance and what each charge is for, in the patient's own zone."""
     charges = await fee_store.patient_charges(s.db, patient.id)
     payer = await fee_store.payer_of(s.db, patient.id)
+    if payer is Payer.MEDICAID:  # never told a fee may apply (their old charges are waived)
+        return texts.FEES_NOT_CHARGED
     if not charges:
         return texts.FEES_NONE if may_charge(payer, s.config.policy) else texts.FEES_NOT_CHARGED
     zone = s.zone_of(patient)
@@ -120,6 +126,7 @@ async def ask_waive_reason(s: Services, therapist: Person, charge_id: int) -> Ch
     charge = await fee_store.get_charge(s.db, charge_id)
     if charge is None or charge.waived or not can_waive(therapist, charge):
         return None
+    await conversations.forget_typed_answers(s.db, therapist.id)
     if not await fee_store.wait_for_reason(s.db, charge.id, therapist.id):
         return None
     return charge

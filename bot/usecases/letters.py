@@ -22,7 +22,7 @@ from bot.labels import local_day_bounds
 from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services
 from bot.timezones import zone_or
-from storage import audit, people
+from storage import audit, conversations, people
 from storage import letters as letter_store
 from storage import reports as report_store
 from storage.db import Database
@@ -245,7 +245,10 @@ async def wait_for_text(
 ) -> Letter | None:
     """The therapist pressed "Change the period" or "Decline": their next text is for it."""
     letter = await pending_for(s, therapist, letter_id)
-    if letter is None or not await letter_store.await_text(s.db, letter_id, therapist.id, what):
+    if letter is None:
+        return None
+    await conversations.forget_typed_answers(s.db, therapist.id)
+    if not await letter_store.await_text(s.db, letter_id, therapist.id, what):
         return None
     return letter
 

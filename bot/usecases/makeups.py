@@ -21,7 +21,7 @@ from bot.outbox.rows import NotificationKind, person_event
 from bot.services import Services
 from bot.understanding.engine import NewTime
 from bot.usecases.care_team import alert_care_team, quote, therapist_name
-from storage import absences, people
+from storage import absences, conversations, people
 from storage import makeups as store
 from storage import schedule as schedule_store
 from storage.makeups import Booked, CatchupSlot, RequestStatus, RescheduleRequest
@@ -499,7 +499,10 @@ async def wait_for_note(s: Services, therapist: Person, request_id: int) -> Pers
 
 async def _wait(s: Services, therapist: Person, request_id: int, what: str) -> Person | None:
     request = await _own_request(s, therapist, request_id, RequestStatus.OPEN)
-    if request is None or not await store.update_request(
+    if request is None:
+        return None
+    await conversations.forget_typed_answers(s.db, therapist.id)
+    if not await store.update_request(
         s.db, request.id, expect=(RequestStatus.OPEN,), now=s.clock.now(), awaiting=what
     ):
         return None

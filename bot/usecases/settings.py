@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.i18n import ENGLISH, SPANISH, current_language
 from bot.services import Services
+from storage import outbox as outbox_store
 from storage import people
 from storage import preferences as preference_store
 from storage.records import Person
@@ -52,4 +53,7 @@ async def switch_language(s: Services, person: Person) -> Person:
     await people.set_language(s.db, person.id, language)
     if person.role.value == "patient":
         await s.notifier.replan([person.id])
+    else:  # a therapist's end-of-session prompts waiting to go out: planned again in it
+        await outbox_store.drop_pending_attendance_prompts(s.db, person.id)
+        await s.notifier.replan()
     return replace(person, language=language)

@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.i18n import texts
 from bot.kinds import Role
+from bot.labels import display_title
 from bot.usecases import makeups
 from bot.usecases.care_team import therapist_name
 from bot.usecases.makeups import Asked, Outcome
@@ -63,7 +64,7 @@ async def _book(
         label = makeups.moment_label(result.occurrence.starts_at, s.zone_of(patient))
         await query.message.reply_text(
             texts.MAKEUP_BOOKED.format(
-                session=f"{result.occurrence.title}, {label}",
+                session=f"{display_title(result.occurrence.title)}, {label}",
                 therapist=await therapist_name(s, patient),
             ),
             reply_markup=keyboard(

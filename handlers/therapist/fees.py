@@ -88,8 +88,8 @@ async def _refuse(update: Update) -> int:
     log.info("refused a fee waiver that is not the caller's to make")
     if update.callback_query:
         await update.callback_query.answer(texts.FEE_ALREADY_HANDLED, show_alert=True)
-    else:
-        await update.effective_message.reply_text(texts.FEE_ALREADY_HANDLED)
+    else:  # a typed answer to a question closed meanwhile (another one was started)
+        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
     return ConversationHandler.END
 
 

@@ -62,8 +62,8 @@ async def _refuse(update: Update) -> int:
     log.info("refused a letter decision that is not the caller's pending request")
     if update.callback_query:
         await update.callback_query.answer(texts.LETTER_ALREADY_HANDLED, show_alert=True)
-    else:
-        await update.effective_message.reply_text(texts.LETTER_ALREADY_HANDLED)
+    else:  # a typed answer to a question closed meanwhile (another one was started)
+        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
     return ConversationHandler.END
 
 

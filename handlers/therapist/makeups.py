@@ -41,6 +41,7 @@ from bot.usecases import makeups
 from bot.usecases.makeups import Outcome
 from handlers.access import for_roles
 from handlers.common import button
+from storage import conversations
 from storage import makeups as slot_store
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ async def _refuse(update: Update) -> int:
     log.info("refused an answer to a request that is not the caller's open one")
     if update.callback_query:
         await update.callback_query.answer(texts.REQUEST_HANDLED, show_alert=True)
-    else:
-        await update.effective_message.reply_text(texts.REQUEST_HANDLED)
+    else:  # a typed answer to a question closed meanwhile (another one was started)
+        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
     return ConversationHandler.END
 
 
@@ -221,6 +222,7 @@ async def show_slots(update: Update, context: BotContext) -> None:
 @for_roles(Role.THERAPIST)
 async def ask_slot_time(update: Update, context: BotContext) -> int:
     await update.callback_query.answer()
+    await conversations.forget_typed_answers(context.db, context.actor.person.id)
     minutes = int(SLOT_LENGTH.total_seconds() // 60)
     await update.effective_message.reply_text(texts.SLOTS_ASK_TIME.format(minutes=minutes))
     return Step.SLOT
