@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.availability import back_when
 from bot.context import BotContext
@@ -68,6 +68,16 @@ def when_read(context: BotContext) -> str:
 def button(label: str, data: str) -> InlineKeyboardButton:
     """An inline button whose label is cut to what a phone shows."""
     return InlineKeyboardButton(label[:BUTTON_TEXT_LIMIT], callback_data=data)
+
+
+async def refuse_answer(update: Update, already: str) -> int:
+    """A staff answer that is not (or no longer) theirs to give: a button gets ``already``,
+    a typed answer to a question closed meanwhile says so; nothing changes, the dialog ends."""
+    if update.callback_query:
+        await update.callback_query.answer(already, show_alert=True)
+    else:
+        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
+    return ConversationHandler.END
 
 
 def keyboard(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:

@@ -41,7 +41,7 @@ from bot.usecases.fees import (
     waive_awaited,
 )
 from handlers.access import for_roles
-from handlers.common import button
+from handlers.common import button, refuse_answer
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,7 @@ async def show_patient_fees(update: Update, context: BotContext) -> None:
 
 async def _refuse(update: Update) -> int:
     log.info("refused a fee waiver that is not the caller's to make")
-    if update.callback_query:
-        await update.callback_query.answer(texts.FEE_ALREADY_HANDLED, show_alert=True)
-    else:  # a typed answer to a question closed meanwhile (another one was started)
-        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
-    return ConversationHandler.END
+    return await refuse_answer(update, texts.FEE_ALREADY_HANDLED)
 
 
 @for_roles(Role.THERAPIST)

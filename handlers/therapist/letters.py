@@ -39,7 +39,7 @@ from bot.i18n import ENGLISH, texts, texts_for
 from bot.kinds import Role
 from bot.usecases import letters
 from handlers.access import for_roles
-from handlers.common import button
+from handlers.common import button, refuse_answer
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,7 @@ def _today(context: BotContext) -> date:
 
 async def _refuse(update: Update) -> int:
     log.info("refused a letter decision that is not the caller's pending request")
-    if update.callback_query:
-        await update.callback_query.answer(texts.LETTER_ALREADY_HANDLED, show_alert=True)
-    else:  # a typed answer to a question closed meanwhile (another one was started)
-        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
-    return ConversationHandler.END
+    return await refuse_answer(update, texts.LETTER_ALREADY_HANDLED)
 
 
 @for_roles(Role.THERAPIST)

@@ -40,7 +40,7 @@ from bot.kinds import Role
 from bot.usecases import makeups
 from bot.usecases.makeups import Outcome
 from handlers.access import for_roles
-from handlers.common import button
+from handlers.common import button, refuse_answer
 from storage import conversations
 from storage import makeups as slot_store
 
@@ -58,11 +58,7 @@ class Step(IntEnum):
 
 async def _refuse(update: Update) -> int:
     log.info("refused an answer to a request that is not the caller's open one")
-    if update.callback_query:
-        await update.callback_query.answer(texts.REQUEST_HANDLED, show_alert=True)
-    else:  # a typed answer to a question closed meanwhile (another one was started)
-        await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
-    return ConversationHandler.END
+    return await refuse_answer(update, texts.REQUEST_HANDLED)
 
 
 @for_roles(Role.THERAPIST)
