@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot import callbacks
 from bot.attendance.digest import weekly_digest
-from bot.attendance.ledger import charge_due_fees
+from bot.attendance.ledger import charge_due_fees, note_fee_terms
 from bot.attendance.risk import recheck_flags
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -320,6 +320,7 @@ async def _on_startup(application: Application, services: Services, simulated_ti
         )
     now = services.clock.now()
     await extend_occurrences(services.db, now, now + HORIZON)
+    await note_fee_terms(services)  # fees apply to sessions missed from now on
     await services.notifier.start()
     if simulated_time:
         return  # the caller moves the clock and runs what falls due

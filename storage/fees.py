@@ -279,3 +279,33 @@ async def waive(
             (to_db(now), therapist_id, AuditAction.WAIVED_FEE.value, charge.patient_id, detail),
         )
         return True
+
+
+@dataclass(frozen=True)
+class FeeTerms:
+    effective_at: datetime
+    amount: Decimal
+    currency: str
+
+
+async def note_terms(db: Database, amount: Decimal, currency: str, now: datetime) -> None:
+    """Record the configured fee from ``now`` on, unless it is already the one in force."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT amount, currency FROM fee_terms ORDER BY effective_at DESC, id DESC LIMIT 1"
+        ) as cursor:
+            latest = await cursor.fetchone()
+        if latest is not None and (Decimal(latest[0]), latest[1]) == (amount, currency):
+            return
+        await conn.execute(
+            "INSERT INTO fee_terms (effective_at, amount, currency) VALUES (?, ?, ?)",
+            (to_db(now), str(amount), currency),
+        )
+
+
+async def fee_terms(db: Database) -> list[FeeTerms]:
+    """Every fee in force, oldest first."""
+    rows = await db.fetch_all(
+        "SELECT effective_at, amount, currency FROM fee_terms ORDER BY effective_at, id"
+    )
+    return [FeeTerms(from_db(row[0]), Decimal(row[1]), row[2]) for row in rows]

@@ -81,10 +81,12 @@ async def mark_absent(bot: BotHarness, therapist: ChatUser, label: str, when: da
     await bot.notifier.run_due()
 
 
-async def mark_absent_as(bot: BotHarness, therapist: ChatUser, name: str, when: datetime) -> None:
+async def mark_absent_as(
+    bot: BotHarness, therapist: ChatUser, name: str, when: datetime, day_label: str = THURSDAY_29
+) -> None:
     bot.clock.set(when)
     await therapist.send("/attendance")
-    sheet = await therapist.press(THURSDAY_29)
+    sheet = await therapist.press(day_label)
     for _ in range(3):  # present, late, absent
         await therapist.press(next(label for label in sheet[-1].labels if name in label))
     await therapist.press("Done")
@@ -771,3 +773,25 @@ async def test_a_waiver_reason_never_becomes_a_note_to_another_patient(
         assert second[-1].text.startswith("Done: the $25.00 fee for Alex R.")
         assert not any("hospital" in (m.text or "") for m in jo.inbox)
         assert await ledger(bot) == [("2026-10-29", "no_show", "25", True)]
+
+
+async def test_a_fee_turned_on_or_raised_later_never_reaches_back(
+    config: Config, reader: MessageReader
+) -> None:
+    # The 29 Oct no-show happens while the clinic charges nothing...
+    free = replace(config, policy=replace(FEE, no_show_fee=Decimal("0")))
+    async with start_bot(free, FakeClock(DST_MONDAY), reader) as bot:
+        await no_show_on_the_29th(bot)
+        await at(bot, MISSED + timedelta(days=1))
+    # ...then fees are turned on ($25), and later raised to $40 from Thu 5 Nov, 6 pm.
+    async with fee_bot(config, reader, start=MISSED + timedelta(days=2)) as bot:
+        await at(bot, DEADLINE)
+        assert await ledger(bot) == []  # missed before any fee was in force
+    raised = replace(config, policy=replace(FEE, no_show_fee=Decimal("40")))
+    async with start_bot(raised, FakeClock(DEADLINE), reader) as bot:
+        therapist = bot.user(501, "Dr. Lee")
+        await mark_absent_as(bot, therapist, "Alex R.", datetime(2026, 11, 5, 21, 30,
+                             tzinfo=NEW_YORK), day_label="Group Therapy, Thu 5 Nov, 6:00 pm"
+                             " (Evening Group A)")  # fmt: skip
+        await at(bot, datetime(2026, 11, 12, 18, 0, tzinfo=NEW_YORK))
+        assert await ledger(bot) == [("2026-11-05", "no_show", "40", False)]

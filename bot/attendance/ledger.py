@@ -27,7 +27,7 @@ from storage import fees as fee_store
 from storage import safety as safety_store
 from storage import schedule as schedule_store
 from storage.db import Database
-from storage.fees import Charge, FeeCandidate, NewCharge
+from storage.fees import Charge, FeeCandidate, FeeTerms, NewCharge
 from storage.records import Person
 
 # A bot that was down longer than this after a window ended does not charge that miss late
@@ -49,9 +49,11 @@ async def charge_due_fees(s: Services) -> int:
     """Create every charge that is due now and queue the patients' notes; returns how many
     charges were created. Also gives a no-show patient a heads-up while the window is open."""
     policy = s.config.policy
+    now = s.clock.now()
+    await note_fee_terms(s)
     if policy.no_show_fee <= 0:
         return 0
-    now = s.clock.now()
+    terms = await fee_store.fee_terms(s.db)
     window = timedelta(days=policy.reschedule_window_days)
     slack = timedelta(days=1)  # a DST change moves the wall-clock deadline by an hour
     candidates = await fee_store.fee_candidates(
@@ -59,6 +61,9 @@ async def charge_due_fees(s: Services) -> int:
     )
     charges, heads_up = [], []
     for candidate in candidates:
+        applied = terms_at(terms, candidate.starts_at)
+        if applied is None or applied.amount <= 0:
+            continue  # no fee was in force when it was missed
         zone = ZoneInfo(candidate.timezone)
         deadline = makeup_deadline(candidate.starts_at, zone, policy.reschedule_window_days)
         reason = due_charge(
@@ -76,8 +81,8 @@ async def charge_due_fees(s: Services) -> int:
                     candidate.patient_id,
                     candidate.occurrence_id,
                     reason,
-                    policy.no_show_fee,
-                    policy.currency,
+                    applied.amount,
+                    applied.currency,
                     candidate.payer,
                 )
             )
@@ -87,12 +92,30 @@ async def charge_due_fees(s: Services) -> int:
             and not candidate.makeups
             and may_charge(candidate.payer, policy)
         ):
-            heads_up.append((candidate, deadline))
+            heads_up.append((candidate, deadline, applied))
     added = await fee_store.add_charges(s.db, charges, now)
     rows = [row for c in added if (row := await _charged_row(s, c, now)) is not None]
-    rows += [row for c, d in heads_up if (row := await _heads_up_row(s, c, d, now)) is not None]
+    rows += [
+        row for c, d, a in heads_up if (row := await _heads_up_row(s, c, d, a, now)) is not None
+    ]
     await s.notifier.enqueue(rows)
     return len(added)
+
+
+async def note_fee_terms(s: Services) -> None:
+    """Keep the history of the fee in force (at start and on every run of the job)."""
+    policy = s.config.policy
+    await fee_store.note_terms(s.db, policy.no_show_fee, policy.currency, s.clock.now())
+
+
+def terms_at(terms: list[FeeTerms], moment: datetime) -> FeeTerms | None:
+    """The fee in force at ``moment`` (``terms`` oldest first), if any was."""
+    applied = None
+    for term in terms:
+        if term.effective_at > moment:
+            break
+        applied = term
+    return applied
 
 
 async def _patient_row(
@@ -151,19 +174,18 @@ async def _charged_row(s: Services, charge: NewCharge, now: datetime) -> Planned
 
 
 async def _heads_up_row(
-    s: Services, candidate: FeeCandidate, deadline: datetime, now: datetime
+    s: Services, candidate: FeeCandidate, deadline: datetime, terms: FeeTerms, now: datetime
 ) -> Planned | None:
     patient = await people.get_person(s.db, candidate.patient_id)
     occurrence = await schedule_store.occurrence(s.db, candidate.occurrence_id)
     if occurrence is None:
         return None
     zone = s.zone_of(patient)
-    policy = s.config.policy
     with writing_for(patient.language):
         template = texts.FEE_HEADS_UP_DISCREET if patient.discreet else texts.FEE_HEADS_UP
         text = template.format(
             session=session_label(occurrence, zone),
-            fee=format_money(policy.no_show_fee, policy.currency),
+            fee=format_money(terms.amount, terms.currency),
             deadline=deadline_label(deadline, zone),
             therapist=await _therapist(s, patient),
         )
