@@ -34,6 +34,7 @@ from bot.labels import (
     plural,
     short_day,
 )
+from bot.understanding.engine import Intent, MessageReader
 from storage import people
 from tests.helpers.clinic import NEW_YORK, BotHarness
 
@@ -405,3 +406,16 @@ def test_titles_the_bot_gives_sessions_read_in_the_readers_language() -> None:
             == texts_for(SPANISH).CATCHUP_SESSION_TITLE
         )
         assert display_title("Group Therapy") == "Group Therapy"  # the clinic's own titles
+
+
+def test_i_can_make_it_after_all_is_never_a_confident_absence() -> None:
+    """'al final puedo ir el jueves' (I can make it Thursday after all) was read as a sure
+    absence with the reason 'school' ('final'): now the bot asks which one is meant."""
+    reader = MessageReader()
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=NEW_YORK)
+    for words in ("al final puedo ir el jueves", "puedo ir el jueves"):
+        understood = reader.read(words, now, NEW_YORK)
+        assert understood.intent is not Intent.ABSENCE_UPCOMING or understood.clarify, words
+        assert understood.reason is None, words
+    absent = reader.read("al final no puedo ir el jueves", now, NEW_YORK)
+    assert (absent.intent, absent.clarify) == (Intent.ABSENCE_UPCOMING, False)

@@ -300,6 +300,8 @@ CONFIRM = _rx(
     r"\bcuent(?:a|en|e) conmigo\b|\bvoy (?:pa'?|para) (?:alla|alli|ahi)\b",
     r"\b(?:i'll|i'm going to)\b[^.!?,]{0,25}\b(?:in|at) (?:group|session|class)\b",
     r"\bsin falta\b|\b(?:estoy|ahi estoy|voy a estar) (?:ahi|alli|presente)\b|\bahi estoy\b",
+    # "(al final) puedo ir": I can make it (never after "no": "no puedo ir" is an absence).
+    r"(?<!\bno )(?<!\bya no )\b(?:al final |ya |si )?puedo (?:ir|asistir|llegar|conectarme)\b",
 )
 CONFIRM_EMOJI = re.compile("[\U0001f44d\u2705\U0001f44c\u2714]")
 # A bare yes/ok (often a reply to a reminder).
@@ -551,7 +553,8 @@ REASONS: tuple[tuple[Reason, re.Pattern[str]], ...] = (
     (
         Reason.SCHOOL,
         _rx(
-            r"\bschool\b|\bclass\b|\bclasses\b|\bexams?\b|\bfinals?\b|\bmidterms?\b|\btest\b|"
+            r"\bschool\b|\bclass\b|\bclasses\b|\bexams?\b|(?<!\bal )\bfinals?\b|\bmidterms?\b|"
+            r"\btest\b|"
             r"\bhomework\b|\bpaper\b|\bprofessor\b|\bstudy\w*\b|\bcollege\b|\bcampus\b|"
             r"\buniversity\b|\bsemester\b|\bassignment\b|\bged\b|\btutor\w*\b",
             r"\bescuela\b|\bclases?\b|\bexamen\w*\b|\buniversidad\b|\btarea\b|\bestudiar\b|"
