@@ -62,6 +62,13 @@ def full_date(day: date | datetime) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def day_month(day: date | datetime) -> str:
+    """'07 Dec' ('7 dic'), for a chart's axis."""
+    if current_language() != ENGLISH:
+        return _babel_date(day, "d MMM").rstrip(".")
+    return f"{day:%d %b}"
+
+
 def weekday_short(day: date | datetime) -> str:
     """'Mon' ('lun')."""
     if current_language() != ENGLISH:

@@ -27,6 +27,7 @@ from bot.i18n import (
 )
 from bot.kinds import Role
 from bot.labels import (
+    day_month,
     describe_when,
     display_title,
     format_clock,
@@ -419,3 +420,10 @@ def test_i_can_make_it_after_all_is_never_a_confident_absence() -> None:
         assert understood.reason is None, words
     absent = reader.read("al final no puedo ir el jueves", now, NEW_YORK)
     assert (absent.intent, absent.clarify) == (Intent.ABSENCE_UPCOMING, False)
+
+
+def test_the_charts_days_are_in_the_readers_language() -> None:
+    monday = datetime(2026, 12, 7, tzinfo=NEW_YORK)
+    assert day_month(monday) == "07 Dec"
+    with writing_for(SPANISH):
+        assert day_month(monday) == "7 dic"

@@ -6,6 +6,7 @@ import io
 
 from bot.attendance.reports import WeekRate
 from bot.i18n import texts
+from bot.labels import day_month
 
 _LEGEND_COLUMNS = 4
 
@@ -19,6 +20,7 @@ def render_chart(rates: dict[str, list[WeekRate]], title: str) -> bytes:
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     legend_rows = -(-len(rates) // _LEGEND_COLUMNS)
     figure = Figure(figsize=(10, 5.5 + 0.25 * legend_rows), dpi=100, layout="constrained")
@@ -37,7 +39,9 @@ def render_chart(rates: dict[str, list[WeekRate]], title: str) -> bytes:
                 label=label,
             )
         axes.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        axes.xaxis.set_major_formatter(  # in the reader's language (Babel), not the C locale's
+            FuncFormatter(lambda value, _: day_month(mdates.num2date(value)))
+        )
         axes.set_xlabel(texts.CHART_X_LABEL)
         axes.tick_params(axis="x", labelrotation=45)
         figure.legend(
