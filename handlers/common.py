@@ -23,6 +23,7 @@ from bot.i18n import current_language, texts
 from bot.kinds import Role
 from bot.labels import BUTTON_TEXT_LIMIT
 from bot.understanding.engine import Understanding
+from storage import conversations
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,15 @@ async def refuse_answer(update: Update, already: str) -> int:
         await update.callback_query.answer(already, show_alert=True)
     else:
         await update.effective_message.reply_text(texts.TYPED_ANSWER_CLOSED)
+    return ConversationHandler.END
+
+
+async def stop_answering(update: Update, context: BotContext, text: str) -> int:
+    """/cancel in a staff dialog: the question stays unanswered (its buttons still work) and
+    the therapist's next message is no longer taken as its answer."""
+    if context.actor.person is not None:
+        await conversations.forget_typed_answers(context.db, context.actor.person.id)
+    await update.effective_message.reply_text(text)
     return ConversationHandler.END
 
 

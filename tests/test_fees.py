@@ -795,3 +795,21 @@ async def test_a_fee_turned_on_or_raised_later_never_reaches_back(
                              " (Evening Group A)")  # fmt: skip
         await at(bot, datetime(2026, 11, 12, 18, 0, tzinfo=NEW_YORK))
         assert await ledger(bot) == [("2026-11-05", "no_show", "40", False)]
+
+
+async def test_cancel_means_the_next_message_is_not_a_waiver_reason(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        therapist, _, _ = await charged(bot)
+        await therapist.send("/patient Alex")
+        await therapist.press("Fees")
+        await therapist.press("Waive Thu 29 Oct ($25.00)")
+
+        cancelled = await therapist.send("/cancel")
+        await therapist.send("thanks, talk tomorrow")
+
+        assert cancelled[-1].text == texts.FEE_WAIVE_LATER
+        assert await ledger(bot) == [("2026-10-29", "no_show", "25", False)]
+        waiting = await bot.db.fetch_one("SELECT waiving_by FROM charges")
+        assert waiting[0] is None

@@ -41,7 +41,7 @@ from bot.usecases.fees import (
     waive_awaited,
 )
 from handlers.access import for_roles
-from handlers.common import button, refuse_answer
+from handlers.common import button, refuse_answer, stop_answering
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,7 @@ async def receive_waive_reason(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await update.effective_message.reply_text(texts.FEE_WAIVE_LATER)
-    return ConversationHandler.END
+    return await stop_answering(update, context, texts.FEE_WAIVE_LATER)
 
 
 def build_handler() -> ConversationHandler:

@@ -39,7 +39,7 @@ from bot.i18n import ENGLISH, texts, texts_for
 from bot.kinds import Role
 from bot.usecases import letters
 from handlers.access import for_roles
-from handlers.common import button, refuse_answer
+from handlers.common import button, refuse_answer, stop_answering
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -186,8 +186,7 @@ async def _decline(update: Update, context: BotContext, letter_id: int, note: st
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await update.effective_message.reply_text(texts.LETTER_REVIEW_LATER)
-    return ConversationHandler.END
+    return await stop_answering(update, context, texts.LETTER_REVIEW_LATER)
 
 
 def build_handler() -> ConversationHandler:

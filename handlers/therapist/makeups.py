@@ -40,7 +40,7 @@ from bot.kinds import Role
 from bot.usecases import makeups
 from bot.usecases.makeups import Outcome
 from handlers.access import for_roles
-from handlers.common import button, refuse_answer
+from handlers.common import button, refuse_answer, stop_answering
 from storage import conversations
 from storage import makeups as slot_store
 
@@ -177,8 +177,7 @@ async def _decline(update: Update, context: BotContext, request_id: int, note: s
 
 
 async def later(update: Update, context: BotContext) -> int:
-    await update.effective_message.reply_text(texts.REQUEST_LATER)
-    return ConversationHandler.END
+    return await stop_answering(update, context, texts.REQUEST_LATER)
 
 
 # --- catch-up slots
