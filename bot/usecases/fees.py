@@ -154,7 +154,8 @@ async def waive_after_correction(
     if charge is None:
         return False
     therapist = await people.get_person(s.db, therapist_id)
-    detail = f"charge {charge.id}: {reason} (session {charge.occurrence_id})"
+    money = format_money(charge.amount, charge.currency)
+    detail = f"charge {charge.id}: {money}, {reason} (session {charge.occurrence_id})"
     if not await fee_store.waive(s.db, charge, therapist.id, reason, detail, s.clock.now()):
         return False
     row = await waived_row(s, charge, therapist)
