@@ -230,8 +230,8 @@ async def session_times(db: Database, occurrence_ids: Sequence[int]) -> dict[int
         return {}
     marks = ",".join("?" * len(occurrence_ids))
     rows = await db.fetch_all(
-        "SELECT o.id, s.kind, o.starts_at, o.ends_at FROM occurrences o"
-        f" JOIN series s ON s.id = o.series_id WHERE o.id IN ({marks})",
+        # The kind the session had when it happened (a later import changes only the future).
+        f"SELECT o.id, o.kind, o.starts_at, o.ends_at FROM occurrences o WHERE o.id IN ({marks})",
         tuple(occurrence_ids),
     )
     return {

@@ -8,6 +8,7 @@ import copy
 import hashlib
 import io
 import os
+import re
 import stat
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +54,8 @@ def _day(day: date) -> str:
 def pdf_text(content: bytes, title: str = texts.LETTER_PDF_TITLE, lang: str = "en") -> str:
     reader = PdfReader(io.BytesIO(content))
     assert reader.metadata.title == title
+    # Nothing in the properties names the software ("iop-bot": an intensive outpatient program).
+    assert "iop" not in " ".join(str(v) for v in reader.metadata.values()).replace("Test IOP", "")
     assert reader.trailer["/Root"]["/Lang"] == lang  # for screen readers
     return "\n".join(page.extract_text() for page in reader.pages)
 
@@ -388,3 +391,54 @@ async def test_a_spanish_speaking_patient_gets_the_letter_in_spanish(bot: BotHar
     assert "16 horas 30 minutos" in flat
     assert "lun 2 de noviembre de 2026" in flat  # the first attended session
     assert CLINICAL_TITLE not in flat and ABSENCE_WORDS not in flat
+
+
+async def test_a_make_up_across_the_periods_edge_keeps_the_table_and_counts_together(
+    bot: BotHarness,
+) -> None:
+    therapist, patient = await november(bot)
+    lee = await people.find_by_handle(bot.db, "lee")
+    alex = await people.find_by_handle(bot.db, "alex")
+    missed = await _occurrence(bot, "evening-a-group", date(2026, 11, 18))
+    makeup = await _occurrence(bot, "evening-a-group", date(2026, 11, 19))
+    async with bot.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO bookings (patient_id, occurrence_id, missed_occurrence_id, kind,"
+            " booked_at) VALUES (?, ?, ?, 'makeup', ?)",
+            (alex.id, makeup, missed, to_db(bot.clock.now())),
+        )
+    await mark(
+        bot.db, occurrence_id=makeup, patient_id=alex.id, status=AttendanceStatus.PRESENT,
+        therapist_id=lee.id, now=bot.clock.now(), settle_at=bot.clock.now(),
+    )  # fmt: skip
+
+    await patient.send("/letter")
+    await patient.press("An employer")
+    await patient.send("2026-11-01 2026-11-18")  # the miss is in, its make-up is not
+    await therapist.press(texts.LETTER_APPROVE)
+
+    flat = " ".join(pdf_text(documents(patient)[-1].content).split())
+    rows = re.findall(r"\d{4} (?:Group|Individual) session", flat)
+    listed = re.search(r"Sessions attended: (\d+)", flat)
+    assert listed is not None and int(listed[1]) == len(rows)
+
+
+async def test_a_letter_names_the_kind_a_session_had_when_it_happened(bot: BotHarness) -> None:
+    therapist, patient = await november(bot)
+    changed = {
+        **SCHEDULE,
+        "session": [{
+            "id": "alex-individual-1", "kind": "family", "title": CLINICAL_TITLE,
+            "patient": "alex", "therapist": "lee", "duration": "1h30m",
+            "start": datetime(2026, 12, 10, 10, 0, tzinfo=NEW_YORK).replace(tzinfo=None),
+        }],
+    }  # fmt: skip
+    await bot.import_schedule(changed)  # the one-off moves to December as a family session
+
+    await patient.send("/letter")
+    await patient.press("An employer")
+    await patient.press("Last 30 days")
+    await therapist.press(texts.LETTER_APPROVE)
+
+    flat = " ".join(pdf_text(documents(patient)[-1].content).split())
+    assert "Tue 10 November 2026 Individual session" in flat

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -133,13 +133,14 @@ def letter_facts(
     """The facts of one patient's letter for the local days ``first`` to ``last``."""
     start, end = local_day_bounds(first, last, zone)
     until = min(end, now)
-    counts = count_marks(marks, start, until)
+    # A letter states what happened in the period, session by session: the table and the
+    # counts come from the same sessions (a make-up is a session attended when it took place;
+    # the session it made up is then neither attended nor missed).
+    in_period = [m for m in marks if start <= m.starts_at < until]
+    counts = count_marks([replace(m, is_makeup=False) for m in in_period], start, until)
     sessions = []
-    for mark in marks:
-        if (
-            not (start <= mark.starts_at < until)
-            or not mark_of(mark.status, mark.by_therapist).attended
-        ):
+    for mark in in_period:
+        if not mark_of(mark.status, mark.by_therapist).attended:
             continue
         session = times[mark.occurrence_id]
         local = session.starts_at.astimezone(zone)
@@ -161,7 +162,7 @@ def letter_facts(
         last=last,
         issued_on=now.astimezone(zone).date(),
         sessions=tuple(sessions),
-        attended=counts.attended,
+        attended=len(sessions),
         missed=counts.missed,
         unmarked=counts.unmarked,
     )
@@ -193,7 +194,7 @@ def render_pdf(facts: LetterFacts, created: datetime) -> bytes:
     pdf.set_lang(current_language())
     pdf.set_title(texts.LETTER_PDF_TITLE)
     pdf.set_author(facts.clinic_name)
-    pdf.set_creator("iop-bot")
+    pdf.set_creator(facts.clinic_name)  # never the software's name: it says "IOP"
     pdf.set_creation_date(created)
     fonts = _unicode_fonts()
     family = "Helvetica"

@@ -95,7 +95,8 @@ def build_calendar(
         event.add("transp", "TRANSPARENT" if session.cancelled else "OPAQUE")
         if session.link:
             event.add("url", session.link)
-            event.add("location", session.link)
+            if not discreet:  # a location shows on lock screens and widgets
+                event.add("location", session.link)
             event.add("description", texts.CALENDAR_JOIN.format(link=session.link))
         if not session.cancelled:
             for lead in sorted(set(lead_times), reverse=True):

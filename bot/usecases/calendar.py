@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.invites import slugify
 from bot.schedule.calendar import build_calendar
 from bot.services import Services
 from bot.usecases.settings import lead_times
@@ -13,6 +12,8 @@ from storage.records import Person
 
 CALENDAR_WEEKS = 4
 CALENDAR_FILENAME = "sessions.ics"
+
+NEUTRAL_UID_DOMAIN = "appointments.invalid"
 
 
 async def calendar_file(services: Services, patient: Person, now: datetime) -> bytes | None:
@@ -31,6 +32,7 @@ async def calendar_file(services: Services, patient: Person, now: datetime) -> b
         zone=services.zone_of(patient),
         lead_times=await lead_times(services, patient),
         discreet=patient.discreet,
-        uid_domain=config.telegram.bot_username or slugify(config.program.name),
+        # Synced to calendar clouds: never the program's name ("…-recovery-iop").
+        uid_domain=config.telegram.bot_username or NEUTRAL_UID_DOMAIN,
         now=now,
     )
