@@ -87,6 +87,7 @@ async def import_schedule(
             )
             rows.append(_series_row(series, ids.get(series.patient or ""), therapist_id))
         await _refuse_changing_who(conn, rows, now)
+        relinked = await _series_with_a_new_link(conn, {row[0]: row[12] for row in rows})
         await conn.executemany(
             "INSERT INTO series (id, kind, title, group_id, patient_id, therapist_id, timezone,"
             " weekdays, start_time, duration_minutes, first_date, last_date, link, capacity,"
@@ -109,6 +110,12 @@ async def import_schedule(
             " AND (occurrences.kind, occurrences.title, occurrences.timezone)"
             " IS NOT (s.kind, s.title, s.timezone)",
             (to_db(now),),
+        )
+        # A new join link is a change too: a calendar file then updates its events.
+        await conn.executemany(
+            "UPDATE occurrences SET revision = revision + 1, updated_at = ? WHERE series_id = ?"
+            " AND starts_at > ?",
+            [(to_db(now), series_id, to_db(now)) for series_id in relinked],
         )
         await _replace_future_cancellations(conn, spec, series_ids, now)
         one_offs = {s.id for s in spec.series if s.is_one_off}
@@ -160,6 +167,19 @@ async def _refuse_changing_who(
                 f"series {series_id!r}: its group, patient or therapist can't change once "
                 "sessions have taken place; end it with `until` and start a new series id"
             )
+
+
+async def _series_with_a_new_link(
+    conn: aiosqlite.Connection, links: dict[str, str | None]
+) -> list[str]:
+    """The stored series whose join link the file changes."""
+    if not links:
+        return []
+    marks = ",".join("?" * len(links))
+    async with conn.execute(
+        f"SELECT id, link FROM series WHERE id IN ({marks})", tuple(links)
+    ) as cursor:
+        return [row[0] for row in await cursor.fetchall() if row[1] != links[row[0]]]
 
 
 async def _move_one_offs(conn: aiosqlite.Connection, slots: Sequence[Slot], now: datetime) -> None:

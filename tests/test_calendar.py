@@ -379,3 +379,19 @@ async def test_everyone_else_gets_a_kind_refusal(bot: BotHarness) -> None:
         "buddy": [texts.NOT_FOR_YOUR_ROLE, texts.NOT_FOR_YOUR_ROLE],
         "stranger": [texts.UNKNOWN_USER, texts.UNKNOWN_USER],
     }
+
+
+async def test_a_new_join_link_raises_the_sequence(bot: BotHarness) -> None:
+    await bot.joined_clinic()
+    revision = "SELECT revision FROM occurrences WHERE local_date = '2026-12-02'"
+    before = (await bot.db.fetch_one(revision))[0]
+    relinked = {
+        **SCHEDULE,
+        "series": [{**SCHEDULE["series"][0], "link": "https://video.example/new-room"}],
+    }
+
+    await bot.import_schedule(relinked)
+
+    assert (await bot.db.fetch_one(revision))[0] == before + 1
+    await bot.import_schedule(relinked)  # the same file again changes nothing
+    assert (await bot.db.fetch_one(revision))[0] == before + 1
