@@ -102,6 +102,9 @@ def run_shell(
         ) from None
 
 
+MAX_CLOCK_STEP = timedelta(days=366)  # as far as +366d (and a clock that stays in range)
+
+
 def clock_target(text: str, now: datetime) -> datetime:
     """Where ``/clock TEXT`` moves a clock that reads ``now`` (aware, local); never back."""
     words = text.lower().split()
@@ -125,6 +128,8 @@ def clock_target(text: str, now: datetime) -> datetime:
         ) from None
     if target <= now:
         raise ValueError("time only moves forward here")
+    if target - now > MAX_CLOCK_STEP:
+        raise ValueError("that is more than a year away: move the clock a year at most")
     return target
 
 
@@ -230,9 +235,12 @@ class Shell:
         clock: FakeClock,
         out: TextIO,
         language: str = "en",
+        *,
+        demo: bool = True,
     ) -> None:
         self.application, self.api, self.clock = application, api, clock
         self.language = language
+        self.demo = demo  # the throw-away demo clinic, not a clinic's own database
         self.services: Services = application.bot_data[SERVICES]
         self.zone: ZoneInfo = self.services.config.program.timezone
         self.screen = Screen(api, out)
@@ -255,9 +263,16 @@ class Shell:
         )
 
     async def joined(self, person: Person) -> Person:
-        """Sign ``person`` in through their invite, out of sight, if they have not joined."""
+        """Sign ``person`` in through their invite, out of sight, if they have not joined.
+        Only in the throw-away demo clinic: in a clinic's database that would revoke their
+        real invite and record a consent they never gave."""
         if person.is_registered:
             return person
+        if not self.demo:
+            raise IopBotError(
+                f"{person.handle} has not joined yet, and signing them in here would use up "
+                "their real invite; speak as someone who has joined, or use --new-patient"
+            )
         db = self.services.db
         invite = await issue_invite(
             db,
@@ -435,7 +450,7 @@ async def _play(
     api = FakeBotApi(username=config.telegram.bot_username or "iop_shell_bot", now=clock.now)
     demo = choice.database is None
     async with running(config, clock, FakeRequest(api), simulated_time=True) as application:
-        shell = Shell(application, api, clock, out, choice.language)
+        shell = Shell(application, api, clock, out, choice.language, demo=demo)
         if demo:
             await seed_demo_clinic(shell.services.db, config, clock.now())
             for handle in ("lee", "alex"):  # both have joined: alerts reach Dr. Lee

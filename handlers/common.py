@@ -33,7 +33,9 @@ def message_text(update: Update) -> str | None:
     message = update.effective_message
     if message is None:
         return None
-    return message.text or message.caption
+    text = message.text or message.caption
+    # A lone surrogate (JSON can escape one) cannot be stored: it becomes U+FFFD.
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if text else text
 
 
 def understand_text(context: BotContext, text: str) -> Understanding:
