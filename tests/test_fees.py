@@ -326,6 +326,13 @@ async def test_no_fee_configured_means_no_charges_and_no_words(
 # --- waivers
 
 
+async def start_waiver(therapist: ChatUser) -> None:
+    """/patient Alex, Fees, Waive the 29 Oct charge: the bot now waits for the reason."""
+    await therapist.send("/patient Alex")
+    await therapist.press("Fees")
+    await therapist.press("Waive Thu 29 Oct ($25.00)")
+
+
 async def charged(bot: BotHarness) -> tuple[ChatUser, ChatUser, int]:
     therapist, patient = await no_show_on_the_29th(bot)
     await at(bot, DEADLINE)
@@ -532,9 +539,7 @@ async def test_mydata_has_the_fees_and_forget_keeps_them_without_the_reason(
 ) -> None:
     async with fee_bot(config, reader) as bot:
         therapist, _, _ = await charged(bot)
-        await therapist.send("/patient Alex")
-        await therapist.press("Fees")
-        await therapist.press("Waive Thu 29 Oct ($25.00)")
+        await start_waiver(therapist)
         await therapist.send("Family emergency")
         record = await patient_record(bot.db, 2)
         forgotten = await forget_patient(bot.db, 2, bot.clock.now())
@@ -802,9 +807,7 @@ async def test_cancel_means_the_next_message_is_not_a_waiver_reason(
 ) -> None:
     async with fee_bot(config, reader) as bot:
         therapist, _, _ = await charged(bot)
-        await therapist.send("/patient Alex")
-        await therapist.press("Fees")
-        await therapist.press("Waive Thu 29 Oct ($25.00)")
+        await start_waiver(therapist)
 
         cancelled = await therapist.send("/cancel")
         await therapist.send("thanks, talk tomorrow")
