@@ -445,6 +445,26 @@ async def patient_occurrences(
     return [_occurrence(row) for row in rows]
 
 
+async def former_occurrences(
+    db: Database, patient_id: int, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """Sessions ending after ``start`` and starting before ``end`` that were the patient's
+    and no longer are: a group's after they left it, and make-ups whose booking was let go.
+    (A calendar file marks them cancelled, so a phone that imported them drops them.)"""
+    rows = await db.fetch_all(
+        f"{_OCCURRENCE_QUERY} WHERE o.ends_at > ?1 AND o.starts_at < ?2 AND ("
+        " o.series_id IN (SELECT gs.id FROM series gs JOIN memberships m"
+        " ON m.group_id = gs.group_id WHERE m.patient_id = ?3 AND m.left_at IS NOT NULL"
+        " AND m.left_at <= o.starts_at)"
+        " OR o.id IN (SELECT b.occurrence_id FROM bookings b WHERE b.patient_id = ?3"
+        " AND b.status = 'cancelled'))"
+        " AND o.id NOT IN (SELECT occurrence_id FROM expected_patients WHERE patient_id = ?3)"
+        " ORDER BY o.starts_at, o.series_id",
+        (to_db(start), to_db(end), patient_id),
+    )
+    return [_occurrence(row) for row in rows]
+
+
 async def therapist_occurrences(
     db: Database, therapist_id: int, start: datetime, end: datetime
 ) -> list[Occurrence]:

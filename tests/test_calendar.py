@@ -395,3 +395,24 @@ async def test_a_new_join_link_raises_the_sequence(bot: BotHarness) -> None:
     assert (await bot.db.fetch_one(revision))[0] == before + 1
     await bot.import_schedule(relinked)  # the same file again changes nothing
     assert (await bot.db.fetch_one(revision))[0] == before + 1
+
+
+async def test_sessions_of_a_group_left_are_cancelled_in_the_next_file(bot: BotHarness) -> None:
+    _, patient = await bot.joined_clinic()
+    individual = {
+        "id": "alex-individual", "kind": "individual", "title": "Individual Session",
+        "patient": "alex", "therapist": "lee", "weekdays": ["fri"], "start": "16:00",
+        "duration": "50m", "from": date(2026, 11, 6),
+    }  # fmt: skip
+    await bot.import_schedule({**SCHEDULE, "series": [*SCHEDULE["series"], individual]})
+    first = Calendar.from_ical((await patient.send("/calendar"))[-1].content)
+    await remove_member(bot.db, "alex", "evening-a", date(2026, 12, 4), bot.clock.now())
+
+    second = Calendar.from_ical((await patient.send("/calendar"))[-1].content)
+
+    before = {str(e["uid"]): e for e in first.walk("VEVENT")}
+    after = {str(e["uid"]): e for e in second.walk("VEVENT")}
+    assert set(after) == set(before)  # nothing left behind on the phone
+    gone = [e for e in after.values() if str(e["status"]) == "CANCELLED"]
+    assert len(gone) == 9 and all(e.decoded("dtstart").date() > date(2026, 12, 4) for e in gone)
+    assert all(int(e["sequence"]) > int(before[str(e["uid"])]["sequence"]) for e in gone)

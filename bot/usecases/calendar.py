@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.schedule.calendar import build_calendar
@@ -18,14 +19,22 @@ NEUTRAL_UID_DOMAIN = "appointments.invalid"
 
 async def calendar_file(services: Services, patient: Person, now: datetime) -> bytes | None:
     """The .ics bytes of the patient's sessions (their groups' and their own) that have not
-    ended and start within four weeks, cancelled ones included so a re-import removes them;
-    None when there are none. Alarms follow the patient's own reminder lead times."""
+    ended and start within four weeks, cancelled ones (and ones no longer theirs) included so
+    a re-import removes them; None when there are none. Alarms follow the patient's own
+    reminder lead times."""
     end = now + timedelta(weeks=CALENDAR_WEEKS)
     sessions = await schedule_store.patient_occurrences(
         services.db, patient.id, now, end, include_cancelled=True
     )
     if not sessions:
         return None
+    # No longer theirs (a group left, a make-up let go): cancelled for them, and a newer
+    # revision than the phone has, so the event goes.
+    sessions += [
+        replace(former, cancelled=True, revision=former.revision + 1)
+        for former in await schedule_store.former_occurrences(services.db, patient.id, now, end)
+    ]
+    sessions.sort(key=lambda session: (session.starts_at, session.series_id))
     config = services.config
     return build_calendar(
         sessions,
