@@ -16,7 +16,7 @@ import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from storage import audit, people
 from storage import fees as fee_store
 from storage.personal_data import forget_patient, patient_record
 from storage.timestamps import to_db
-from tests.helpers.clinic import NEW_YORK, BotHarness, onboard_patient, start_bot
+from tests.helpers.clinic import NEW_YORK, SCHEDULE, BotHarness, onboard_patient, start_bot
 
 FEE = PolicyConfig(no_show_fee=Decimal("25"), currency="USD")
 DST_MONDAY = datetime(2026, 10, 26, 9, 0, tzinfo=NEW_YORK)
@@ -816,3 +816,59 @@ async def test_cancel_means_the_next_message_is_not_a_waiver_reason(
         assert await ledger(bot) == [("2026-10-29", "no_show", "25", False)]
         waiting = await bot.db.fetch_one("SELECT waiving_by FROM charges")
         assert waiting[0] is None
+
+
+async def test_a_balance_in_two_currencies_is_never_added_up(
+    config: Config, reader: MessageReader
+) -> None:
+    async with fee_bot(config, reader) as bot:
+        _, patient = await bot.joined_clinic()
+        alex = await people.find_by_handle(bot.db, "alex")
+        days = (await occurrence_id(bot, "2026-10-28"), await occurrence_id(bot, "2026-10-29"))
+        await fee_store.add_charges(
+            bot.db,
+            [
+                fee_store.NewCharge(alex.id, days[0], ChargeReason.NO_SHOW, Decimal("25"),
+                                    "USD", None),
+                fee_store.NewCharge(alex.id, days[1], ChargeReason.NO_SHOW, Decimal("10"),
+                                    "EUR", None),
+            ],
+            bot.clock.now(),
+        )  # fmt: skip
+
+        fees = (await patient.send("/fees"))[-1].text
+
+        assert fees.startswith("Your balance: $25.00 + €10.00")
+
+
+async def test_the_leader_of_a_session_a_guest_booked_has_them_in_their_caseload(
+    config: Config, reader: MessageReader
+) -> None:
+    """So Dr. Kim can open /patient Alex and waive a fee for the make-up Alex missed."""
+    async with fee_bot(config, reader) as bot:
+        await bot.joined_clinic()
+        await bot.invite(Role.THERAPIST, "kim", name="Dr. Kim")
+        kims_group = {
+            **SCHEDULE,
+            "group": [*SCHEDULE["group"], {"id": "b", "name": "Group B", "therapist": "kim"}],
+            "series": [*SCHEDULE["series"], {
+                "id": "b-group", "kind": "group", "title": "Group B", "group": "b",
+                "weekdays": ["fri"], "start": "12:00", "duration": "1h", "from": date(2026, 10, 2),
+            }],
+        }  # fmt: skip
+        await bot.import_schedule(kims_group)
+        alex = await people.find_by_handle(bot.db, "alex")
+        kim = await people.find_by_handle(bot.db, "kim")
+        assert alex.id not in {p.id for p in await people.caseload(bot.db, kim.id)}
+        friday = await bot.db.fetch_one(
+            "SELECT id FROM occurrences WHERE series_id = 'b-group' AND local_date = '2026-10-30'"
+        )
+        missed = await occurrence_id(bot, "2026-10-29")
+        async with bot.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bookings (patient_id, occurrence_id, missed_occurrence_id, kind,"
+                " booked_at) VALUES (?, ?, ?, 'makeup', ?)",
+                (alex.id, friday[0], missed, to_db(MISSED)),
+            )
+
+        assert alex.id in {p.id for p in await people.caseload(bot.db, kim.id)}
