@@ -372,12 +372,8 @@ async def _member(config: Config, args: argparse.Namespace) -> int:
 async def _report(config: Config, args: argparse.Namespace) -> int:
     if args.report == "fees":
         return await _fees_report(config, args)
-    zone = config.program.timezone
     now = datetime.now(UTC)
-    last = args.last or now.astimezone(zone).date()
-    first = args.first or last - timedelta(days=29)
-    if last < first:
-        raise IopBotError(f"--to {last} is before --from {first}")
+    first, last = _report_period(config, args, now)
     if args.format == "png" and args.out is None:
         raise IopBotError("--format png needs --out FILE.png")
     db = await Database.open(config.storage.path)
@@ -388,25 +384,25 @@ async def _report(config: Config, args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(report.csv)
         return 0
-    try:
-        if args.format == "png":
-            _write_private(args.out, report.png)
-        else:
-            _write_private(args.out, report.csv.encode("utf-8"))
-    except OSError as error:
-        raise IopBotError(f"cannot write {args.out} ({error})") from None
+    _write_private(args.out, report.png if args.format == "png" else report.csv.encode("utf-8"))
     print(f"Wrote {args.out}: attendance {first} to {last}, {report.rows} rows.")
     return 0
+
+
+def _report_period(config: Config, args: argparse.Namespace, now: datetime) -> tuple[date, date]:
+    """``--from``/``--to``, by default the 30 days up to today in the program's zone."""
+    last = args.last or now.astimezone(config.program.timezone).date()
+    first = args.first or last - timedelta(days=29)
+    if last < first:
+        raise IopBotError(f"--to {last} is before --from {first}")
+    return first, last
 
 
 async def _fees_report(config: Config, args: argparse.Namespace) -> int:
     from bot.attendance.ledger import fees_report
 
     now = datetime.now(UTC)
-    last = args.last or now.astimezone(config.program.timezone).date()
-    first = args.first or last - timedelta(days=29)
-    if last < first:
-        raise IopBotError(f"--to {last} is before --from {first}")
+    first, last = _report_period(config, args, now)
     db = await Database.open(config.storage.path)
     try:
         report = await fees_report(db, first, last, now)
@@ -415,10 +411,7 @@ async def _fees_report(config: Config, args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(report.csv)
         return 0
-    try:
-        _write_private(args.out, report.csv.encode("utf-8"))
-    except OSError as error:
-        raise IopBotError(f"cannot write {args.out} ({error})") from None
+    _write_private(args.out, report.csv.encode("utf-8"))
     print(f"Wrote {args.out}: fees for sessions {first} to {last}, {report.rows} charges.")
     return 0
 
@@ -443,10 +436,7 @@ async def _letter(config: Config, args: argparse.Namespace) -> int:
             db, config, patient, therapist_name=therapist.name if therapist else "",
             recipient=args.recipient, first=args.first, last=args.last, now=now,
         )  # fmt: skip
-        try:
-            _write_private(args.out, made.pdf)
-        except OSError as error:
-            raise IopBotError(f"cannot write {args.out} ({error})") from None
+        _write_private(args.out, made.pdf)
         await record_cli_letter(db, patient, made, now)
     finally:
         await db.close()
@@ -459,11 +449,15 @@ async def _letter(config: Config, args: argparse.Namespace) -> int:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read: exports hold names and reasons."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
+    """Write a file only its owner can read (exports hold names and reasons); a failure is
+    the one-line "cannot write" error."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        raise IopBotError(f"cannot write {path} ({error})") from None
 
 
 async def _forget(config: Config, handle: str, confirmed: bool) -> int:
